@@ -1,0 +1,76 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Community, Membership, ModerationAction, Organisation, Region, Tag, User
+from .services import render_description
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "region", "organisation", "is_staff", "is_active"]
+    list_filter = ["region", "is_staff", "is_active"]
+    search_fields = ["username", "display_name", "email"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Jɛkafɔ", {"fields": ["display_name", "phone", "region", "organisation",
+                               "preferred_language", "bio"]}),  # fmt: skip
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("Jɛkafɔ", {"fields": ["display_name", "region", "organisation"]}),
+    )
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "acronym", "kind", "city"]
+    list_filter = ["kind", "regions"]
+    search_fields = ["name", "acronym"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["regions"]
+
+    def save_model(self, request, obj, form, change):
+        obj.description_html = render_description(obj.description)
+        super().save_model(request, obj, form, change)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    raw_id_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "visibility", "created_at"]
+    list_filter = ["visibility"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["regions"]
+    inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        obj.description_html = render_description(obj.description)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "community", "actor", "kind", "thread", "target_user"]
+    list_filter = ["kind", "community"]
+    readonly_fields = [f.name for f in ModerationAction._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(Tag)

@@ -1,0 +1,85 @@
+"""
+The one place that turns member-written Markdown into HTML.
+
+Services call ``render_markdown`` at write time and store the result beside
+the source (``body_html``); templates mark only those fields safe.
+Markdown-it renders with raw HTML off, then bleach re-parses the output
+against frozen allowlists, so a bug in either stage alone lets nothing
+through. Images are not rendered at all: a remote image would tell its host
+the address of every reader, and costs data on 2G/3G links.
+"""
+
+from functools import partial
+from typing import Final
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS: Final = frozenset(
+    {
+        "a", "abbr", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6",
+        "hr", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th",
+        "thead", "tr", "ul",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES: Final = {
+    "a": ["href", "title", "rel"],
+    "abbr": ["title"],
+    "ol": ["start"],
+    "th": ["align"],
+    "td": ["align"],
+}
+ALLOWED_PROTOCOLS: Final = frozenset({"http", "https", "mailto"})
+LINK_REL: Final = "nofollow ugc noopener"
+
+_markdown = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    .enable(["table", "strikethrough"])
+    .disable("image")
+)
+
+
+def _link_attributes(attrs: dict, new: bool = False) -> dict | None:
+    href = attrs.get((None, "href"), "")
+    if not href:
+        return None
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_link_attributes], skip_tags={"pre", "code"})],
+)
+
+
+def _demote_headings(html: str) -> str:
+    # Page structure owns h1/h2; member headings start at h3.
+    for level in (2, 1):
+        html = html.replace(f"<h{level}>", f"<h{level + 2}>").replace(
+            f"</h{level}>", f"</h{level + 2}>"
+        )
+    return html
+
+
+def render_markdown(text: str) -> str:
+    """Render member-written Markdown to HTML that is safe to show as is."""
+    html = _markdown.render(text)
+    return _cleaner.clean(_demote_headings(html)).strip()
+
+
+def quote_markdown(text: str, author_name: str) -> str:
+    """Return ``text`` as a Markdown block quote attributed to ``author_name``."""
+    quoted = "\n".join(f"> {line}" if line else ">" for line in text.strip().splitlines())
+    return f"> **{escape_markdown(author_name)}** :\n>\n{quoted}\n\n"
+
+
+def escape_markdown(text: str) -> str:
+    """Escape Markdown punctuation so a name renders as plain text."""
+    specials = "\\`*_{}[]()#+-.!|<>~"
+    return "".join(f"\\{char}" if char in specials else char for char in text)

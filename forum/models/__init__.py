@@ -1,0 +1,23 @@
+from .communities import Community, Invitation, JoinRequest, Membership
+from .moderation import ModerationAction
+from .organisations import Organisation
+from .tags import Tag, TaggedOrganisation, TaggedThread
+from .threads import Post, PostRevision, Thread
+from .users import Region, User
+
+__all__ = [
+    "Community",
+    "Invitation",
+    "JoinRequest",
+    "Membership",
+    "ModerationAction",
+    "Organisation",
+    "Post",
+    "PostRevision",
+    "Region",
+    "Tag",
+    "TaggedOrganisation",
+    "TaggedThread",
+    "Thread",
+    "User",
+]

@@ -1,0 +1,136 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from .tags import TaggedThread
+
+# Width of one level of a post's materialised path. Digits only, fixed width,
+# so that ordering by path is depth-first on every database and collation.
+PATH_STEP = 7
+
+
+class Thread(models.Model):
+    community = models.ForeignKey(
+        "forum.Community", on_delete=models.CASCADE, related_name="threads"
+    )
+    title = models.CharField(_("titre"), max_length=200)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    tags = TaggableManager(verbose_name=_("étiquettes"), through=TaggedThread, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    last_poster = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Replies, not counting the opening post. Deleted replies stay counted:
+    # their marker stays in the tree.
+    reply_count = models.PositiveIntegerField(default=0)
+    # Last post number handed out; posts take the next one under a row lock.
+    last_seq = models.PositiveIntegerField(default=0)
+    is_pinned = models.BooleanField(_("épinglée"), default=False)
+    is_locked = models.BooleanField(_("verrouillée"), default=False)
+
+    class Meta:
+        ordering = ["-is_pinned", "-last_activity_at"]
+        indexes = [
+            models.Index(
+                fields=["community", "-is_pinned", "-last_activity_at"],
+                name="thread_listing",
+            )
+        ]
+        verbose_name = _("discussion")
+        verbose_name_plural = _("discussions")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title, allow_unicode=True)[:60] or "discussion"
+
+    def get_absolute_url(self) -> str:
+        return reverse("thread", args=[self.pk, self.slug])
+
+
+class Post(models.Model):
+    """
+    A post in a thread's reply tree.
+
+    The opening post is the root (seq 1); a reply to the thread is a child of
+    the opening post. ``path`` concatenates the fixed-width sequence numbers
+    from the root, so ordering by it lists the tree depth-first, and one page
+    of a long thread is one indexed range query.
+    """
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    seq = models.PositiveIntegerField()
+    path = models.CharField(max_length=PATH_STEP * 64)
+    depth = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(_("message"))
+    body_html = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edit_count = models.PositiveIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.CharField(_("motif"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["thread", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "seq"], name="unique_post_seq"),
+        ]
+        indexes = [models.Index(fields=["thread", "path"], name="post_tree_order")]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} — {self.thread}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("post", args=[self.pk])
+
+    @property
+    def is_opening(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class PostRevision(models.Model):
+    """A previous version of a post, kept when it is edited."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    body_html = models.TextField()
+    written_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-replaced_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.post} @ {self.written_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,78 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A region of Mali, or a cercle (such as Kati) that the CoPs treat as one."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("district")
+        REGION = "region", _("région")
+        CERCLE = "cercle", _("cercle")
+
+    slug = models.SlugField(_("identifiant"), unique=True)
+    name = models.CharField(_("nom"), max_length=80, unique=True)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.REGION)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("région")
+        verbose_name_plural = _("régions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """
+    A member account.
+
+    ``display_name`` is the only name other members see and may be a
+    pseudonym; e-mail and phone stay private to the member and staff.
+    """
+
+    class Language(models.TextChoices):
+        FR = "fr", "Français"
+        EN = "en", "English"
+
+    display_name = models.CharField(
+        _("nom affiché"),
+        max_length=80,
+        help_text=_("Le nom que les autres membres voient. Un pseudonyme est accepté."),
+    )
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("région"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    organisation = models.ForeignKey(
+        "forum.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    preferred_language = models.CharField(
+        _("langue préférée"), max_length=5, choices=Language.choices, default=Language.FR
+    )
+    bio = models.TextField(_("présentation"), max_length=1000, blank=True)
+
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", args=[self.pk])

@@ -1,0 +1,53 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    # Communities
+    path("communautes/<slug:slug>/", views.community_detail, name="community"),
+    path("communautes/<slug:slug>/rejoindre/", views.community_join, name="community_join"),
+    path("communautes/<slug:slug>/quitter/", views.community_leave, name="community_leave"),
+    path("communautes/<slug:slug>/membres/", views.community_members, name="community_members"),
+    path("communautes/<slug:slug>/membres/<int:membership_id>/role/", views.member_role,
+         name="member_role"),
+    path("communautes/<slug:slug>/membres/<int:membership_id>/retirer/", views.member_remove,
+         name="member_remove"),
+    path("communautes/<slug:slug>/demandes/", views.join_requests, name="join_requests"),
+    path("communautes/<slug:slug>/demandes/<int:request_id>/", views.join_request_decide,
+         name="join_request_decide"),
+    path("communautes/<slug:slug>/invitations/", views.invitations, name="invitations"),
+    path("communautes/<slug:slug>/invitations/<int:invitation_id>/revoquer/",
+         views.invitation_revoke, name="invitation_revoke"),
+    path("communautes/<slug:slug>/journal/", views.moderation_log, name="moderation_log"),
+    path("communautes/<slug:slug>/nouvelle-discussion/", views.thread_create,
+         name="thread_create"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation"),
+    # Threads and posts
+    path("discussions/<int:pk>/", views.thread_detail, name="thread_short"),
+    path("discussions/<int:pk>/<str:slug>/", views.thread_detail, name="thread"),
+    path("discussions/<int:pk>/actions/repondre/", views.thread_reply, name="thread_reply"),
+    path("discussions/<int:pk>/actions/<str:action>/", views.thread_moderate,
+         name="thread_moderate"),
+    path("messages/<int:pk>/", views.post_redirect, name="post"),
+    path("messages/<int:pk>/repondre/", views.post_reply, name="post_reply"),
+    path("messages/<int:pk>/modifier/", views.post_edit, name="post_edit"),
+    path("messages/<int:pk>/supprimer/", views.post_delete, name="post_delete"),
+    path("messages/<int:pk>/historique/", views.post_history, name="post_history"),
+    path("messages/<int:pk>/masquer/", views.post_hide, name="post_hide"),
+    path("messages/<int:pk>/retablir/", views.post_restore, name="post_restore"),
+    # Tags and organisations
+    path("etiquettes/<str:slug>/", views.tag_detail, name="tag"),
+    path("organisations/", views.organisation_list, name="organisations"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+    # Accounts
+    path("compte/inscription/", views.signup, name="signup"),
+    path("compte/connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/profil/", views.profile_edit, name="profile_edit"),
+    path("compte/mot-de-passe/", views.password_change, name="password_change"),
+    path("compte/langue/", views.switch_language, name="switch_language"),
+    path("membres/<int:pk>/", views.profile, name="profile"),
+]

@@ -1,0 +1,677 @@
+"""
+HTTP door of the forum: parse input, call a service or a selector, render.
+
+Every page works without JavaScript; every write is a POST form with CSRF
+protection that redirects after success (and answers 400 with the form and
+its errors otherwise).
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import permissions as perms
+from . import selectors, services
+from .forms import (
+    EditPostForm,
+    HidePostForm,
+    InvitationForm,
+    JoinRequestForm,
+    LockThreadForm,
+    MoveThreadForm,
+    OrganisationFilterForm,
+    ProfileForm,
+    RenameThreadForm,
+    ReplyForm,
+    RetagThreadForm,
+    RoleForm,
+    SignUpForm,
+    ThreadForm,
+)
+from .markup import quote_markdown
+from .models import Community, Invitation, JoinRequest, Membership, Post, Region, User
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form, field by field where it can."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for item in field_errors:
+                form.add_error(target, item)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def render_invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    return render(request, template, context, status=400)
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def flash_service_error(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# Home, communities -------------------------------------------------------------------
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "forum/home.html",
+        {
+            "communities": selectors.list_communities(request.user),
+            "tags": selectors.list_popular_tags(request.user, limit=20),
+        },
+    )
+
+
+@require_GET
+def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    page = selectors.paginate(
+        selectors.list_threads(community),
+        request.GET.get("page"),
+        settings.JEKAFO["THREADS_PER_PAGE"],
+    )
+    membership = perms.get_membership(request.user, community)
+    context = {
+        "community": community,
+        "regions": community.regions.order_by("name"),
+        "page": page,
+        "membership": membership,
+        "can_start_thread": perms.can_start_thread(request.user, community),
+        "can_moderate": perms.can_moderate_community(request.user, community),
+        "can_request_to_join": perms.can_request_to_join(request.user, community),
+        "has_pending_request": selectors.has_pending_join_request(request.user, community),
+        "join_form": JoinRequestForm(),
+    }
+    if context["can_moderate"]:
+        context["pending_count"] = selectors.list_pending_join_requests(community).count()
+    return render(request, "forum/community_detail.html", context)
+
+
+@login_required
+@require_POST
+def community_join(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    form = JoinRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_to_join(
+                user=request.user, community=community, message=form.cleaned_data["message"]
+            )
+        except ValidationError as error:
+            flash_service_error(request, error)
+        else:
+            messages.success(
+                request, _("Votre demande a été envoyée aux modératrices et modérateurs.")
+            )
+    else:
+        messages.error(request, _("Votre message est trop long (1000 caractères au plus)."))
+    return redirect(community)
+
+
+@login_required
+@require_POST
+def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    services.leave_community(user=request.user, community=community)
+    messages.success(request, _("Vous avez quitté « %(name)s ».") % {"name": community.name})
+    return redirect("home" if community.is_private else community.get_absolute_url())
+
+
+@login_required
+@require_GET
+def community_members(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    # Member lists stay inside the CoP: they can put people at risk.
+    if not perms.can_post_in_community(request.user, community):
+        raise Http404
+    can_moderate = perms.can_moderate_community(request.user, community)
+    return render(
+        request,
+        "forum/community_members.html",
+        {
+            "community": community,
+            "members": selectors.list_members(community),
+            "can_moderate": can_moderate,
+            "role_choices": Membership.Role.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    perms.check_moderate_community(request.user, community)
+    membership = get_object_or_404(Membership, pk=membership_id, community=community)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Rôle inconnu."))
+        return redirect("community_members", slug=slug)
+    try:
+        services.change_member_role(
+            moderator=request.user, membership=membership, role=form.cleaned_data["role"]
+        )
+    except ValidationError as error:
+        flash_service_error(request, error)
+    else:
+        messages.success(request, _("Rôle mis à jour."))
+    return redirect("community_members", slug=slug)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    perms.check_moderate_community(request.user, community)
+    membership = get_object_or_404(Membership, pk=membership_id, community=community)
+    try:
+        services.remove_member(
+            moderator=request.user, membership=membership, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        flash_service_error(request, error)
+    else:
+        messages.success(request, _("Le membre a été retiré de la communauté."))
+    return redirect("community_members", slug=slug)
+
+
+@login_required
+@require_GET
+def join_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    perms.check_moderate_community(request.user, community)
+    return render(
+        request,
+        "forum/join_requests.html",
+        {"community": community, "requests": selectors.list_pending_join_requests(community)},
+    )
+
+
+@login_required
+@require_POST
+def join_request_decide(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    perms.check_moderate_community(request.user, community)
+    join_request = get_object_or_404(JoinRequest, pk=request_id, community=community)
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "refuse"}:
+        messages.error(request, _("Choisissez « accepter » ou « refuser »."))
+        return redirect("join_requests", slug=slug)
+    try:
+        services.decide_join_request(
+            moderator=request.user, join_request=join_request, approve=decision == "approve"
+        )
+    except ValidationError as error:
+        flash_service_error(request, error)
+    else:
+        messages.success(request, _("Réponse enregistrée."))
+    return redirect("join_requests", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitations(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    perms.check_moderate_community(request.user, community)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.create_invitation(moderator=request.user, community=community,
+                                           **form.cleaned_data)  # fmt: skip
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Lien d'invitation créé."))
+                return redirect("invitations", slug=slug)
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "forum/invitations.html",
+        {
+            "community": community,
+            "form": form,
+            "invitations": community.invitations.select_related("created_by")[:50],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, community=community)
+    services.revoke_invitation(moderator=request.user, invitation=invitation)
+    messages.success(request, _("Lien d'invitation révoqué."))
+    return redirect("invitations", slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.find_invitation(token)
+    if not request.user.is_authenticated:
+        return render(request, "forum/invitation.html", {"invitation": invitation})
+    if request.method == "POST":
+        services.accept_invitation(user=request.user, token=token)
+        messages.success(
+            request, _("Bienvenue dans « %(name)s » !") % {"name": invitation.community.name}
+        )
+        return redirect(invitation.community)
+    return render(
+        request,
+        "forum/invitation.html",
+        {
+            "invitation": invitation,
+            "already_member": perms.get_membership(request.user, invitation.community),
+        },
+    )
+
+
+@login_required
+@require_GET
+def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    perms.check_view_moderation_log(request.user, community)
+    page = selectors.paginate(selectors.list_moderation_log(community), request.GET.get("page"), 50)
+    return render(request, "forum/moderation_log.html", {"community": community, "page": page})
+
+
+# Threads ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    perms.check_start_thread(request.user, community)
+    form = ThreadForm(request.POST or None)
+    context = {"community": community, "form": form}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                thread = services.create_thread(author=request.user, community=community,
+                                                **form.cleaned_data)  # fmt: skip
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect(thread)
+        return render_invalid(request, "forum/thread_form.html", context)
+    return render(request, "forum/thread_form.html", context)
+
+
+def _thread_context(request: HttpRequest, thread, page) -> dict:
+    user = request.user
+    community = thread.community
+    can_moderate = perms.can_moderate_community(user, community)
+    context = {
+        "thread": thread,
+        "community": community,
+        "page": page,
+        "tags": thread.tags.all(),
+        "can_reply": perms.can_reply_to_thread(user, thread),
+        "can_post": perms.can_post_in_community(user, community),
+        "can_moderate": can_moderate,
+        "max_depth": settings.JEKAFO["MAX_VISIBLE_DEPTH"],
+        "reply_form": ReplyForm(),
+    }
+    if can_moderate:
+        context["move_form"] = MoveThreadForm(
+            communities=selectors.list_moderated_communities(user).exclude(pk=community.pk)
+        )
+    return context
+
+
+@require_GET
+def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    thread = selectors.access_thread(request.user, pk)
+    if slug != thread.slug:
+        return redirect(thread, permanent=True)
+    page = selectors.thread_page(thread, request.GET.get("page"))
+    return render(request, "forum/thread_detail.html", _thread_context(request, thread, page))
+
+
+@require_GET
+def post_redirect(request: HttpRequest, pk: int) -> HttpResponse:
+    post = selectors.access_post(request.user, pk)
+    number = selectors.page_of_post(post)
+    url = post.thread.get_absolute_url()
+    if number > 1:
+        url += f"?page={number}"
+    return redirect(f"{url}#post-{post.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reply to one post: the form page (GET, optionally quoting it) and the write (POST)."""
+    parent = selectors.access_post(request.user, pk)
+    thread = parent.thread
+    perms.check_reply_to_thread(request.user, thread)
+    initial = {"parent": parent.pk}
+    if request.GET.get("quote") and perms.can_view_post_body(request.user, parent):
+        initial["body"] = quote_markdown(parent.body, str(parent.author or _("anonyme")))
+    form = ReplyForm(request.POST or None, initial=initial)
+    context = {"thread": thread, "community": thread.community, "parent": parent, "form": form}
+    if request.method == "POST":
+        if form.is_valid():
+            return _create_reply(request, thread, form, context)
+        return render_invalid(request, "forum/reply_form.html", context)
+    return render(request, "forum/reply_form.html", context)
+
+
+@login_required
+@require_POST
+def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = selectors.access_thread(request.user, pk)
+    perms.check_reply_to_thread(request.user, thread)
+    form = ReplyForm(request.POST)
+    context = {"thread": thread, "community": thread.community, "parent": None, "form": form}
+    if not form.is_valid():
+        return render_invalid(request, "forum/reply_form.html", context)
+    return _create_reply(request, thread, form, context)
+
+
+def _create_reply(request: HttpRequest, thread, form, context) -> HttpResponse:
+    parent = None
+    parent_id = form.cleaned_data.get("parent")
+    if parent_id:
+        parent = Post.objects.filter(pk=parent_id).first()
+        if parent is None:
+            form.add_error(None, _("Le message auquel vous répondez n'existe plus."))
+            return render_invalid(request, "forum/reply_form.html", context)
+    try:
+        post = services.create_post(
+            author=request.user, thread=thread, parent=parent, body=form.cleaned_data["body"]
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return render_invalid(request, "forum/reply_form.html", context)
+    return redirect(post)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    post = selectors.access_post(request.user, pk)
+    perms.check_edit_post(request.user, post)
+    form = EditPostForm(request.POST or None, initial={"body": post.body})
+    context = {"post": post, "thread": post.thread, "community": post.thread.community,
+               "form": form}  # fmt: skip
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.edit_post(editor=request.user, post=post, body=form.cleaned_data["body"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect(post)
+        return render_invalid(request, "forum/post_edit.html", context)
+    return render(request, "forum/post_edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    post = selectors.access_post(request.user, pk)
+    perms.check_delete_post(request.user, post)
+    if request.method == "POST":
+        services.delete_post(user=request.user, post=post)
+        messages.success(request, _("Votre message a été supprimé."))
+        return redirect(post)
+    return render(request, "forum/post_delete.html",
+                  {"post": post, "thread": post.thread, "community": post.thread.community})  # fmt: skip
+
+
+@login_required
+@require_GET
+def post_history(request: HttpRequest, pk: int) -> HttpResponse:
+    post = selectors.access_post(request.user, pk)
+    revisions = selectors.list_post_revisions(request.user, post)
+    return render(
+        request,
+        "forum/post_history.html",
+        {"post": post, "thread": post.thread, "community": post.thread.community,
+         "revisions": revisions},  # fmt: skip
+    )
+
+
+@login_required
+@require_POST
+def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
+    post = selectors.access_post(request.user, pk)
+    perms.check_moderate_community(request.user, post.thread.community)
+    form = HidePostForm(request.POST)
+    if not form.is_valid():
+        return _moderation_form_error(request, post.thread, form, _("Masquer un message"))
+    try:
+        services.hide_post(moderator=request.user, post=post, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _moderation_form_error(request, post.thread, form, _("Masquer un message"))
+    messages.success(request, _("Message masqué."))
+    return redirect(post)
+
+
+@login_required
+@require_POST
+def post_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    post = selectors.access_post(request.user, pk)
+    try:
+        services.restore_post(moderator=request.user, post=post)
+    except ValidationError as error:
+        flash_service_error(request, error)
+    else:
+        messages.success(request, _("Message rétabli."))
+    return redirect(post)
+
+
+def _moderation_form_error(request, thread, form, title) -> HttpResponse:
+    return render_invalid(
+        request,
+        "forum/moderation_form.html",
+        {"thread": thread, "community": thread.community, "form": form, "title": title},
+    )
+
+
+@login_required
+@require_POST
+def thread_moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Pin, unpin, lock, unlock, rename, retag or move a thread."""
+    thread = selectors.access_thread(request.user, pk)
+    perms.check_moderate_community(request.user, thread.community)
+    user = request.user
+    if action in {"pin", "unpin"}:
+        services.set_thread_pinned(moderator=user, thread=thread, pinned=action == "pin")
+        messages.success(request, _("Discussion épinglée.") if action == "pin"
+                         else _("Discussion désépinglée."))  # fmt: skip
+        return redirect(thread)
+    if action in {"lock", "unlock"}:
+        form = LockThreadForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        services.set_thread_locked(moderator=user, thread=thread, locked=action == "lock",
+                                   reason=reason)  # fmt: skip
+        messages.success(request, _("Discussion verrouillée.") if action == "lock"
+                         else _("Discussion déverrouillée."))  # fmt: skip
+        return redirect(thread)
+    forms_by_action = {
+        "rename": (RenameThreadForm, _("Renommer la discussion")),
+        "retag": (RetagThreadForm, _("Modifier les étiquettes")),
+        "move": (MoveThreadForm, _("Déplacer la discussion")),
+    }
+    if action not in forms_by_action:
+        raise Http404
+    form_class, title = forms_by_action[action]
+    if action == "move":
+        candidates = selectors.list_moderated_communities(user).exclude(pk=thread.community_id)
+        form = form_class(request.POST, communities=candidates)
+    else:
+        form = form_class(request.POST)
+    if not form.is_valid():
+        return _moderation_form_error(request, thread, form, title)
+    try:
+        if action == "rename":
+            services.rename_thread(moderator=user, thread=thread, title=form.cleaned_data["title"])
+        elif action == "retag":
+            services.retag_thread(moderator=user, thread=thread, tags=form.cleaned_data["tags"])
+        else:
+            services.move_thread(moderator=user, thread=thread,
+                                 target=form.cleaned_data["target"],
+                                 reason=form.cleaned_data["reason"])  # fmt: skip
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _moderation_form_error(request, thread, form, title)
+    messages.success(request, _("Modification enregistrée."))
+    thread.refresh_from_db()
+    return redirect(thread)
+
+
+# Tags ------------------------------------------------------------------------------------
+
+
+@require_GET
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag, threads, organisations = selectors.access_tag(request.user, slug)
+    page = selectors.paginate(threads, request.GET.get("page"), settings.JEKAFO["THREADS_PER_PAGE"]) \
+        if threads.exists() else None
+    return render(
+        request, "forum/tag_detail.html",
+        {"tag": tag, "page": page, "organisations": organisations},
+    )  # fmt: skip
+
+
+# Organisations ---------------------------------------------------------------------------
+
+
+@require_GET
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    regions = Region.objects.order_by("name")
+    form = OrganisationFilterForm(
+        request.GET or None, domains=selectors.list_domain_tags(), regions=regions
+    )
+    domain = region = ""
+    if form.is_bound:
+        if not form.is_valid():
+            return render(request, "forum/organisation_list.html",
+                          {"form": form, "organisations": []}, status=400)  # fmt: skip
+        domain = form.cleaned_data["domain"]
+        region = form.cleaned_data["region"]
+    return render(
+        request,
+        "forum/organisation_list.html",
+        {"form": form, "organisations": selectors.list_organisations(domain=domain, region=region),
+         "filtered": bool(domain or region)},  # fmt: skip
+    )
+
+
+@require_GET
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = selectors.access_organisation(slug)
+    return render(request, "forum/organisation_detail.html", {"organisation": organisation})
+
+
+# Accounts --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Bienvenue sur Jɛkafɔ !"))
+            return redirect(safe_next(request, reverse("home")))
+        return render_invalid(request, "registration/signup.html", {"form": form})
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@require_GET
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.access_profile(pk)
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "member": member,
+            "memberships": selectors.list_profile_communities(request.user, member),
+            "posts": selectors.list_profile_posts(request.user, member),
+            "is_me": request.user.is_authenticated and request.user.pk == member.pk,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.save()
+            translation.activate(user.preferred_language)
+            messages.success(request, _("Profil enregistré."))
+            response = redirect(user)
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.preferred_language,
+                                samesite="Lax")  # fmt: skip
+            return response
+        return render_invalid(request, "accounts/profile_edit.html", {"form": form})
+    return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.save()
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Mot de passe modifié."))
+            return redirect(user)
+        return render_invalid(request, "accounts/password_change.html", {"form": form})
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("Langue inconnue."))
+        return redirect(safe_next(request, reverse("home")))
+    if request.user.is_authenticated and request.user.preferred_language != language:
+        User.objects.filter(pk=request.user.pk).update(preferred_language=language)
+    response = redirect(safe_next(request, reverse("home")))
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
+                        max_age=365 * 24 * 3600)  # fmt: skip
+    return response
+
+

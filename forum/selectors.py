@@ -178,7 +178,8 @@ def access_tag(user: User | None, slug: str) -> tuple[Tag, QuerySet[Thread], Que
     A tag used only inside private CoPs the viewer cannot see is a 404: its
     name alone could reveal what they discuss.
     """
-    tag = Tag.objects.filter(slug=slug).first()
+    # A NUL is never in a slug, and PostgreSQL refuses it in a query.
+    tag = Tag.objects.filter(slug=slug).first() if "\x00" not in slug else None
     if tag is None:
         raise Http404
     threads = (

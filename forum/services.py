@@ -40,7 +40,7 @@ from .permissions import (
     forget_memberships,
     get_membership,
 )
-from .text import clean_line, parse_tags, validate_body, validate_title
+from .text import clean_body, clean_line, parse_tags, validate_body, validate_title
 
 # Deeper replies are placed beside their parent in the tree (still linked to
 # it by "in reply to"), which bounds the length of a path.
@@ -363,7 +363,7 @@ def request_to_join(*, user: User, community: Community, message: str = "") -> J
         user=user, community=community, status=JoinRequest.Status.PENDING
     ).exists():
         raise ValidationError(_("Votre demande est déjà en attente d'une réponse."), code="pending")
-    message = (message or "").strip()
+    message = clean_body(message)  # drops NUL, which PostgreSQL refuses
     if len(message) > 1000:
         raise ValidationError({"message": _("Le message fait 1000 caractères au plus.")})
     return JoinRequest.objects.create(user=user, community=community, message=message)
@@ -488,6 +488,8 @@ def revoke_invitation(*, moderator: User, invitation: Invitation) -> Invitation:
 
 def find_invitation(token: str) -> Invitation:
     """Return a usable invitation; an unknown, used-up or expired token is a 404."""
+    if "\x00" in token:  # never a token; PostgreSQL refuses it in a query
+        raise Http404
     invitation = (
         Invitation.objects.select_related("community").filter(token=token[:64]).first()
     )

@@ -77,13 +77,15 @@ def normalize_tag(raw: str) -> str:
     """
     name = clean_line(raw).lstrip("#").strip().lower()
     name = name.strip(" ,;.-_'\"")
-    if not name or not slugify(name, allow_unicode=True):
+    slug = slugify(name, allow_unicode=True)
+    if not name or not slug:
         raise ValidationError(
             {"tags": _("L'étiquette « %(tag)s » est vide une fois nettoyée.") % {"tag": raw}},
             code="empty_tag",
         )
     maximum = limits()["TAG_MAX_LENGTH"]
-    if len(name) > maximum:
+    # The slug too: NFKC can expand one character into many ("\ufdfa" gives 18).
+    if len(name) > maximum or len(slug) > maximum:
         raise ValidationError(
             {"tags": _("Une étiquette fait au plus %(max)d caractères.") % {"max": maximum}},
             code="max_length",

@@ -175,7 +175,11 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Jɛkafɔ <ne-pas-repondre@jekafo.invalid>")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -9,6 +9,7 @@ through. Images are not rendered at all: a remote image would tell its host
 the address of every reader, and costs data on 2G/3G links.
 """
 
+import re
 from functools import partial
 from typing import Final
 
@@ -67,9 +68,14 @@ def _demote_headings(html: str) -> str:
     return html
 
 
+_TABLE_ALIGN = re.compile(r'<(t[hd]) style="text-align:(left|center|right)">')
+
+
 def render_markdown(text: str) -> str:
     """Render member-written Markdown to HTML that is safe to show as is."""
-    html = _markdown.render(text)
+    # markdown-it aligns table cells with a style attribute, which the cleaner
+    # drops; the equivalent align attribute is allowed.
+    html = _TABLE_ALIGN.sub(r'<\1 align="\2">', _markdown.render(text))
     return _cleaner.clean(_demote_headings(html)).strip()
 
 

@@ -320,7 +320,7 @@ def retag_thread(*, moderator: User, thread: Thread, tags: str | list[str]) -> T
     if sorted(names) != old:
         thread.tags.set(names)
         _log(actor=moderator, community=thread.community, kind=ModerationAction.Kind.RETAG,
-             thread=thread, details={"old": old, "new": sorted(names)})  # fmt: skip
+             thread=thread, details={"old": ", ".join(old), "new": ", ".join(sorted(names))})  # fmt: skip
         _thread_moderated(thread, ModerationAction.Kind.RETAG)
     return thread
 
@@ -354,6 +354,15 @@ def _membership_changed(membership_or_none, community: Community, user: User) ->
     forget_memberships(user)
     role = membership_or_none.role if membership_or_none else None
     events.emit(events.MembershipChanged(community_id=community.pk, user_id=user.pk, role=role))
+
+
+def _other_moderators(membership: Membership):
+    # Locks the other moderators' rows so that two demotions cannot both pass.
+    return (
+        Membership.objects.select_for_update()
+        .filter(community_id=membership.community_id, role=Membership.Role.MODERATOR)
+        .exclude(pk=membership.pk)
+    )
 
 
 @transaction.atomic
@@ -399,7 +408,14 @@ def decide_join_request(*, moderator: User, join_request: JoinRequest, approve: 
 @transaction.atomic
 def leave_community(*, user: User, community: Community) -> None:
     check_leave_community(user, community)
-    Membership.objects.filter(user=user, community=community).delete()
+    membership = Membership.objects.select_for_update().get(user=user, community=community)
+    if membership.is_moderator and not _other_moderators(membership).exists():
+        raise ValidationError(
+            _("Vous êtes la seule personne à modérer cette communauté : confiez d'abord ce rôle "
+              "à quelqu'un d'autre."),
+            code="last_moderator",
+        )
+    membership.delete()
     _membership_changed(None, community, user)
 
 
@@ -416,12 +432,7 @@ def change_member_role(*, moderator: User, membership: Membership, role: str) ->
         raise ValidationError({"role": _("Rôle inconnu.")}, code="invalid_role")
     if membership.role == role:
         return membership
-    if (
-        membership.role == Membership.Role.MODERATOR
-        and not community.memberships.filter(role=Membership.Role.MODERATOR)
-        .exclude(pk=membership.pk)
-        .exists()
-    ):
+    if membership.is_moderator and not _other_moderators(membership).exists():
         raise ValidationError(
             _("Une communauté garde au moins une modératrice ou un modérateur."),
             code="last_moderator",

@@ -735,7 +735,7 @@ def test_retag_normalises_and_logs(thread, moderator, public_cop):
     assert sorted(thread.tags.names()) == ["foncier", "loi 052", "ségou"]
     action = ModerationAction.objects.get()
     assert action.kind == Kind.RETAG
-    assert action.details == {"old": ["loi 052"], "new": ["foncier", "loi 052", "ségou"]}
+    assert action.details == {"old": "loi 052", "new": "foncier, loi 052, ségou"}
     assert Tag.objects.get(name="ségou").slug == "ségou"
 
 
@@ -749,7 +749,7 @@ def test_retag_is_case_insensitive(thread, moderator, public_cop):
 def test_retag_with_nothing_clears_the_tags(thread, moderator):
     services.retag_thread(moderator=moderator, thread=thread, tags="")
     assert list(thread.tags.names()) == []
-    assert ModerationAction.objects.get().details == {"old": ["loi 052"], "new": []}
+    assert ModerationAction.objects.get().details == {"old": "loi 052", "new": ""}
 
 
 @pytest.mark.parametrize("tags", ["###", "ok, !!!", [f"t{i}" for i in range(9)]])
@@ -1000,6 +1000,18 @@ def test_unchanged_role_is_not_logged(public_cop, member, moderator):
     membership = Membership.objects.get(user=member, community=public_cop)
     services.change_member_role(moderator=moderator, membership=membership, role="member")
     assert ModerationAction.objects.count() == 0
+
+
+def test_last_moderator_cannot_leave(public_cop, moderator):
+    with pytest.raises(ValidationError):
+        services.leave_community(user=moderator, community=public_cop)
+    assert Membership.objects.filter(user=moderator, community=public_cop).exists()
+
+
+def test_moderator_can_leave_when_another_moderates(public_cop, moderator, member):
+    Membership.objects.filter(user=member, community=public_cop).update(role="moderator")
+    services.leave_community(user=moderator, community=public_cop)
+    assert not Membership.objects.filter(user=moderator, community=public_cop).exists()
 
 
 def test_last_moderator_cannot_be_demoted(public_cop, moderator, staff):

@@ -23,7 +23,7 @@ from forum.models import (
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", allow_production=True, stdout=out)
     return out.getvalue()
 
 

@@ -1,0 +1,82 @@
+# Jɛkafɔ — developer commands.
+#
+#   make run     install (first time), migrate, load the demo data, serve on http://127.0.0.1:8000/
+#   make test    install (first time) and run the test suite
+#
+# Only Python >= 3.12 is needed; everything else is installed into .venv.
+# Overridable: PYTHON, HOST, PORT, PYTEST_ARGS, BENCH_ARGS.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint format bench messages clean distclean check-python
+
+help:
+	@echo "make run        migrate, load demo data, serve with Daphne on http://$(HOST):$(PORT)/"
+	@echo "make test       run the test suite (extra arguments: PYTEST_ARGS='-k thread -x')"
+	@echo "make lint       ruff check and ruff format --check"
+	@echo "make format     ruff format and ruff check --fix"
+	@echo "make bench      thread page benchmark; refreshes docs/benchmarks.md"
+	@echo "make messages   update and compile translations (locale/en)"
+	@echo "make venv       create .venv and install the project with its dev tools"
+	@echo "make clean      remove caches and generated files; distclean also removes .venv"
+
+check-python:
+	@$(PYTHON) -c 'import sys' 2>/dev/null || { \
+		echo "error: '$(PYTHON)' was not found. Install Python 3.12 or newer, or run: make PYTHON=/path/to/python3.12 ..." >&2; \
+		exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+		echo "error: Jɛkafɔ needs Python >= 3.12, but '$(PYTHON)' is $$($(PYTHON) -c 'import platform; print(platform.python_version())')." >&2; \
+		echo "       Install Python 3.12 or newer, or run: make PYTHON=/path/to/python3.12 ..." >&2; \
+		exit 1; }
+
+$(BIN)/python:
+	@$(MAKE) --no-print-directory check-python
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when the declared dependencies change.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(MANAGE) migrate --no-input
+	$(MANAGE) seed_demo
+	@echo "Jɛkafɔ: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/thread_page.py $(BENCH_ARGS)
+
+messages: $(STAMP)
+	$(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+	$(MANAGE) compilemessages --ignore=.venv
+
+clean:
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache staticfiles bench/results build *.egg-info
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,7 +1,22 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class UnicodeSlugConverter:
+    """A slug that may hold accented letters ("stratégie-secrète"), and never a NUL byte."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(UnicodeSlugConverter, "uslug")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,7 +38,7 @@ urlpatterns = [
     path("communautes/<slug:slug>/journal/", views.moderation_log, name="moderation_log"),
     path("communautes/<slug:slug>/nouvelle-discussion/", views.thread_create,
          name="thread_create"),
-    path("invitation/<str:token>/", views.invitation_accept, name="invitation"),
+    path("invitation/<uslug:token>/", views.invitation_accept, name="invitation"),
     # Threads and posts
     path("discussions/<int:pk>/", views.thread_detail, name="thread_short"),
     path("discussions/<int:pk>/<str:slug>/", views.thread_detail, name="thread"),
@@ -38,7 +53,7 @@ urlpatterns = [
     path("messages/<int:pk>/masquer/", views.post_hide, name="post_hide"),
     path("messages/<int:pk>/retablir/", views.post_restore, name="post_restore"),
     # Tags and organisations
-    path("etiquettes/<str:slug>/", views.tag_detail, name="tag"),
+    path("etiquettes/<uslug:slug>/", views.tag_detail, name="tag"),
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     # Accounts

@@ -12,6 +12,7 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -301,7 +302,38 @@ def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     perms.check_view_moderation_log(request.user, community)
     page = selectors.paginate(selectors.list_moderation_log(community), request.GET.get("page"), 50)
+    page.object_list = list(page.object_list)
+    _redact_moderation_log(request.user, page.object_list)
     return render(request, "forum/moderation_log.html", {"community": community, "page": page})
+
+
+def _redact_moderation_log(user, actions: list) -> None:
+    """
+    Keep what a log line says about another CoP out of sight of those who cannot see it.
+
+    A move names both CoPs, and a thread moved into a private CoP keeps its log
+    lines (title, old titles, tags) in the CoP it left, whose moderators may not
+    be members of the private one.
+    """
+    names = {a.details.get(key) for a in actions for key in ("from", "to")} - {None}
+    thread_cops = {a.thread.community_id for a in actions if a.thread is not None}
+    if not names and not thread_cops:
+        return
+    visible = Community.objects.filter(selectors.visible_communities_q(user)).filter(
+        Q(name__in=names) | Q(pk__in=thread_cops)
+    )
+    visible_ids, visible_names = set(), set()
+    for pk, name in visible.values_list("pk", "name"):
+        visible_ids.add(pk)
+        visible_names.add(name)
+    unnamed = _("une communauté privée")
+    for action in actions:
+        if action.thread is not None and action.thread.community_id not in visible_ids:
+            action.thread = None
+            action.details = {}
+        for key in ("from", "to"):
+            if key in action.details and action.details[key] not in visible_names:
+                action.details = {**action.details, key: unnamed}
 
 
 # Threads ---------------------------------------------------------------------------------
@@ -385,7 +417,12 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {"parent": parent.pk}
     if request.GET.get("quote") and perms.can_view_post_body(request.user, parent):
         initial["body"] = quote_markdown(parent.body, str(parent.author or _("anonyme")))
-    form = ReplyForm(request.POST or None, initial=initial)
+    data = None
+    if request.method == "POST":
+        # The address names the post replied to; the hidden field only mirrors it.
+        data = request.POST.copy()
+        data["parent"] = str(parent.pk)
+    form = ReplyForm(data, initial=initial)
     context = {"thread": thread, "community": thread.community, "parent": parent, "form": form}
     if request.method == "POST":
         if form.is_valid():
@@ -522,9 +559,11 @@ def thread_moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return redirect(thread)
     if action in {"lock", "unlock"}:
         form = LockThreadForm(request.POST)
-        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        if not form.is_valid():
+            title = _("Verrouiller la discussion")
+            return _moderation_form_error(request, thread, form, title)
         services.set_thread_locked(moderator=user, thread=thread, locked=action == "lock",
-                                   reason=reason)  # fmt: skip
+                                   reason=form.cleaned_data["reason"])  # fmt: skip
         messages.success(request, _("Discussion verrouillée.") if action == "lock"
                          else _("Discussion déverrouillée."))  # fmt: skip
         return redirect(thread)

@@ -1,0 +1,257 @@
+"""
+SQL queries per page are pinned: a list or a thread costs the same whatever its size.
+
+Counts include the session and user lookups of a signed-in visitor (2
+queries). A change in one of these numbers is a decision to make on purpose,
+not an accident: update the constant with the reason in the commit message.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from forum import services
+from forum.models import Membership, Organisation
+
+from ..factories import make_organisation, make_post, make_thread, make_user, opening_post
+
+pytestmark = pytest.mark.django_db
+
+
+def measure(client, url: str, status: int = 200) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == status
+    return len(context.captured_queries)
+
+
+@pytest.fixture
+def authors(public_cop, member, moderator):
+    """Members from several organisations, so that rows show the author's organisation."""
+    people = [member, moderator]
+    for number in range(4):
+        organisation = make_organisation(acronym=f"ORG{number}")
+        user = make_user(organisation=organisation)
+        Membership.objects.create(user=user, community=public_cop)
+        people.append(user)
+    return people
+
+
+def grow_thread(thread, authors, total: int) -> list:
+    """Bring ``thread`` to ``total`` posts: replies to the thread mixed with nested replies."""
+    posts = [opening_post(thread)]
+    for number in range(1, total):
+        if number % 4 == 1:
+            parent = None  # a reply to the thread
+        elif number % 4 == 2:
+            parent = posts[-1]  # a reply to the previous post: chains go deep
+        else:
+            parent = posts[(number * 7) % len(posts)]
+        post = services.create_post(
+            author=authors[number % len(authors)],
+            thread=thread,
+            parent=parent,
+            body=f"Message {number} avec **gras** et un [lien](https://example.org).",
+        )
+        posts.append(post)
+    return posts
+
+
+def add_moderation_marks(posts, moderator) -> None:
+    """Hide, delete and edit a few posts on every page: their rendering must not cost more."""
+    for post in posts[3::25]:
+        services.hide_post(moderator=moderator, post=post, reason="Hors sujet")
+    for post in posts[5::25]:
+        services.delete_post(user=post.author, post=post)
+    for post in posts[7::25]:
+        services.edit_post(editor=post.author, post=post, body="Texte corrigé.")
+
+
+# The CoP's thread list ---------------------------------------------------------------------
+
+COMMUNITY_PAGE_QUERIES = {"anonymous": 5, "outsider": 9, "member": 9, "moderator": 10}
+
+
+@pytest.fixture
+def busy_cop(public_cop, authors, moderator):
+    for number in range(30):
+        thread = make_thread(
+            authors[number % len(authors)],
+            public_cop,
+            title=f"Discussion {number}",
+            tags=[f"sujet {number}", "plaidoyer", "loi 052"],
+        )
+        make_post(authors[(number + 1) % len(authors)], thread)
+    services.set_thread_pinned(moderator=moderator, thread=thread, pinned=True)
+    services.set_thread_locked(moderator=moderator, thread=thread, locked=True)
+    return public_cop
+
+
+def test_community_thread_list_query_count_is_pinned(
+    busy_cop, request, client_for, django_assert_num_queries
+):
+    url = busy_cop.get_absolute_url()
+    for viewer, expected in COMMUNITY_PAGE_QUERIES.items():
+        client = client_for(request.getfixturevalue(viewer))
+
+        with django_assert_num_queries(expected):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert len(response.context["page"].object_list) == 25
+
+        with django_assert_num_queries(expected):
+            assert client.get(url + "?page=2").status_code == 200
+
+
+def test_community_thread_list_costs_the_same_for_5_and_30_threads(public_cop, authors, client_for):
+    client = client_for(authors[0])
+    for number in range(5):
+        make_thread(authors[number], public_cop, title=f"D{number}", tags=["a", f"b{number}"])
+    small = measure(client, public_cop.get_absolute_url())
+    for number in range(25):
+        make_thread(authors[number % 6], public_cop, title=f"E{number}", tags=["c", f"d{number}"])
+
+    assert measure(client, public_cop.get_absolute_url()) == small
+
+
+# The thread page -------------------------------------------------------------------------------
+
+THREAD_PAGE_QUERIES = {"anonymous": 4, "outsider": 7, "member": 7, "moderator": 9}
+
+
+@pytest.fixture
+def long_thread(thread, authors, moderator, other_public_cop):
+    """A 120-post thread; ``other_public_cop`` makes the moderator's move form list a target."""
+    posts = grow_thread(thread, authors, 120)
+    add_moderation_marks(posts, moderator)
+    return thread
+
+
+def test_thread_page_query_count_is_pinned(
+    long_thread, request, client_for, django_assert_num_queries
+):
+    for viewer, expected in THREAD_PAGE_QUERIES.items():
+        client = client_for(request.getfixturevalue(viewer))
+
+        for page in (1, 2, 3):
+            with django_assert_num_queries(expected):
+                response = client.get(f"{long_thread.get_absolute_url()}?page={page}")
+            assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [20, 100, 500])
+def test_thread_page_query_count_does_not_grow_with_the_thread(
+    size, thread, authors, member, moderator, other_public_cop, client_for
+):
+    posts = grow_thread(thread, authors, size)
+    add_moderation_marks(posts, moderator)
+    url = thread.get_absolute_url()
+
+    for viewer, name in ((None, "anonymous"), (member, "member"), (moderator, "moderator")):
+        client = client_for(viewer)
+        assert measure(client, url) == THREAD_PAGE_QUERIES[name]
+        if size > 50:
+            assert measure(client, url + "?page=2") == THREAD_PAGE_QUERIES[name]
+        if size == 500:
+            assert measure(client, url + "?page=10") == THREAD_PAGE_QUERIES[name]
+            measure(client, url + "?page=11", status=404)
+
+
+def test_thread_of_500_posts_costs_what_a_thread_of_20_costs(
+    public_cop, authors, moderator, other_public_cop, client_for
+):
+    small = make_thread(authors[0], public_cop, title="Petite discussion")
+    grow_thread(small, authors, 20)
+    large = make_thread(authors[1], public_cop, title="Grande discussion")
+    add_moderation_marks(grow_thread(large, authors, 500), moderator)
+
+    for viewer in (None, authors[0], moderator):
+        client = client_for(viewer)
+        counts = [
+            measure(client, small.get_absolute_url()),
+            measure(client, large.get_absolute_url()),
+            measure(client, large.get_absolute_url() + "?page=2"),
+            measure(client, large.get_absolute_url() + "?page=10"),
+        ]
+        assert len(set(counts)) == 1, counts
+
+
+def test_post_permalink_costs_the_same_on_page_1_and_page_4(thread, authors, client_for):
+    posts = grow_thread(thread, authors, 160)
+    client = client_for(authors[0])
+
+    def permalink(post) -> int:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(reverse("post", args=[post.pk]))
+        assert response.status_code == 302
+        return len(context.captured_queries)
+
+    assert permalink(posts[1]) == permalink(posts[-1])
+
+
+# Home, tags, organisations -------------------------------------------------------------------
+
+HOME_QUERIES = {"anonymous": 3, "outsider": 5, "member": 5, "moderator": 5}
+TAG_PAGE_QUERIES = {"anonymous": 7, "outsider": 9, "member": 9, "moderator": 9}
+ORGANISATIONS_QUERIES = {"anonymous": 5, "outsider": 7, "member": 7, "moderator": 7}
+
+
+@pytest.fixture
+def busy_site(busy_cop, private_cop, other_public_cop, authors, member, region, other_region):
+    for community in (busy_cop, private_cop, other_public_cop):
+        community.regions.set([region, other_region])
+    for number in range(6):
+        make_thread(member, private_cop, title=f"Privée {number}", tags=["plaidoyer"])
+        make_thread(member, other_public_cop, title=f"VBG {number}", tags=["plaidoyer"])
+    for number in range(12):
+        make_organisation(domains=["plaidoyer", f"domaine {number % 3}"],
+                          regions=[region, other_region])  # fmt: skip
+    return busy_cop
+
+
+def test_home_query_count_is_pinned(busy_site, request, client_for, django_assert_num_queries):
+    for viewer, expected in HOME_QUERIES.items():
+        client = client_for(request.getfixturevalue(viewer))
+
+        with django_assert_num_queries(expected):
+            assert client.get(reverse("home")).status_code == 200
+
+
+def test_tag_page_query_count_is_pinned(busy_site, request, client_for, django_assert_num_queries):
+    for viewer, expected in TAG_PAGE_QUERIES.items():
+        client = client_for(request.getfixturevalue(viewer))
+
+        with django_assert_num_queries(expected):
+            response = client.get(reverse("tag", args=["plaidoyer"]))
+        assert response.status_code == 200
+        assert len(response.context["page"].object_list) == 25
+        assert len(response.context["organisations"]) == 12
+
+
+def test_organisation_list_query_count_is_pinned(
+    busy_site, request, client_for, django_assert_num_queries
+):
+    found = {"": Organisation.objects.count(), "?domain=plaidoyer": 12,
+             "?region=segou&domain=domaine-1": 4}  # fmt: skip
+    for viewer, expected in ORGANISATIONS_QUERIES.items():
+        client = client_for(request.getfixturevalue(viewer))
+
+        for query, number in found.items():
+            with django_assert_num_queries(expected):
+                response = client.get(reverse("organisations") + query)
+            assert response.status_code == 200
+            assert len(response.context["organisations"]) == number
+
+
+def test_organisation_list_costs_the_same_for_1_and_12_organisations(
+    region, client_for, django_assert_num_queries
+):
+    make_organisation(domains=["plaidoyer"], regions=[region])
+    client = client_for(None)
+    one = measure(client, reverse("organisations"))
+    for number in range(11):
+        make_organisation(domains=["plaidoyer", f"d{number}"], regions=[region])
+
+    assert measure(client, reverse("organisations")) == one
+    assert Organisation.objects.count() == 12

@@ -11,8 +11,19 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["region", "is_staff", "is_active"]
     search_fields = ["username", "display_name", "email"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("Jɛkafɔ", {"fields": ["display_name", "phone", "region", "organisation",
-                               "preferred_language", "bio"]}),  # fmt: skip
+        (
+            "Jɛkafɔ",
+            {
+                "fields": [
+                    "display_name",
+                    "phone",
+                    "region",
+                    "organisation",
+                    "preferred_language",
+                    "bio",
+                ]
+            },
+        ),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("Jɛkafɔ", {"fields": ["display_name", "region", "organisation"]}),

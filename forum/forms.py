@@ -19,10 +19,17 @@ class SignUpForm(UserCreationForm):
     class Meta:
         model = User
         fields = [
-            "username", "display_name", "email", "region", "organisation", "preferred_language",
-        ]  # fmt: skip
+            "username",
+            "display_name",
+            "email",
+            "region",
+            "organisation",
+            "preferred_language",
+        ]
         help_texts = {
-            "username": _("Sert uniquement à vous connecter ; les autres membres ne le voient pas."),
+            "username": _(
+                "Sert uniquement à vous connecter ; les autres membres ne le voient pas."
+            ),
             "email": _("Facultatif. Jamais montrée aux autres membres ; sert à retrouver l'accès."),
         }
 
@@ -35,8 +42,15 @@ class SignUpForm(UserCreationForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "bio", "region", "organisation", "email", "phone",
-                  "preferred_language"]  # fmt: skip
+        fields = [
+            "display_name",
+            "bio",
+            "region",
+            "organisation",
+            "email",
+            "phone",
+            "preferred_language",
+        ]
         help_texts = {
             "email": _("Jamais montrée aux autres membres."),
             "phone": _("Facultatif. Jamais montré aux autres membres."),
@@ -50,7 +64,9 @@ class ThreadForm(forms.Form):
         label=_("Message"),
         max_length=LIMITS["BODY_MAX_LENGTH"],
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_("Mise en forme Markdown : **gras**, *italique*, > citation, - liste, [lien](https://…)."),
+        help_text=_(
+            "Mise en forme Markdown : **gras**, *italique*, > citation, - liste, [lien](https://…)."
+        ),
     )
     tags = forms.CharField(
         label=_("Étiquettes"),
@@ -91,7 +107,9 @@ class RetagThreadForm(forms.Form):
 
 
 class MoveThreadForm(forms.Form):
-    target = forms.ModelChoiceField(label=_("Vers la communauté"), queryset=Community.objects.none())
+    target = forms.ModelChoiceField(
+        label=_("Vers la communauté"), queryset=Community.objects.none()
+    )
     reason = forms.CharField(label=_("Motif (facultatif)"), required=False, max_length=500)
 
     def __init__(self, *args, communities=None, **kwargs):

@@ -19,11 +19,33 @@ from markdown_it import MarkdownIt
 
 ALLOWED_TAGS: Final = frozenset(
     {
-        "a", "abbr", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6",
-        "hr", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th",
-        "thead", "tr", "ul",
+        "a",
+        "abbr",
+        "blockquote",
+        "br",
+        "code",
+        "del",
+        "em",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "strong",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
     }
-)  # fmt: skip
+)
 ALLOWED_ATTRIBUTES: Final = {
     "a": ["href", "title", "rel"],
     "abbr": ["title"],

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import (
     Community,
@@ -115,6 +116,36 @@ def list_moderation_log(community: Community) -> QuerySet[ModerationAction]:
     return ModerationAction.objects.filter(community=community).select_related(
         "actor", "thread", "post", "target_user"
     )
+
+
+def redact_moderation_log(
+    user: User | None, actions: list[ModerationAction]
+) -> list[ModerationAction]:
+    """
+    Keep what a log line says about another CoP out of sight of those who cannot see it.
+
+    A move names both CoPs, and a thread moved into a private CoP keeps its log
+    lines (title, old titles, tags) in the CoP it left, whose moderators may not
+    be members of the private one.
+    """
+    cop_ids = {a.details.get(key) for a in actions for key in ("from_id", "to_id")} - {None}
+    cop_ids |= {a.thread.community_id for a in actions if a.thread is not None}
+    if not cop_ids:
+        return actions
+    visible_ids = set(
+        Community.objects.filter(visible_communities_q(user), pk__in=cop_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    unnamed = _("une communauté privée")
+    for action in actions:
+        if action.thread is not None and action.thread.community_id not in visible_ids:
+            action.thread = None
+            action.details = {}
+        for key in ("from", "to"):
+            if key in action.details and action.details.get(f"{key}_id") not in visible_ids:
+                action.details = {**action.details, key: unnamed}
+    return actions
 
 
 def list_moderated_communities(user: User) -> QuerySet[Community]:

@@ -184,8 +184,14 @@ def edit_post(*, editor: User, post: Post, body: str) -> Post:
     post.edit_count += 1
     post.save(update_fields=["body", "body_html", "edited_at", "edit_count"])
     if post.author_id != editor.pk:
-        _log(actor=editor, community=community, kind=ModerationAction.Kind.EDIT_POST,
-             thread=post.thread, post=post, target_user=post.author)  # fmt: skip
+        _log(
+            actor=editor,
+            community=community,
+            kind=ModerationAction.Kind.EDIT_POST,
+            thread=post.thread,
+            post=post,
+            target_user=post.author,
+        )
     events.emit(
         events.PostEdited(post_id=post.pk, thread_id=post.thread_id, community_id=community.pk)
     )
@@ -233,10 +239,20 @@ def hide_post(*, moderator: User, post: Post, reason: str) -> Post:
     post.hidden_by = moderator
     post.hidden_reason = reason
     post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    _log(actor=moderator, community=community, kind=ModerationAction.Kind.HIDE_POST,
-         thread=post.thread, post=post, target_user=post.author, reason=reason)  # fmt: skip
-    events.emit(events.PostModerated(post_id=post.pk, thread_id=post.thread_id,
-                                     community_id=community.pk, hidden=True))  # fmt: skip
+    _log(
+        actor=moderator,
+        community=community,
+        kind=ModerationAction.Kind.HIDE_POST,
+        thread=post.thread,
+        post=post,
+        target_user=post.author,
+        reason=reason,
+    )
+    events.emit(
+        events.PostModerated(
+            post_id=post.pk, thread_id=post.thread_id, community_id=community.pk, hidden=True
+        )
+    )
     return post
 
 
@@ -251,10 +267,20 @@ def restore_post(*, moderator: User, post: Post, reason: str = "") -> Post:
     post.hidden_by = None
     post.hidden_reason = ""
     post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    _log(actor=moderator, community=community, kind=ModerationAction.Kind.RESTORE_POST,
-         thread=post.thread, post=post, target_user=post.author, reason=reason)  # fmt: skip
-    events.emit(events.PostModerated(post_id=post.pk, thread_id=post.thread_id,
-                                     community_id=community.pk, hidden=False))  # fmt: skip
+    _log(
+        actor=moderator,
+        community=community,
+        kind=ModerationAction.Kind.RESTORE_POST,
+        thread=post.thread,
+        post=post,
+        target_user=post.author,
+        reason=reason,
+    )
+    events.emit(
+        events.PostModerated(
+            post_id=post.pk, thread_id=post.thread_id, community_id=community.pk, hidden=False
+        )
+    )
     return post
 
 
@@ -266,8 +292,14 @@ def _locked_thread(thread: Thread) -> Thread:
 
 
 def _thread_moderated(thread: Thread, action: str, previous: int | None = None) -> None:
-    events.emit(events.ThreadModerated(thread_id=thread.pk, community_id=thread.community_id,
-                                       action=action, previous_community_id=previous))  # fmt: skip
+    events.emit(
+        events.ThreadModerated(
+            thread_id=thread.pk,
+            community_id=thread.community_id,
+            action=action,
+            previous_community_id=previous,
+        )
+    )
 
 
 @transaction.atomic
@@ -305,8 +337,13 @@ def rename_thread(*, moderator: User, thread: Thread, title: str) -> Thread:
         old = thread.title
         thread.title = title
         thread.save(update_fields=["title"])
-        _log(actor=moderator, community=thread.community, kind=ModerationAction.Kind.RENAME,
-             thread=thread, details={"old": old, "new": title})  # fmt: skip
+        _log(
+            actor=moderator,
+            community=thread.community,
+            kind=ModerationAction.Kind.RENAME,
+            thread=thread,
+            details={"old": old, "new": title},
+        )
         _thread_moderated(thread, ModerationAction.Kind.RENAME)
     return thread
 
@@ -319,8 +356,13 @@ def retag_thread(*, moderator: User, thread: Thread, tags: str | list[str]) -> T
     old = sorted(thread.tags.names())
     if sorted(names) != old:
         thread.tags.set(names)
-        _log(actor=moderator, community=thread.community, kind=ModerationAction.Kind.RETAG,
-             thread=thread, details={"old": ", ".join(old), "new": ", ".join(sorted(names))})  # fmt: skip
+        _log(
+            actor=moderator,
+            community=thread.community,
+            kind=ModerationAction.Kind.RETAG,
+            thread=thread,
+            details={"old": ", ".join(old), "new": ", ".join(sorted(names))},
+        )
         _thread_moderated(thread, ModerationAction.Kind.RETAG)
     return thread
 
@@ -338,11 +380,23 @@ def move_thread(*, moderator: User, thread: Thread, target: Community, reason: s
         )
     thread.community = target
     thread.save(update_fields=["community"])
-    details = {"from": source.name, "to": target.name}
-    _log(actor=moderator, community=source, kind=ModerationAction.Kind.MOVE_OUT,
-         thread=thread, reason=reason, details=details)  # fmt: skip
-    _log(actor=moderator, community=target, kind=ModerationAction.Kind.MOVE_IN,
-         thread=thread, reason=reason, details=details)  # fmt: skip
+    details = {"from": source.name, "to": target.name, "from_id": source.pk, "to_id": target.pk}
+    _log(
+        actor=moderator,
+        community=source,
+        kind=ModerationAction.Kind.MOVE_OUT,
+        thread=thread,
+        reason=reason,
+        details=details,
+    )
+    _log(
+        actor=moderator,
+        community=target,
+        kind=ModerationAction.Kind.MOVE_IN,
+        thread=thread,
+        reason=reason,
+        details=details,
+    )
     _thread_moderated(thread, ModerationAction.Kind.MOVE_OUT, previous=source.pk)
     return thread
 
@@ -379,7 +433,9 @@ def request_to_join(*, user: User, community: Community, message: str = "") -> J
 
 
 @transaction.atomic
-def decide_join_request(*, moderator: User, join_request: JoinRequest, approve: bool) -> JoinRequest:
+def decide_join_request(
+    *, moderator: User, join_request: JoinRequest, approve: bool
+) -> JoinRequest:
     join_request = (
         JoinRequest.objects.select_for_update()
         .select_related("community", "user")
@@ -389,9 +445,7 @@ def decide_join_request(*, moderator: User, join_request: JoinRequest, approve: 
     check_moderate_community(moderator, community)
     if join_request.status != JoinRequest.Status.PENDING:
         raise ValidationError(_("Cette demande a déjà reçu une réponse."), code="decided")
-    join_request.status = (
-        JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REFUSED
-    )
+    join_request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REFUSED
     join_request.decided_at = timezone.now()
     join_request.decided_by = moderator
     join_request.save(update_fields=["status", "decided_at", "decided_by"])
@@ -411,8 +465,10 @@ def leave_community(*, user: User, community: Community) -> None:
     membership = Membership.objects.select_for_update().get(user=user, community=community)
     if membership.is_moderator and not _other_moderators(membership).exists():
         raise ValidationError(
-            _("Vous êtes la seule personne à modérer cette communauté : confiez d'abord ce rôle "
-              "à quelqu'un d'autre."),
+            _(
+                "Vous êtes la seule personne à modérer cette communauté : confiez d'abord ce rôle "
+                "à quelqu'un d'autre."
+            ),
             code="last_moderator",
         )
     membership.delete()
@@ -440,8 +496,13 @@ def change_member_role(*, moderator: User, membership: Membership, role: str) ->
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    _log(actor=moderator, community=community, kind=ModerationAction.Kind.CHANGE_ROLE,
-         target_user=membership.user, details={"old": old, "new": role})  # fmt: skip
+    _log(
+        actor=moderator,
+        community=community,
+        kind=ModerationAction.Kind.CHANGE_ROLE,
+        target_user=membership.user,
+        details={"old": old, "new": role},
+    )
     _membership_changed(membership, community, membership.user)
     return membership
 
@@ -461,8 +522,13 @@ def remove_member(*, moderator: User, membership: Membership, reason: str = "") 
         raise PermissionDenied(_("Seule l'équipe du site peut retirer un modérateur."))
     user = membership.user
     membership.delete()
-    _log(actor=moderator, community=community, kind=ModerationAction.Kind.REMOVE_MEMBER,
-         target_user=user, reason=reason)  # fmt: skip
+    _log(
+        actor=moderator,
+        community=community,
+        kind=ModerationAction.Kind.REMOVE_MEMBER,
+        target_user=user,
+        reason=reason,
+    )
     _membership_changed(None, community, user)
 
 
@@ -481,8 +547,12 @@ def create_invitation(
         expires_at=timezone.now() + timedelta(days=days),
         max_uses=max_uses,
     )
-    _log(actor=moderator, community=community, kind=ModerationAction.Kind.CREATE_INVITATION,
-         details={"days": days, "max_uses": max_uses})  # fmt: skip
+    _log(
+        actor=moderator,
+        community=community,
+        kind=ModerationAction.Kind.CREATE_INVITATION,
+        details={"days": days, "max_uses": max_uses},
+    )
     return invitation
 
 
@@ -492,8 +562,11 @@ def revoke_invitation(*, moderator: User, invitation: Invitation) -> Invitation:
     if not invitation.revoked:
         invitation.revoked = True
         invitation.save(update_fields=["revoked"])
-        _log(actor=moderator, community=invitation.community,
-             kind=ModerationAction.Kind.REVOKE_INVITATION)  # fmt: skip
+        _log(
+            actor=moderator,
+            community=invitation.community,
+            kind=ModerationAction.Kind.REVOKE_INVITATION,
+        )
     return invitation
 
 
@@ -501,9 +574,7 @@ def find_invitation(token: str) -> Invitation:
     """Return a usable invitation; an unknown, used-up or expired token is a 404."""
     if "\x00" in token:  # never a token; PostgreSQL refuses it in a query
         raise Http404
-    invitation = (
-        Invitation.objects.select_related("community").filter(token=token[:64]).first()
-    )
+    invitation = Invitation.objects.select_related("community").filter(token=token[:64]).first()
     if invitation is None or not invitation.is_usable():
         raise Http404
     return invitation

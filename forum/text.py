@@ -80,7 +80,10 @@ def normalize_tag(raw: str) -> str:
     slug = slugify(name, allow_unicode=True)
     if not name or not slug:
         raise ValidationError(
-            {"tags": _("L'étiquette « %(tag)s » est vide une fois nettoyée.") % {"tag": raw}},
+            {
+                "tags": _("L'étiquette « %(tag)s » est vide une fois nettoyée.")
+                % {"tag": raw.strip()}
+            },
             code="empty_tag",
         )
     maximum = limits()["TAG_MAX_LENGTH"]

@@ -12,7 +12,6 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,7 +39,7 @@ from .forms import (
     ThreadForm,
 )
 from .markup import quote_markdown
-from .models import Community, Invitation, JoinRequest, Membership, Post, Region, User
+from .models import Invitation, JoinRequest, Membership, Post, Region, User
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -243,8 +242,9 @@ def invitations(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.create_invitation(moderator=request.user, community=community,
-                                           **form.cleaned_data)  # fmt: skip
+                services.create_invitation(
+                    moderator=request.user, community=community, **form.cleaned_data
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -302,38 +302,8 @@ def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     perms.check_view_moderation_log(request.user, community)
     page = selectors.paginate(selectors.list_moderation_log(community), request.GET.get("page"), 50)
-    page.object_list = list(page.object_list)
-    _redact_moderation_log(request.user, page.object_list)
+    page.object_list = selectors.redact_moderation_log(request.user, list(page.object_list))
     return render(request, "forum/moderation_log.html", {"community": community, "page": page})
-
-
-def _redact_moderation_log(user, actions: list) -> None:
-    """
-    Keep what a log line says about another CoP out of sight of those who cannot see it.
-
-    A move names both CoPs, and a thread moved into a private CoP keeps its log
-    lines (title, old titles, tags) in the CoP it left, whose moderators may not
-    be members of the private one.
-    """
-    names = {a.details.get(key) for a in actions for key in ("from", "to")} - {None}
-    thread_cops = {a.thread.community_id for a in actions if a.thread is not None}
-    if not names and not thread_cops:
-        return
-    visible = Community.objects.filter(selectors.visible_communities_q(user)).filter(
-        Q(name__in=names) | Q(pk__in=thread_cops)
-    )
-    visible_ids, visible_names = set(), set()
-    for pk, name in visible.values_list("pk", "name"):
-        visible_ids.add(pk)
-        visible_names.add(name)
-    unnamed = _("une communauté privée")
-    for action in actions:
-        if action.thread is not None and action.thread.community_id not in visible_ids:
-            action.thread = None
-            action.details = {}
-        for key in ("from", "to"):
-            if key in action.details and action.details[key] not in visible_names:
-                action.details = {**action.details, key: unnamed}
 
 
 # Threads ---------------------------------------------------------------------------------
@@ -349,8 +319,9 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                thread = services.create_thread(author=request.user, community=community,
-                                                **form.cleaned_data)  # fmt: skip
+                thread = services.create_thread(
+                    author=request.user, community=community, **form.cleaned_data
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -467,8 +438,12 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.access_post(request.user, pk)
     perms.check_edit_post(request.user, post)
     form = EditPostForm(request.POST or None, initial={"body": post.body})
-    context = {"post": post, "thread": post.thread, "community": post.thread.community,
-               "form": form}  # fmt: skip
+    context = {
+        "post": post,
+        "thread": post.thread,
+        "community": post.thread.community,
+        "form": form,
+    }
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -490,8 +465,11 @@ def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.delete_post(user=request.user, post=post)
         messages.success(request, _("Votre message a été supprimé."))
         return redirect(post)
-    return render(request, "forum/post_delete.html",
-                  {"post": post, "thread": post.thread, "community": post.thread.community})  # fmt: skip
+    return render(
+        request,
+        "forum/post_delete.html",
+        {"post": post, "thread": post.thread, "community": post.thread.community},
+    )
 
 
 @login_required
@@ -502,8 +480,12 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "forum/post_history.html",
-        {"post": post, "thread": post.thread, "community": post.thread.community,
-         "revisions": revisions},  # fmt: skip
+        {
+            "post": post,
+            "thread": post.thread,
+            "community": post.thread.community,
+            "revisions": revisions,
+        },
     )
 
 
@@ -554,18 +536,25 @@ def thread_moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
     if action in {"pin", "unpin"}:
         services.set_thread_pinned(moderator=user, thread=thread, pinned=action == "pin")
-        messages.success(request, _("Discussion épinglée.") if action == "pin"
-                         else _("Discussion désépinglée."))  # fmt: skip
+        messages.success(
+            request, _("Discussion épinglée.") if action == "pin" else _("Discussion désépinglée.")
+        )
         return redirect(thread)
     if action in {"lock", "unlock"}:
         form = LockThreadForm(request.POST)
         if not form.is_valid():
             title = _("Verrouiller la discussion")
             return _moderation_form_error(request, thread, form, title)
-        services.set_thread_locked(moderator=user, thread=thread, locked=action == "lock",
-                                   reason=form.cleaned_data["reason"])  # fmt: skip
-        messages.success(request, _("Discussion verrouillée.") if action == "lock"
-                         else _("Discussion déverrouillée."))  # fmt: skip
+        services.set_thread_locked(
+            moderator=user,
+            thread=thread,
+            locked=action == "lock",
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request,
+            _("Discussion verrouillée.") if action == "lock" else _("Discussion déverrouillée."),
+        )
         return redirect(thread)
     forms_by_action = {
         "rename": (RenameThreadForm, _("Renommer la discussion")),
@@ -588,9 +577,12 @@ def thread_moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "retag":
             services.retag_thread(moderator=user, thread=thread, tags=form.cleaned_data["tags"])
         else:
-            services.move_thread(moderator=user, thread=thread,
-                                 target=form.cleaned_data["target"],
-                                 reason=form.cleaned_data["reason"])  # fmt: skip
+            services.move_thread(
+                moderator=user,
+                thread=thread,
+                target=form.cleaned_data["target"],
+                reason=form.cleaned_data["reason"],
+            )
     except ValidationError as error:
         add_service_errors(form, error)
         return _moderation_form_error(request, thread, form, title)
@@ -605,12 +597,12 @@ def thread_moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_GET
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag, threads, organisations = selectors.access_tag(request.user, slug)
-    page = selectors.paginate(threads, request.GET.get("page"), settings.JEKAFO["THREADS_PER_PAGE"]) \
-        if threads.exists() else None
+    page = selectors.paginate(threads, request.GET.get("page"), settings.JEKAFO["THREADS_PER_PAGE"])
     return render(
-        request, "forum/tag_detail.html",
+        request,
+        "forum/tag_detail.html",
         {"tag": tag, "page": page, "organisations": organisations},
-    )  # fmt: skip
+    )
 
 
 # Organisations ---------------------------------------------------------------------------
@@ -625,15 +617,22 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     domain = region = ""
     if form.is_bound:
         if not form.is_valid():
-            return render(request, "forum/organisation_list.html",
-                          {"form": form, "organisations": []}, status=400)  # fmt: skip
+            return render(
+                request,
+                "forum/organisation_list.html",
+                {"form": form, "organisations": []},
+                status=400,
+            )
         domain = form.cleaned_data["domain"]
         region = form.cleaned_data["region"]
     return render(
         request,
         "forum/organisation_list.html",
-        {"form": form, "organisations": selectors.list_organisations(domain=domain, region=region),
-         "filtered": bool(domain or region)},  # fmt: skip
+        {
+            "form": form,
+            "organisations": selectors.list_organisations(domain=domain, region=region),
+            "filtered": bool(domain or region),
+        },
     )
 
 
@@ -686,8 +685,9 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             translation.activate(user.preferred_language)
             messages.success(request, _("Profil enregistré."))
             response = redirect(user)
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.preferred_language,
-                                samesite="Lax")  # fmt: skip
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, user.preferred_language, samesite="Lax"
+            )
             return response
         return render_invalid(request, "accounts/profile_edit.html", {"form": form})
     return render(request, "accounts/profile_edit.html", {"form": form})
@@ -716,8 +716,7 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.preferred_language != language:
         User.objects.filter(pk=request.user.pk).update(preferred_language=language)
     response = redirect(safe_next(request, reverse("home")))
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
-                        max_age=365 * 24 * 3600)  # fmt: skip
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=365 * 24 * 3600
+    )
     return response
-
-

@@ -76,9 +76,7 @@ class JoinRequest(models.Model):
         APPROVED = "approved", _("acceptée")
         REFUSED = "refused", _("refusée")
 
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="join_requests"
-    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="join_requests")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests"
     )

@@ -49,12 +49,12 @@ class Thread(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("thread", args=[self.pk, self.slug])
+
     @property
     def slug(self) -> str:
         return slugify(self.title, allow_unicode=True)[:60] or "discussion"
-
-    def get_absolute_url(self) -> str:
-        return reverse("thread", args=[self.pk, self.slug])
 
 
 class Post(models.Model):

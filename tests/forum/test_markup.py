@@ -20,9 +20,32 @@ from forum.markup import escape_markdown, quote_markdown, render_markdown
 # What the output may contain, written out here rather than imported, so that
 # widening the allowlist in forum/markup.py makes these tests fail.
 SAFE_TAGS = {
-    "a", "abbr", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6", "hr",
-    "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
-}  # fmt: skip
+    "a",
+    "abbr",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
 SAFE_ATTRIBUTES = {
     "a": {"href", "title", "rel"},
     "abbr": {"title"},
@@ -133,9 +156,25 @@ HOSTILE = [
 ]
 
 FORBIDDEN_SUBSTRINGS = [
-    "<script", "<iframe", "<img", "<svg", "<math", "<object", "<embed", "<form", "<meta",
-    "<style", "<link", "<base", "<input", "<video", "<details", "<body", "<x ", "<div",
-]  # fmt: skip
+    "<script",
+    "<iframe",
+    "<img",
+    "<svg",
+    "<math",
+    "<object",
+    "<embed",
+    "<form",
+    "<meta",
+    "<style",
+    "<link",
+    "<base",
+    "<input",
+    "<video",
+    "<details",
+    "<body",
+    "<x ",
+    "<div",
+]
 
 
 class _Tags(HTMLParser):
@@ -286,8 +325,16 @@ def test_headings_are_demoted_below_the_page_headings():
 def test_tables_render():
     html = render_markdown("| Région | Cas |\n|---|---|\n| Ségou | 12 |")
     assert [tag for tag, _ in parse_tags(html)] == [
-        "table", "thead", "tr", "th", "th", "tbody", "tr", "td", "td",
-    ]  # fmt: skip
+        "table",
+        "thead",
+        "tr",
+        "th",
+        "th",
+        "tbody",
+        "tr",
+        "td",
+        "td",
+    ]
     assert "<td>Ségou</td>" in html
 
 

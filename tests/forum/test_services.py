@@ -782,7 +782,12 @@ def test_move_thread_logs_in_both_communities(
     out = ModerationAction.objects.get(community=public_cop)
     into = ModerationAction.objects.get(community=private_cop)
     assert (out.kind, into.kind) == (Kind.MOVE_OUT, Kind.MOVE_IN)
-    details = {"from": public_cop.name, "to": private_cop.name}
+    details = {
+        "from": public_cop.name,
+        "to": private_cop.name,
+        "from_id": public_cop.pk,
+        "to_id": private_cop.pk,
+    }
     for action in (out, into):
         assert action.thread == thread
         assert action.actor == moderator

@@ -80,8 +80,12 @@ def test_signup_logs_in_and_the_profile_shows_the_display_name(region, client):
 
 
 def test_signup_follows_a_safe_next_and_ignores_an_unsafe_one(client):
-    data = {"display_name": "D", "preferred_language": "fr", "password1": NEW_PASSWORD,
-            "password2": NEW_PASSWORD}  # fmt: skip
+    data = {
+        "display_name": "D",
+        "preferred_language": "fr",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+    }
 
     response = client.post(
         reverse("signup") + "?next=/organisations/",
@@ -90,17 +94,23 @@ def test_signup_follows_a_safe_next_and_ignores_an_unsafe_one(client):
     assert response["Location"] == "/organisations/"
 
     client.post(reverse("logout"))
-    response = client.post(reverse("signup"), {**data, "username": "d2",
-                                               "next": "https://evil.example/"})  # fmt: skip
+    response = client.post(
+        reverse("signup"), {**data, "username": "d2", "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("home")
 
 
 def test_signup_with_mismatched_passwords_is_400_and_creates_nobody(client):
     response = client.post(
         reverse("signup"),
-        {"username": "x", "display_name": "X", "preferred_language": "fr",
-         "password1": NEW_PASSWORD, "password2": NEW_PASSWORD + "!"},
-    )  # fmt: skip
+        {
+            "username": "x",
+            "display_name": "X",
+            "preferred_language": "fr",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD + "!",
+        },
+    )
 
     assert response.status_code == 400
     assert not User.objects.filter(username="x").exists()
@@ -132,8 +142,10 @@ def test_login_goes_back_to_the_page_asked_for(member, public_cop, client):
     first = client.get(target)
     assert first["Location"] == f"{reverse('login')}?next={target}"
 
-    response = client.post(f"{reverse('login')}?next={target}",
-                           {"username": "awa", "password": PASSWORD, "next": target})  # fmt: skip
+    response = client.post(
+        f"{reverse('login')}?next={target}",
+        {"username": "awa", "password": PASSWORD, "next": target},
+    )
     assert response["Location"] == target
     assert client.get(target).status_code == 200
 
@@ -181,9 +193,15 @@ def test_profile_edit_to_english_renders_pages_in_english(member, region, client
 
     response = client.post(
         reverse("profile_edit"),
-        {"display_name": "Awa T.", "bio": "Juriste à Ségou.", "region": region.pk,
-         "email": "awa@example.org", "phone": "", "preferred_language": "en"},
-    )  # fmt: skip
+        {
+            "display_name": "Awa T.",
+            "bio": "Juriste à Ségou.",
+            "region": region.pk,
+            "email": "awa@example.org",
+            "phone": "",
+            "preferred_language": "en",
+        },
+    )
 
     assert response.status_code == 302
     assert response["Location"] == member.get_absolute_url()
@@ -408,8 +426,7 @@ def test_revoked_invitation_link_is_404(private_cop, moderator, outsider, client
 
 
 def test_used_up_invitation_link_is_404(private_cop, moderator, client_for):
-    invitation = services.create_invitation(moderator=moderator, community=private_cop,
-                                            max_uses=1)  # fmt: skip
+    invitation = services.create_invitation(moderator=moderator, community=private_cop, max_uses=1)
     first, second = make_user(), make_user()
 
     assert client_for(first).post(invitation.get_absolute_url()).status_code == 302
@@ -423,8 +440,12 @@ def test_plain_member_cannot_create_or_revoke_invitations(
     invitation = services.create_invitation(moderator=moderator, community=private_cop)
     client = client_for(member)
 
-    assert client.post(reverse("invitations", args=[private_cop.slug]),
-                       {"days": 7, "max_uses": 3}).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            reverse("invitations", args=[private_cop.slug]), {"days": 7, "max_uses": 3}
+        ).status_code
+        == 403
+    )
     assert (
         client.post(
             reverse("invitation_revoke", args=[private_cop.slug, invitation.pk])
@@ -442,10 +463,13 @@ def test_plain_member_cannot_create_or_revoke_invitations(
 def test_new_thread_redirects_to_its_page_with_the_title_escaped(public_cop, member, client_for):
     response = client_for(member).post(
         reverse("thread_create", args=[public_cop.slug]),
-        {"title": "<script>alert(1)</script>", "body": "<script>alert(2)</script> **gras**",
-         "tags": "Sécurité, <b>html</b>"},
+        {
+            "title": "<script>alert(1)</script>",
+            "body": "<script>alert(2)</script> **gras**",
+            "tags": "Sécurité, <b>html</b>",
+        },
         follow=True,
-    )  # fmt: skip
+    )
 
     thread = Thread.objects.get()
     assert response.redirect_chain == [(thread.get_absolute_url(), 302)]
@@ -598,8 +622,9 @@ def test_moderator_hides_a_post_members_see_a_marker_moderators_the_text(
     post = make_post(member, thread, body="Propos à vérifier")
     hider = client_for(moderator)
 
-    response = hider.post(reverse("post_hide", args=[post.pk]), {"reason": "Hors charte"},
-                          follow=True)  # fmt: skip
+    response = hider.post(
+        reverse("post_hide", args=[post.pk]), {"reason": "Hors charte"}, follow=True
+    )
 
     assert "Message masqué." in flashed(response)
     for viewer in (None, outsider, make_member(thread.community)):
@@ -651,8 +676,11 @@ def test_thread_moderation_actions_show_in_the_log(
     thread.refresh_from_db()
     assert response["Location"] == thread.get_absolute_url()
     assert (thread.is_pinned, thread.is_locked, thread.title, thread.community_id) == (
-        True, True, "Loi 052 : bilan 2025", other_public_cop.pk,
-    )  # fmt: skip
+        True,
+        True,
+        "Loi 052 : bilan 2025",
+        other_public_cop.pk,
+    )
     assert sorted(thread.tags.names()) == ["bilan", "loi 052"]
 
     source_log = html(client.get(reverse("moderation_log", args=[public_cop.slug])))
@@ -718,13 +746,16 @@ def test_moderation_tools_are_shown_only_to_moderators(thread, member, moderator
 @pytest.fixture
 def directory(region, other_region):
     return {
-        "segou_land": make_organisation(name="Femmes et terres de Ségou", regions=[region],
-                                        domains=["foncier"]),
-        "kayes_land": make_organisation(name="Kayes foncier solidaire", regions=[other_region],
-                                        domains=["foncier"]),
-        "segou_gbv": make_organisation(name="Ségou contre les VBG", regions=[region],
-                                       domains=["violences"]),
-    }  # fmt: skip
+        "segou_land": make_organisation(
+            name="Femmes et terres de Ségou", regions=[region], domains=["foncier"]
+        ),
+        "kayes_land": make_organisation(
+            name="Kayes foncier solidaire", regions=[other_region], domains=["foncier"]
+        ),
+        "segou_gbv": make_organisation(
+            name="Ségou contre les VBG", regions=[region], domains=["violences"]
+        ),
+    }
 
 
 def names(response) -> set[str]:
@@ -736,11 +767,13 @@ def test_organisation_directory_filters_by_domain_and_region(directory, client):
 
     assert names(client.get(url)) == {o.name for o in directory.values()}
     assert names(client.get(url, {"domain": "foncier"})) == {
-        "Femmes et terres de Ségou", "Kayes foncier solidaire",
-    }  # fmt: skip
+        "Femmes et terres de Ségou",
+        "Kayes foncier solidaire",
+    }
     assert names(client.get(url, {"region": "segou"})) == {
-        "Femmes et terres de Ségou", "Ségou contre les VBG",
-    }  # fmt: skip
+        "Femmes et terres de Ségou",
+        "Ségou contre les VBG",
+    }
     both = client.get(url, {"domain": "foncier", "region": "segou"})
     assert names(both) == {"Femmes et terres de Ségou"}
     assert "Tout afficher" in html(both)

@@ -7,6 +7,7 @@ written when the input was refused.
 """
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -35,8 +36,18 @@ NUL_REFUSED = "Le caractère nul n’est pas autorisé."
 
 def counts() -> dict[str, int]:
     """Row counts of everything a forum request can write."""
-    models = [Thread, Post, PostRevision, Tag, TaggedThread, ModerationAction, Membership,
-              JoinRequest, Invitation, User]  # fmt: skip
+    models = [
+        Thread,
+        Post,
+        PostRevision,
+        Tag,
+        TaggedThread,
+        ModerationAction,
+        Membership,
+        JoinRequest,
+        Invitation,
+        User,
+    ]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -75,21 +86,38 @@ def reply(thread, moderator):
             {"title": "Titre", "body": "b" * 50_001},
             "Assurez-vous que cette valeur comporte au plus 50000 caractères (actuellement 50001).",
         ),
-        ({"title": "Titre", "body": "Texte", "tags": "###"},
-         "L'étiquette « ### » est vide une fois nettoyée."),
-        ({"title": "Titre", "body": "Texte", "tags": "loi, ,!!!"},
-         "L'étiquette « !!! » est vide une fois nettoyée."),
-        ({"title": "Titre", "body": "Texte", "tags": ",".join(f"t{i}" for i in range(9))},
-         "8 étiquettes au plus."),
-        ({"title": "Titre", "body": "Texte", "tags": "x" * 51},
-         "Une étiquette fait au plus 50 caractères."),
+        (
+            {"title": "Titre", "body": "Texte", "tags": "###"},
+            "L'étiquette « ### » est vide une fois nettoyée.",
+        ),
+        (
+            {"title": "Titre", "body": "Texte", "tags": "loi, ,!!!"},
+            "L'étiquette « !!! » est vide une fois nettoyée.",
+        ),
+        (
+            {"title": "Titre", "body": "Texte", "tags": ",".join(f"t{i}" for i in range(9))},
+            "8 étiquettes au plus.",
+        ),
+        (
+            {"title": "Titre", "body": "Texte", "tags": "x" * 51},
+            "Une étiquette fait au plus 50 caractères.",
+        ),
     ],
     ids=[
-        "empty-title", "blank-title", "invisible-title", "long-title", "empty-body",
-        "blank-body", "invisible-body", "long-body", "hash-tag", "punctuation-tag",
-        "too-many-tags", "long-tag",
+        "empty-title",
+        "blank-title",
+        "invisible-title",
+        "long-title",
+        "empty-body",
+        "blank-body",
+        "invisible-body",
+        "long-body",
+        "hash-tag",
+        "punctuation-tag",
+        "too-many-tags",
+        "long-tag",
     ],
-)  # fmt: skip
+)
 def test_new_thread_with_bad_input_is_400_with_its_message_and_saves_nothing(
     data, message, new_thread_url, member, browser
 ):
@@ -413,8 +441,10 @@ def test_thread_moderation_by_a_plain_member_is_403(
     assert counts() == before
     thread.refresh_from_db()
     assert (thread.title, thread.is_pinned, thread.is_locked) == (
-        "Loi 052 : où en est-on ?", False, False,
-    )  # fmt: skip
+        "Loi 052 : où en est-on ?",
+        False,
+        False,
+    )
     assert thread.community_id != other_public_cop.pk
 
 
@@ -438,7 +468,7 @@ def test_post_moderation_by_a_plain_member_is_403(action, reply, member, browser
         ("\x07\u200b", "Indiquez le motif du masquage."),
         ("r" * 501, "comporte au plus 500 caractères (actuellement 501)."),
     ],
-)  # fmt: skip
+)
 def test_hide_without_a_usable_reason_is_400(reason, message, reply, moderator, browser):
     before = counts()
 
@@ -696,9 +726,15 @@ def test_join_request_message_too_long_says_so_and_saves_nothing(public_cop, out
 
 @pytest.mark.parametrize(
     "data",
-    [{"days": 0, "max_uses": 5}, {"days": 91, "max_uses": 5}, {"days": "abc", "max_uses": 5},
-     {"days": 7, "max_uses": 0}, {"days": 7, "max_uses": 501}, {}],
-)  # fmt: skip
+    [
+        {"days": 0, "max_uses": 5},
+        {"days": 91, "max_uses": 5},
+        {"days": "abc", "max_uses": 5},
+        {"days": 7, "max_uses": 0},
+        {"days": 7, "max_uses": 501},
+        {},
+    ],
+)
 def test_invitation_with_bad_numbers_is_400_and_creates_nothing(
     data, public_cop, moderator, browser
 ):
@@ -769,7 +805,7 @@ def nul_requests(thread, reply, public_cop):
         (reverse("profile_edit"), {"display_name": "A", "bio": "\x00", "preferred_language": "fr"}),
         (reverse("switch_language"), {"language": "e\x00n", "next": "/\x00"}),
         (reverse("login"), {"username": "awa\x00", "password": "x\x00"}),
-    ]  # fmt: skip
+    ]
 
 
 def test_nul_character_in_any_write_is_refused_or_cleaned_never_500(
@@ -857,3 +893,11 @@ def test_post_with_the_csrf_token_of_the_form_is_accepted(thread, member):
 
     assert response.status_code == 302
     assert Post.objects.filter(body="Avec jeton").exists()
+
+
+@pytest.mark.parametrize("key", ["abc\x00defghijk", "../../etc/passwd", "é" * 32])
+def test_malformed_session_cookie_is_no_session_not_an_error(client, public_cop, key):
+    client.cookies[settings.SESSION_COOKIE_NAME] = key
+    response = client.get(public_cop.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["user"].is_anonymous

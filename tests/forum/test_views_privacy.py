@@ -71,14 +71,33 @@ def _get_urls(o: dict) -> dict[str, str]:
 
 # Pages an anonymous visitor may open on a public CoP: 404 when private.
 OPEN_PAGES = {
-    "community", "thread", "thread_without_slug", "thread_wrong_slug", "post", "opening_post",
+    "community",
+    "thread",
+    "thread_without_slug",
+    "thread_wrong_slug",
+    "post",
+    "opening_post",
     "tag",
-}  # fmt: skip
+}
 GET_PAGES = [
-    "community", "members", "join_requests", "invitations", "moderation_log", "thread_create",
-    "thread", "thread_without_slug", "thread_wrong_slug", "post", "opening_post", "reply",
-    "quote", "edit", "delete", "history", "tag",
-]  # fmt: skip
+    "community",
+    "members",
+    "join_requests",
+    "invitations",
+    "moderation_log",
+    "thread_create",
+    "thread",
+    "thread_without_slug",
+    "thread_wrong_slug",
+    "post",
+    "opening_post",
+    "reply",
+    "quote",
+    "edit",
+    "delete",
+    "history",
+    "tag",
+]
 
 
 def _post_requests(o: dict) -> dict[str, tuple[str, dict]]:
@@ -113,10 +132,26 @@ def _post_requests(o: dict) -> dict[str, tuple[str, dict]]:
 
 
 POST_ACTIONS = [
-    "join", "leave", "role", "remove", "decide", "invite", "revoke", "thread_create",
-    "thread_reply", "post_reply", "edit", "delete", "hide", "restore", "pin", "lock", "rename",
-    "retag", "move",
-]  # fmt: skip
+    "join",
+    "leave",
+    "role",
+    "remove",
+    "decide",
+    "invite",
+    "revoke",
+    "thread_create",
+    "thread_reply",
+    "post_reply",
+    "edit",
+    "delete",
+    "hide",
+    "restore",
+    "pin",
+    "lock",
+    "rename",
+    "retag",
+    "move",
+]
 
 
 def _snapshot() -> tuple:
@@ -287,10 +322,16 @@ def test_tag_used_only_in_a_private_cop_is_shown_to_its_members(secret_tag, memb
 def test_tag_shared_with_a_public_cop_lists_only_the_public_threads_to_outsiders(
     private_cop, public_cop, member, outsider, client_for
 ):
-    services.create_thread(author=member, community=private_cop, title=SECRET_TITLE,
-                           body="Texte", tags=["plaidoyer"])  # fmt: skip
-    services.create_thread(author=member, community=public_cop, title="Plaidoyer public",
-                           body="Texte", tags=["plaidoyer"])  # fmt: skip
+    services.create_thread(
+        author=member, community=private_cop, title=SECRET_TITLE, body="Texte", tags=["plaidoyer"]
+    )
+    services.create_thread(
+        author=member,
+        community=public_cop,
+        title="Plaidoyer public",
+        body="Texte",
+        tags=["plaidoyer"],
+    )
 
     response = client_for(outsider).get(reverse("tag", args=["plaidoyer"]))
 

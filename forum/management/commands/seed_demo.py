@@ -53,7 +53,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-production",
             action="store_true",
-            help="Autoriser l'exécution quand DEBUG est désactivé (réinitialise les comptes de démo).",
+            help="Autoriser l'exécution quand DEBUG est désactivé "
+            "(réinitialise les comptes de démo).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -39,6 +39,7 @@ from .forms import (
     ThreadForm,
 )
 from .markup import quote_markdown
+from .presentation import prepare_posts
 from .models import Invitation, JoinRequest, Membership, Post, Region, User
 
 
@@ -345,13 +346,7 @@ def _thread_context(request: HttpRequest, thread, page) -> dict:
         "max_depth": settings.JEKAFO["MAX_VISIBLE_DEPTH"],
         "reply_form": ReplyForm(),
     }
-    posts = list(page.object_list)
-    for post in posts:
-        post.thread = thread  # already loaded; permission checks read thread.community
-        post.show_body = perms.can_view_post_body(user, post)
-        post.can_edit = perms.can_edit_post(user, post)
-        post.can_delete = perms.can_delete_post(user, post)
-    page.object_list = posts
+    page.object_list = prepare_posts(user, thread, page.object_list)
     if can_moderate:
         context["move_form"] = MoveThreadForm(
             communities=selectors.list_moderated_communities(user).exclude(pk=community.pk)

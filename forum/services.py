@@ -235,25 +235,7 @@ def hide_post(*, moderator: User, post: Post, reason: str) -> Post:
         raise ValidationError(_("Ce message a déjà été supprimé par son auteur."))
     if post.is_hidden:
         raise ValidationError(_("Ce message est déjà masqué."))
-    post.hidden_at = timezone.now()
-    post.hidden_by = moderator
-    post.hidden_reason = reason
-    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
-    _log(
-        actor=moderator,
-        community=community,
-        kind=ModerationAction.Kind.HIDE_POST,
-        thread=post.thread,
-        post=post,
-        target_user=post.author,
-        reason=reason,
-    )
-    events.emit(
-        events.PostModerated(
-            post_id=post.pk, thread_id=post.thread_id, community_id=community.pk, hidden=True
-        )
-    )
-    return post
+    return _set_post_hidden(post, moderator, hidden=True, reason=reason)
 
 
 @transaction.atomic
@@ -263,14 +245,19 @@ def restore_post(*, moderator: User, post: Post, reason: str = "") -> Post:
     check_moderate_community(moderator, community)
     if not post.is_hidden:
         raise ValidationError(_("Ce message n'est pas masqué."))
-    post.hidden_at = None
-    post.hidden_by = None
-    post.hidden_reason = ""
+    return _set_post_hidden(post, moderator, hidden=False, reason=reason)
+
+
+def _set_post_hidden(post: Post, moderator: User, *, hidden: bool, reason: str) -> Post:
+    post.hidden_at = timezone.now() if hidden else None
+    post.hidden_by = moderator if hidden else None
+    post.hidden_reason = reason if hidden else ""
     post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    community = post.thread.community
     _log(
         actor=moderator,
         community=community,
-        kind=ModerationAction.Kind.RESTORE_POST,
+        kind=ModerationAction.Kind.HIDE_POST if hidden else ModerationAction.Kind.RESTORE_POST,
         thread=post.thread,
         post=post,
         target_user=post.author,
@@ -278,7 +265,7 @@ def restore_post(*, moderator: User, post: Post, reason: str = "") -> Post:
     )
     events.emit(
         events.PostModerated(
-            post_id=post.pk, thread_id=post.thread_id, community_id=community.pk, hidden=False
+            post_id=post.pk, thread_id=post.thread_id, community_id=community.pk, hidden=hidden
         )
     )
     return post

@@ -39,8 +39,8 @@ from .forms import (
     ThreadForm,
 )
 from .markup import quote_markdown
-from .presentation import prepare_posts
 from .models import Invitation, JoinRequest, Membership, Post, Region, User
+from .presentation import prepare_posts
 
 
 def add_service_errors(form, error: ValidationError) -> None:

@@ -1,17 +1,35 @@
+from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
-class UserLanguageMiddleware:
-    """Speak a signed-in member's preferred language, whatever the browser asks for."""
+class LanguageMiddleware:
+    """
+    Choose the page language: French unless the reader asked for another.
+
+    A signed-in member's ``preferred_language`` comes first, then the
+    language cookie set by the footer menu, then French. The browser's
+    Accept-Language is ignored on purpose: many phones here ship set to
+    English while their owners work in French, the CoPs' working language.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.available = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
+        language = settings.LANGUAGE_CODE
         user = getattr(request, "user", None)
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if user is not None and user.is_authenticated and user.preferred_language:
-            translation.activate(user.preferred_language)
-            request.LANGUAGE_CODE = user.preferred_language
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Language", translation.get_language())
+            language = user.preferred_language
+        elif cookie in self.available:
+            language = cookie
+        request.LANGUAGE_CODE = language
+        # override() puts back the previous language afterwards, so nothing
+        # leaks into the next request served by this thread.
+        with translation.override(language):
+            response = self.get_response(request)
+        patch_vary_headers(response, ["Cookie"])
+        response.headers.setdefault("Content-Language", language)
         return response

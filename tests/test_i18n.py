@@ -307,3 +307,12 @@ def test_language_menu_names_each_language_in_itself(client):
     html = client.get("/").content.decode()
     assert ">English</option>" in html
     assert ">Français</option>" in html
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_french_until_the_reader_chooses(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="fr"' in response.content.decode()
+    client.post("/compte/langue/", {"language": "en", "next": "/"})
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR")
+    assert '<html lang="en"' in response.content.decode()

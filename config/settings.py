@@ -125,10 +125,26 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+# CHANNEL_LAYER picks the Redis layer: "pubsub" (default, chosen by the fan-out
+# benchmark, see docs/benchmarks.md) or "core". Both need REDIS_URL.
+CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
+if REDIS_URL and CHANNEL_LAYER == "core":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # Per-channel queue; the default (100) drops messages to a slow
+                # client during a burst without telling anyone.
+                "capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000")),
+                "expiry": 60,
+            },
+        }
+    }
+elif REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
@@ -213,4 +229,11 @@ JEKAFO = {
     "MAX_VISIBLE_DEPTH": 4,
     "TAG_MAX_LENGTH": 50,
     "MAX_TAGS_PER_THREAD": 8,
+    # Chat rooms
+    "CHAT_MAX_LENGTH": 2000,
+    "CHAT_EDIT_WINDOW": 15 * 60,  # seconds during which one may edit one's message
+    "CHAT_RATE": (5, 10),  # at most 5 messages per 10 seconds, per user
+    "CHAT_HISTORY": 50,  # messages sent on join and per page of older history
+    # Live connections
+    "HEARTBEAT": 25,  # seconds between the client's pings
 }

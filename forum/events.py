@@ -81,6 +81,29 @@ class MembershipChanged(Event):
     role: str | None  # None: no longer a member
 
 
+@dataclass(frozen=True, slots=True)
+class RoomChanged(Event):
+    """Something in a room took sequence number ``seq`` (a message sent, edited, deleted)."""
+
+    room_id: int
+    community_id: int
+    seq: int
+    kind: str
+    object_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationsChanged(Event):
+    """The unread notification count of these users changed."""
+
+    user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UserDeactivated(Event):
+    user_id: int
+
+
 Subscriber = Callable[[Event], None]
 _subscribers: list[Subscriber] = []
 

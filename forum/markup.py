@@ -11,6 +11,7 @@ the address of every reader, and costs data on 2G/3G links.
 
 import re
 from functools import partial
+from html import escape
 from typing import Final
 
 import bleach
@@ -111,3 +112,37 @@ def escape_markdown(text: str) -> str:
     """Escape Markdown punctuation so a name renders as plain text."""
     specials = "\\`*_{}[]()#+-.!|<>~"
     return "".join(f"\\{char}" if char in specials else char for char in text)
+
+
+_linker = bleach.Linker(callbacks=[_link_attributes], parse_email=False)
+
+
+def render_chat_text(text: str) -> str:
+    """Render a chat message: plain text, escaped, with links and line breaks."""
+    return _linker.linkify(escape(text)).replace("\n", "<br>")
+
+
+# A mention, as the autocomplete inserts it: @[Display Name]
+MENTION = re.compile(r"@\[([^\[\]\n]{1,80})\]")
+
+
+def mentioned_names(text: str) -> set[str]:
+    """Return the names mentioned in ``text``, folded to lower case."""
+    return {match.group(1).strip().casefold() for match in MENTION.finditer(text)}
+
+
+def link_mentions(text: str, links: dict[str, tuple[str, str]]) -> str:
+    """Turn each ``@[Name]`` whose folded name is in ``links`` into a Markdown link.
+
+    ``links`` maps a folded name to (display name, profile URL); unknown names
+    stay as written.
+    """
+
+    def replace(match: re.Match) -> str:
+        found = links.get(match.group(1).strip().casefold())
+        if found is None:
+            return match.group(0)
+        name, url = found
+        return f"[@{escape_markdown(name)}]({url})"
+
+    return MENTION.sub(replace, text)

@@ -3,6 +3,15 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 
+def choose_language(user, cookie: str | None) -> str:
+    """The reader's language: their profile's, else the footer menu's cookie, else French."""
+    if user is not None and user.is_authenticated and user.preferred_language:
+        return user.preferred_language
+    if cookie in {code for code, _name in settings.LANGUAGES}:
+        return cookie
+    return settings.LANGUAGE_CODE
+
+
 class LanguageMiddleware:
     """
     Choose the page language: French unless the reader asked for another.
@@ -15,16 +24,11 @@ class LanguageMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.available = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        language = settings.LANGUAGE_CODE
-        user = getattr(request, "user", None)
-        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if user is not None and user.is_authenticated and user.preferred_language:
-            language = user.preferred_language
-        elif cookie in self.available:
-            language = cookie
+        language = choose_language(
+            getattr(request, "user", None), request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        )
         request.LANGUAGE_CODE = language
         # override() puts back the previous language afterwards, so nothing
         # leaks into the next request served by this thread.

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Community, Membership, Post, Thread, User
+from .models import Community, Membership, Message, Post, Room, Thread, User
 
 _MEMBERSHIP_CACHE = "_jekafo_memberships"
 
@@ -192,3 +192,71 @@ def can_view_moderation_log(user: User | None, community: Community) -> bool:
 
 def check_view_moderation_log(user: User | None, community: Community) -> None:
     check_moderate_community(user, community)
+
+
+# Chat rooms ------------------------------------------------------------------------
+
+
+class Refused(PermissionDenied):
+    """A refusal with a machine-readable ``code`` for the realtime protocol."""
+
+    def __init__(self, message: str, code: str = "forbidden") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def can_view_room(user: User | None, room: Room) -> bool:
+    return can_view_community(user, room.community)
+
+
+def check_view_room(user: User | None, room: Room) -> None:
+    check_view_community(user, room.community)
+
+
+def can_write_in_room(user: User | None, room: Room) -> bool:
+    return not room.is_closed and can_post_in_community(user, room.community)
+
+
+def check_write_in_room(user: User | None, room: Room) -> None:
+    check_view_room(user, room)
+    if user is None or not user.is_authenticated:
+        raise Refused(_("Connectez-vous pour écrire dans ce salon."))
+    if not can_post_in_community(user, room.community):
+        raise Refused(_("Seuls les membres de cette communauté peuvent écrire dans ce salon."))
+    if room.is_closed:
+        raise Refused(_("Ce salon est fermé : on ne peut plus y écrire."), code="closed")
+
+
+def can_moderate_room(user: User | None, room: Room) -> bool:
+    return can_moderate_community(user, room.community)
+
+
+def can_edit_message(user: User | None, message: Message) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and message.author_id == user.pk
+        and not message.is_deleted
+    )
+
+
+def check_edit_message(user: User | None, message: Message) -> None:
+    check_write_in_room(user, message.room)
+    if message.is_deleted:
+        raise Refused(_("Ce message a été supprimé."), code="not_found")
+    if not can_edit_message(user, message):
+        raise Refused(_("Seule l'autrice ou l'auteur peut modifier ce message."))
+
+
+def can_delete_message(user: User | None, message: Message) -> bool:
+    if message.is_deleted or user is None or not user.is_authenticated:
+        return False
+    return message.author_id == user.pk or can_moderate_room(user, message.room)
+
+
+def check_delete_message(user: User | None, message: Message) -> None:
+    check_view_room(user, message.room)
+    if message.is_deleted:
+        raise Refused(_("Ce message a été supprimé."), code="not_found")
+    if not can_delete_message(user, message):
+        raise Refused(_("Vous ne pouvez pas supprimer ce message."))

@@ -9,7 +9,10 @@ links are then plain string formatting.
 
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from . import permissions as perms
 from .models import Post, Thread, User
@@ -47,3 +50,40 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
         post.can_delete = perms.can_delete_post(user, post)
         prepared.append(post)
     return prepared
+
+
+# Live pushes: the same partial, drawn once per audience instead of per reader.
+READER, MEMBER, MODERATOR = "reader", "member", "moderator"
+AUDIENCES = (READER, MEMBER, MODERATOR)
+
+
+def audience_of(user: User | None, thread: Thread) -> str:
+    """Which variant of a pushed post ``user`` receives on ``thread``."""
+    if perms.can_moderate_community(user, thread.community):
+        return MODERATOR
+    if perms.can_post_in_community(user, thread.community):
+        return MEMBER
+    return READER
+
+
+def render_post_for(post: Post, thread: Thread, audience: str, language: str) -> str:
+    """Draw ``post`` with the thread page's partial, as ``audience`` sees it.
+
+    Rights that depend on the reader (editing and deleting one's own post)
+    become links marked ``data-owner`` and ``hidden``; the client shows them
+    to their owner. The server checks every action anyway.
+    """
+    [post] = prepare_posts(None, thread, [post])
+    moderator = audience == MODERATOR
+    post.show_body = not post.is_deleted and (not post.is_hidden or moderator)
+    post.can_edit = moderator and not post.is_deleted
+    post.can_delete = False
+    post.owner_links = audience != READER and not post.is_deleted and not post.is_hidden
+    context = {
+        "post": post,
+        "max_depth": settings.JEKAFO["MAX_VISIBLE_DEPTH"],
+        "can_reply": moderator or (audience == MEMBER and not thread.is_locked),
+        "can_moderate": moderator,
+    }
+    with translation.override(language):
+        return render_to_string("forum/thread_detail.html#post", context).strip()

@@ -1,3 +1,11 @@
-"""WebSocket routes, all under /ws/. Consumers arrive with the live-forum work."""
+"""WebSocket routes, all under /ws/ (see docs/realtime-protocol.md)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path, re_path
+
+from . import consumers
+
+websocket_urlpatterns = [
+    re_path(r"^ws/rooms/(?P<room_id>[^/]+)/$", consumers.RoomConsumer.as_asgi()),
+    re_path(r"^ws/threads/(?P<thread_id>[^/]+)/$", consumers.ThreadConsumer.as_asgi()),
+    path("ws/notifications/", consumers.NotificationsConsumer.as_asgi()),
+]

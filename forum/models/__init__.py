@@ -1,5 +1,7 @@
+from .chat import Message, Room, RoomConnection, RoomEvent
 from .communities import Community, Invitation, JoinRequest, Membership
 from .moderation import ModerationAction
+from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
 from .tags import Tag, TaggedOrganisation, TaggedThread
 from .threads import Post, PostRevision, Thread
@@ -7,14 +9,20 @@ from .users import Region, User
 
 __all__ = [
     "Community",
+    "CommunityFollow",
     "Invitation",
     "JoinRequest",
     "Membership",
+    "Message",
     "ModerationAction",
+    "Notification",
     "Organisation",
     "Post",
     "PostRevision",
     "Region",
+    "Room",
+    "RoomConnection",
+    "RoomEvent",
     "Tag",
     "TaggedOrganisation",
     "TaggedThread",

@@ -25,6 +25,7 @@ class ModerationAction(models.Model):
         REMOVE_MEMBER = "remove_member", _("a retiré un membre")
         CREATE_INVITATION = "create_invitation", _("a créé un lien d'invitation")
         REVOKE_INVITATION = "revoke_invitation", _("a révoqué un lien d'invitation")
+        DELETE_MESSAGE = "delete_message", _("a supprimé un message du salon")
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"

@@ -64,6 +64,8 @@ class User(AbstractUser):
         _("langue préférée"), max_length=5, choices=Language.choices, default=Language.FR
     )
     bio = models.TextField(_("présentation"), max_length=1000, blank=True)
+    # Kept by the notification services so the bell costs no query per page.
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
 
     REQUIRED_FIELDS = ["display_name"]
 

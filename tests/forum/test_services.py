@@ -270,7 +270,7 @@ def test_reply_tree_paths_list_posts_depth_first(thread, member, other_member, m
 def test_replies_deeper_than_the_limit_are_placed_beside_their_parent(
     thread, member, other_member, monkeypatch
 ):
-    monkeypatch.setattr(services, "MAX_TREE_DEPTH", 2)
+    monkeypatch.setattr(services.threads, "MAX_TREE_DEPTH", 2)
     r1 = make_post(member, thread)
     r2 = make_post(other_member, thread, parent=r1)
     r3 = make_post(member, thread, parent=r2)
@@ -368,7 +368,9 @@ def test_create_post_emits_post_created_after_commit(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         post = make_post(other_member, thread)
+    # The reply also notifies the thread's author.
     assert captured_events == [
+        events.NotificationsChanged(user_ids=(member.pk,)),
         events.PostCreated(
             post_id=post.pk,
             thread_id=thread.pk,
@@ -377,7 +379,7 @@ def test_create_post_emits_post_created_after_commit(
             parent_author_id=member.pk,
         )
     ]
-    assert captured_events[0].type == "post.created"
+    assert captured_events[1].type == "post.created"
 
 
 def test_create_post_emits_nothing_before_commit(
@@ -386,7 +388,7 @@ def test_create_post_emits_nothing_before_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         make_post(other_member, thread)
     assert captured_events == []
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the reply notification and the post
 
 
 def test_a_failing_subscriber_does_not_stop_the_others(
@@ -402,7 +404,7 @@ def test_a_failing_subscriber_does_not_stop_the_others(
     finally:
         events.unsubscribe(broken)
     assert Post.objects.filter(pk=post.pk).exists()
-    assert [type(e) for e in captured_events] == [events.PostCreated]
+    assert [type(e) for e in captured_events] == [events.NotificationsChanged, events.PostCreated]
 
 
 # edit_post ---------------------------------------------------------------------------------------

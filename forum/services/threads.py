@@ -1,73 +1,40 @@
-"""
-Every write of the forum goes through these functions.
+"""Threads, posts and their moderation."""
 
-They check permissions (``check_*``), validate, save in one transaction and
-emit events that are delivered after commit. Views and consumers call them
-and hold no business rules of their own.
-"""
-
-from datetime import timedelta
-
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import events
-from .markup import render_markdown
-from .models import (
+from .. import events
+from ..models import (
     Community,
-    Invitation,
-    JoinRequest,
-    Membership,
     ModerationAction,
     Post,
     PostRevision,
     Thread,
     User,
 )
-from .models.threads import PATH_STEP
-from .permissions import (
+from ..models.threads import PATH_STEP
+from ..permissions import (
     check_delete_post,
     check_edit_post,
-    check_leave_community,
     check_moderate_community,
     check_reply_to_thread,
-    check_request_to_join,
     check_start_thread,
-    forget_memberships,
-    get_membership,
 )
-from .text import clean_body, clean_line, parse_tags, validate_body, validate_title
+from ..text import clean_line, parse_tags, validate_body, validate_title
+from ._common import log_action
+from .notifications import (
+    notify_new_mentions,
+    notify_new_thread,
+    notify_post,
+    render_post_body,
+)
 
 # Deeper replies are placed beside their parent in the tree (still linked to
 # it by "in reply to"), which bounds the length of a path.
 MAX_TREE_DEPTH = 60
-
-
-def _log(
-    *,
-    actor: User,
-    community: Community,
-    kind: str,
-    thread: Thread | None = None,
-    post: Post | None = None,
-    target_user: User | None = None,
-    reason: str = "",
-    details: dict | None = None,
-) -> ModerationAction:
-    return ModerationAction.objects.create(
-        actor=actor,
-        community=community,
-        kind=kind,
-        thread=thread,
-        post=post,
-        target_user=target_user,
-        reason=clean_line(reason)[:500],
-        details=details or {},
-    )
 
 
 # Threads and posts -------------------------------------------------------------
@@ -91,18 +58,20 @@ def create_thread(
         last_poster=author,
         last_seq=1,
     )
-    Post.objects.create(
+    body_html, mentioned = render_post_body(community, body)
+    opening = Post.objects.create(
         thread=thread,
         author=author,
         seq=1,
         path=f"{1:0{PATH_STEP}d}",
         depth=0,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         created_at=now,
     )
     if tag_names:
         thread.tags.set(tag_names)
+    notify_new_thread(thread=thread, opening=opening, mentioned=mentioned)
     events.emit(
         events.ThreadCreated(thread_id=thread.pk, community_id=community.pk, author_id=author.pk)
     )
@@ -133,6 +102,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         path = parent.path + segment
         depth = parent.depth + 1
     now = timezone.now()
+    body_html, mentioned = render_post_body(thread.community, body)
     post = Post.objects.create(
         thread=thread,
         parent=parent,
@@ -141,7 +111,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         path=path,
         depth=depth,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         created_at=now,
     )
     Thread.objects.filter(pk=thread.pk).update(
@@ -150,6 +120,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         last_activity_at=now,
         last_poster=author,
     )
+    notify_post(post=post, thread=thread, parent=parent, mentioned=mentioned)
     events.emit(
         events.PostCreated(
             post_id=post.pk,
@@ -179,12 +150,12 @@ def edit_post(*, editor: User, post: Post, body: str) -> Post:
         replaced_by=editor,
     )
     post.body = body
-    post.body_html = render_markdown(body)
+    post.body_html, mentioned = render_post_body(community, body)
     post.edited_at = timezone.now()
     post.edit_count += 1
     post.save(update_fields=["body", "body_html", "edited_at", "edit_count"])
     if post.author_id != editor.pk:
-        _log(
+        log_action(
             actor=editor,
             community=community,
             kind=ModerationAction.Kind.EDIT_POST,
@@ -192,6 +163,7 @@ def edit_post(*, editor: User, post: Post, body: str) -> Post:
             post=post,
             target_user=post.author,
         )
+    notify_new_mentions(post=post, editor=editor, mentioned=mentioned)
     events.emit(
         events.PostEdited(post_id=post.pk, thread_id=post.thread_id, community_id=community.pk)
     )
@@ -254,7 +226,7 @@ def _set_post_hidden(post: Post, moderator: User, *, hidden: bool, reason: str) 
     post.hidden_reason = reason if hidden else ""
     post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     community = post.thread.community
-    _log(
+    log_action(
         actor=moderator,
         community=community,
         kind=ModerationAction.Kind.HIDE_POST if hidden else ModerationAction.Kind.RESTORE_POST,
@@ -297,7 +269,7 @@ def set_thread_pinned(*, moderator: User, thread: Thread, pinned: bool) -> Threa
         thread.is_pinned = pinned
         thread.save(update_fields=["is_pinned"])
         kind = ModerationAction.Kind.PIN if pinned else ModerationAction.Kind.UNPIN
-        _log(actor=moderator, community=thread.community, kind=kind, thread=thread)
+        log_action(actor=moderator, community=thread.community, kind=kind, thread=thread)
         _thread_moderated(thread, kind)
     return thread
 
@@ -310,7 +282,9 @@ def set_thread_locked(*, moderator: User, thread: Thread, locked: bool, reason: 
         thread.is_locked = locked
         thread.save(update_fields=["is_locked"])
         kind = ModerationAction.Kind.LOCK if locked else ModerationAction.Kind.UNLOCK
-        _log(actor=moderator, community=thread.community, kind=kind, thread=thread, reason=reason)
+        log_action(
+            actor=moderator, community=thread.community, kind=kind, thread=thread, reason=reason
+        )
         _thread_moderated(thread, kind)
     return thread
 
@@ -324,7 +298,7 @@ def rename_thread(*, moderator: User, thread: Thread, title: str) -> Thread:
         old = thread.title
         thread.title = title
         thread.save(update_fields=["title"])
-        _log(
+        log_action(
             actor=moderator,
             community=thread.community,
             kind=ModerationAction.Kind.RENAME,
@@ -343,7 +317,7 @@ def retag_thread(*, moderator: User, thread: Thread, tags: str | list[str]) -> T
     old = sorted(thread.tags.names())
     if sorted(names) != old:
         thread.tags.set(names)
-        _log(
+        log_action(
             actor=moderator,
             community=thread.community,
             kind=ModerationAction.Kind.RETAG,
@@ -368,7 +342,7 @@ def move_thread(*, moderator: User, thread: Thread, target: Community, reason: s
     thread.community = target
     thread.save(update_fields=["community"])
     details = {"from": source.name, "to": target.name, "from_id": source.pk, "to_id": target.pk}
-    _log(
+    log_action(
         actor=moderator,
         community=source,
         kind=ModerationAction.Kind.MOVE_OUT,
@@ -376,7 +350,7 @@ def move_thread(*, moderator: User, thread: Thread, target: Community, reason: s
         reason=reason,
         details=details,
     )
-    _log(
+    log_action(
         actor=moderator,
         community=target,
         kind=ModerationAction.Kind.MOVE_IN,
@@ -386,209 +360,3 @@ def move_thread(*, moderator: User, thread: Thread, target: Community, reason: s
     )
     _thread_moderated(thread, ModerationAction.Kind.MOVE_OUT, previous=source.pk)
     return thread
-
-
-# Membership ------------------------------------------------------------------------
-
-
-def _membership_changed(membership_or_none, community: Community, user: User) -> None:
-    forget_memberships(user)
-    role = membership_or_none.role if membership_or_none else None
-    events.emit(events.MembershipChanged(community_id=community.pk, user_id=user.pk, role=role))
-
-
-def _other_moderators(membership: Membership):
-    # Locks the other moderators' rows so that two demotions cannot both pass.
-    return (
-        Membership.objects.select_for_update()
-        .filter(community_id=membership.community_id, role=Membership.Role.MODERATOR)
-        .exclude(pk=membership.pk)
-    )
-
-
-@transaction.atomic
-def request_to_join(*, user: User, community: Community, message: str = "") -> JoinRequest:
-    check_request_to_join(user, community)
-    if JoinRequest.objects.filter(
-        user=user, community=community, status=JoinRequest.Status.PENDING
-    ).exists():
-        raise ValidationError(_("Votre demande est déjà en attente d'une réponse."), code="pending")
-    message = clean_body(message)  # drops NUL, which PostgreSQL refuses
-    if len(message) > 1000:
-        raise ValidationError({"message": _("Le message fait 1000 caractères au plus.")})
-    return JoinRequest.objects.create(user=user, community=community, message=message)
-
-
-@transaction.atomic
-def decide_join_request(
-    *, moderator: User, join_request: JoinRequest, approve: bool
-) -> JoinRequest:
-    join_request = (
-        JoinRequest.objects.select_for_update()
-        .select_related("community", "user")
-        .get(pk=join_request.pk)
-    )
-    community = join_request.community
-    check_moderate_community(moderator, community)
-    if join_request.status != JoinRequest.Status.PENDING:
-        raise ValidationError(_("Cette demande a déjà reçu une réponse."), code="decided")
-    join_request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REFUSED
-    join_request.decided_at = timezone.now()
-    join_request.decided_by = moderator
-    join_request.save(update_fields=["status", "decided_at", "decided_by"])
-    kind = ModerationAction.Kind.APPROVE_MEMBER if approve else ModerationAction.Kind.REFUSE_MEMBER
-    _log(actor=moderator, community=community, kind=kind, target_user=join_request.user)
-    if approve:
-        membership, _created = Membership.objects.get_or_create(
-            community=community, user=join_request.user
-        )
-        _membership_changed(membership, community, join_request.user)
-    return join_request
-
-
-@transaction.atomic
-def leave_community(*, user: User, community: Community) -> None:
-    check_leave_community(user, community)
-    membership = Membership.objects.select_for_update().get(user=user, community=community)
-    if membership.is_moderator and not _other_moderators(membership).exists():
-        raise ValidationError(
-            _(
-                "Vous êtes la seule personne à modérer cette communauté : confiez d'abord ce rôle "
-                "à quelqu'un d'autre."
-            ),
-            code="last_moderator",
-        )
-    membership.delete()
-    _membership_changed(None, community, user)
-
-
-@transaction.atomic
-def change_member_role(*, moderator: User, membership: Membership, role: str) -> Membership:
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("community", "user")
-        .get(pk=membership.pk)
-    )
-    community = membership.community
-    check_moderate_community(moderator, community)
-    if role not in Membership.Role.values:
-        raise ValidationError({"role": _("Rôle inconnu.")}, code="invalid_role")
-    if membership.role == role:
-        return membership
-    if membership.is_moderator and not _other_moderators(membership).exists():
-        raise ValidationError(
-            _("Une communauté garde au moins une modératrice ou un modérateur."),
-            code="last_moderator",
-        )
-    old = membership.role
-    membership.role = role
-    membership.save(update_fields=["role"])
-    _log(
-        actor=moderator,
-        community=community,
-        kind=ModerationAction.Kind.CHANGE_ROLE,
-        target_user=membership.user,
-        details={"old": old, "new": role},
-    )
-    _membership_changed(membership, community, membership.user)
-    return membership
-
-
-@transaction.atomic
-def remove_member(*, moderator: User, membership: Membership, reason: str = "") -> None:
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("community", "user")
-        .get(pk=membership.pk)
-    )
-    community = membership.community
-    check_moderate_community(moderator, community)
-    if membership.user_id == moderator.pk:
-        raise ValidationError(_("Pour partir vous-même, utilisez « Quitter la communauté »."))
-    if membership.is_moderator and not moderator.is_staff:
-        raise PermissionDenied(_("Seule l'équipe du site peut retirer un modérateur."))
-    user = membership.user
-    membership.delete()
-    _log(
-        actor=moderator,
-        community=community,
-        kind=ModerationAction.Kind.REMOVE_MEMBER,
-        target_user=user,
-        reason=reason,
-    )
-    _membership_changed(None, community, user)
-
-
-@transaction.atomic
-def create_invitation(
-    *, moderator: User, community: Community, days: int = 14, max_uses: int = 25
-) -> Invitation:
-    check_moderate_community(moderator, community)
-    if not 1 <= days <= 90:
-        raise ValidationError({"days": _("Un lien d'invitation vit de 1 à 90 jours.")})
-    if not 1 <= max_uses <= 500:
-        raise ValidationError({"max_uses": _("Un lien sert de 1 à 500 fois.")})
-    invitation = Invitation.objects.create(
-        community=community,
-        created_by=moderator,
-        expires_at=timezone.now() + timedelta(days=days),
-        max_uses=max_uses,
-    )
-    _log(
-        actor=moderator,
-        community=community,
-        kind=ModerationAction.Kind.CREATE_INVITATION,
-        details={"days": days, "max_uses": max_uses},
-    )
-    return invitation
-
-
-@transaction.atomic
-def revoke_invitation(*, moderator: User, invitation: Invitation) -> Invitation:
-    check_moderate_community(moderator, invitation.community)
-    if not invitation.revoked:
-        invitation.revoked = True
-        invitation.save(update_fields=["revoked"])
-        _log(
-            actor=moderator,
-            community=invitation.community,
-            kind=ModerationAction.Kind.REVOKE_INVITATION,
-        )
-    return invitation
-
-
-def find_invitation(token: str) -> Invitation:
-    """Return a usable invitation; an unknown, used-up or expired token is a 404."""
-    if "\x00" in token:  # never a token; PostgreSQL refuses it in a query
-        raise Http404
-    invitation = Invitation.objects.select_related("community").filter(token=token[:64]).first()
-    if invitation is None or not invitation.is_usable():
-        raise Http404
-    return invitation
-
-
-@transaction.atomic
-def accept_invitation(*, user: User, token: str) -> Membership:
-    invitation = find_invitation(token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_usable():
-        raise Http404
-    community = invitation.community
-    existing = get_membership(user, community)
-    if existing is not None:
-        return existing
-    membership = Membership.objects.create(community=community, user=user)
-    Invitation.objects.filter(pk=invitation.pk).update(use_count=F("use_count") + 1)
-    JoinRequest.objects.filter(
-        user=user, community=community, status=JoinRequest.Status.PENDING
-    ).update(status=JoinRequest.Status.APPROVED, decided_at=timezone.now())
-    _membership_changed(membership, community, user)
-    return membership
-
-
-# Accounts ---------------------------------------------------------------------------
-
-
-def render_description(text: str) -> str:
-    """Render a CoP's or organisation's description (staff-written, still sanitised)."""
-    return render_markdown(text) if text.strip() else ""

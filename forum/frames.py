@@ -1,0 +1,61 @@
+"""
+The wire shape of live data, shared by both doors.
+
+The realtime consumers and the HTTP fallback views send exactly these
+dictionaries (as JSON), so a client handles one format whichever way it
+receives it. See docs/realtime-protocol.md.
+"""
+
+from datetime import datetime
+
+from .models import Message, User
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def person(user: User | None) -> dict | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.display_name or user.username}
+
+
+def message(message: Message) -> dict:
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.pk,
+        "room": message.room_id,
+        "author": person(message.author),
+        "html": "" if deleted else message.body_html,
+        "created_at": _time(message.created_at),
+        "edited_at": _time(message.edited_at),
+        "deleted": deleted,
+        "deleted_by_moderator": deleted and message.deleted_by_id != message.author_id,
+    }
+
+
+def message_frame(seq: int, msg: Message) -> dict:
+    return {"type": "message", "seq": seq, "message": message(msg)}
+
+
+def ack_frame(key: str, msg: Message) -> dict:
+    return {"type": "ack", "key": key, "id": msg.pk, "seq": msg.seq}
+
+
+def presence_frame(users: list[User], anonymous: int) -> dict:
+    return {
+        "type": "presence",
+        "count": len(users) + anonymous,
+        "anonymous": anonymous,
+        "users": [person(user) for user in users],
+    }
+
+
+def error_frame(code: str, text: str, *, key: str | None = None, ref=None) -> dict:
+    frame = {"type": "error", "code": code, "message": text}
+    if key is not None:
+        frame["key"] = key
+    if ref is not None:
+        frame["ref"] = ref
+    return frame

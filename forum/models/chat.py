@@ -1,0 +1,129 @@
+"""
+Chat rooms: a CoP's *salon* now, webinar rooms next.
+
+Every change in a room (a message sent, edited or deleted) takes the room's
+next sequence number under a row lock and is written to ``RoomEvent``. A
+client that reconnects gives the last number it saw and receives the current
+state of everything that changed since, in order, once.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Room(models.Model):
+    class Kind(models.TextChoices):
+        SALON = "salon", _("salon de discussion")
+        WEBINAR = "webinar", _("salle de webinaire")
+
+    community = models.ForeignKey("forum.Community", on_delete=models.CASCADE, related_name="rooms")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SALON)
+    title = models.CharField(_("titre"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Last sequence number handed out; the next change takes last_seq + 1.
+    last_seq = models.PositiveBigIntegerField(default=0)
+    # A closed room is read-only.
+    is_closed = models.BooleanField(_("fermé"), default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community"], condition=Q(kind="salon"), name="one_salon_per_community"
+            )
+        ]
+        verbose_name = _("salon")
+        verbose_name_plural = _("salons")
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_kind_display()} #{self.pk}"
+
+
+class RoomEvent(models.Model):
+    """One change in a room, in the order clients must see it."""
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message"
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="room_event_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id}#{self.seq} {self.kind} {self.object_id}"
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    # The room's sequence number when the message was sent (its ack's seq).
+    seq = models.PositiveBigIntegerField()
+    body = models.TextField(_("message"))
+    # Escaped and linkified once, at write time.
+    body_html = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The client's idempotency key: a retried send finds the message it made.
+    client_key = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_key"],
+                condition=~Q(client_key=""),
+                name="message_client_key_once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["room", "id"], name="message_room_history"),
+            models.Index(fields=["author", "created_at"], name="message_rate"),
+        ]
+        verbose_name = _("message de salon")
+        verbose_name_plural = _("messages de salon")
+
+    def __str__(self) -> str:
+        return f"{self.room_id}/{self.pk}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class RoomConnection(models.Model):
+    """
+    One open (or past) live connection to a room or a thread.
+
+    Shared by all Daphne processes through the database: it gives the presence
+    list, "N people reading" and, for webinars, attendance.
+    """
+
+    topic = models.CharField(max_length=40)
+    channel_name = models.CharField(max_length=120, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    connected_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["topic", "left_at", "seen_at"], name="connection_open")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.channel_name}"

@@ -1,0 +1,84 @@
+"""
+Every write of the forum goes through these functions.
+
+They check permissions (``check_*``), validate, save in one transaction and
+emit events that are delivered after commit. Views and consumers call them
+and hold no business rules of their own. The package is split by domain;
+callers import from ``forum.services``.
+"""
+
+from .chat import (
+    close_connection,
+    delete_message,
+    edit_message,
+    get_salon,
+    open_connection,
+    send_message,
+    touch_connection,
+)
+from .communities import (
+    accept_invitation,
+    change_member_role,
+    create_invitation,
+    decide_join_request,
+    find_invitation,
+    leave_community,
+    remove_member,
+    render_description,
+    request_to_join,
+    revoke_invitation,
+)
+from .notifications import (
+    follow_community,
+    mark_all_notifications_read,
+    mark_notification_read,
+    unfollow_community,
+)
+from .threads import (
+    create_post,
+    create_thread,
+    delete_post,
+    edit_post,
+    hide_post,
+    move_thread,
+    rename_thread,
+    restore_post,
+    retag_thread,
+    set_thread_locked,
+    set_thread_pinned,
+)
+
+__all__ = [
+    "accept_invitation",
+    "change_member_role",
+    "close_connection",
+    "create_invitation",
+    "create_post",
+    "create_thread",
+    "decide_join_request",
+    "delete_message",
+    "delete_post",
+    "edit_message",
+    "edit_post",
+    "find_invitation",
+    "follow_community",
+    "get_salon",
+    "hide_post",
+    "leave_community",
+    "mark_all_notifications_read",
+    "mark_notification_read",
+    "move_thread",
+    "open_connection",
+    "remove_member",
+    "rename_thread",
+    "render_description",
+    "request_to_join",
+    "restore_post",
+    "retag_thread",
+    "revoke_invitation",
+    "send_message",
+    "set_thread_locked",
+    "set_thread_pinned",
+    "touch_connection",
+    "unfollow_community",
+]

@@ -1,0 +1,507 @@
+"""
+WebSocket consumers: transport only.
+
+They check access before joining a group, turn frames into calls of the
+forum's services (the same ones the HTTP views call) and forward frames that
+``receivers`` serialised once. Every frame and close code is described in
+docs/realtime-protocol.md.
+"""
+
+import json
+import time
+from collections import deque
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from forum import frames, permissions, selectors, services
+from forum.middleware import choose_language
+from forum.models import Post, Room, Thread
+from forum.presentation import audience_of, render_post_for
+
+from . import groups, presence
+from .receivers import dumps
+
+MAX_FRAME_BYTES = 16 * 1024
+# Frames of any kind one socket may send per window before being told to slow down.
+FLOOD_FRAMES, FLOOD_SECONDS = 30, 10
+TYPING_INTERVAL = 3.0
+
+BAD_REQUEST, LOGIN_REQUIRED, ACCESS_LOST, NOT_FOUND = 4400, 4401, 4403, 4404
+
+
+class Refuse(Exception):  # noqa: N818 - a control-flow signal, not an error
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, text: str) -> None:
+        self.code = code
+        self.text = text
+
+
+def _int_field(frame: dict, name: str) -> int:
+    value = frame.get(name)
+    if type(value) is not int or value <= 0:
+        raise FrameError(
+            "bad_frame", _("Le champ « %(name)s » doit être un entier positif.") % {"name": name}
+        )
+    return value
+
+
+def _str_field(frame: dict, name: str) -> str:
+    value = frame.get(name)
+    if not isinstance(value, str):
+        raise FrameError(
+            "bad_frame", _("Le champ « %(name)s » doit être un texte.") % {"name": name}
+        )
+    return value
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    """What every live endpoint shares: access on connect, frame checks, bell, heartbeat."""
+
+    topic = ""
+    handlers: dict[str, str] = {}
+
+    # Connection ------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.signed_in = bool(self.user is not None and self.user.is_authenticated)
+        cookies = self.scope.get("cookies") or {}
+        self.language = choose_language(self.user, cookies.get(settings.LANGUAGE_COOKIE_NAME))
+        self.joined: list[str] = []
+        self.recent_frames: deque[float] = deque(maxlen=FLOOD_FRAMES)
+        self.last_typing = 0.0
+        self.closing = False
+        try:
+            await self.open()
+        except Refuse as refusal:
+            await self.refuse(refusal.code)
+            return
+        except Http404:
+            await self.refuse(NOT_FOUND)
+            return
+        except PermissionDenied:
+            await self.refuse(ACCESS_LOST)
+            return
+        if self.signed_in:
+            await self.join(groups.user(self.user.pk))
+        await self.accept()
+        await self.ready()
+
+    async def refuse(self, code: int) -> None:
+        # Accept then close, so the browser learns the code; no frame is sent before it.
+        await self.leave_groups()
+        await self.accept()
+        await self.close(code=code)
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.append(group)
+
+    async def leave_groups(self) -> None:
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = []
+
+    async def disconnect(self, code: int) -> None:
+        await self.leave_groups()
+        if self.topic and getattr(self, "present", False):
+            self.present = False
+            await database_sync_to_async(services.close_connection)(channel_name=self.channel_name)
+            presence.announce(self.topic)
+
+    async def lose_access(self) -> None:
+        if not self.closing:
+            self.closing = True
+            await self.leave_groups()
+            await self.close(code=ACCESS_LOST)
+
+    async def be_present(self) -> None:
+        await database_sync_to_async(services.open_connection)(
+            topic=self.topic, channel_name=self.channel_name, user=self.user
+        )
+        self.present = True
+        presence.announce(self.topic)
+
+    # Hooks for each endpoint -------------------------------------------------------
+
+    async def open(self) -> None:
+        """Check access and join groups; raise Refuse, Http404 or PermissionDenied."""
+
+    async def ready(self) -> None:
+        """Send the first frames once the socket is accepted."""
+        await self.send_frame(self.hello())
+
+    def hello(self, **extra) -> dict:
+        return {
+            "type": "hello",
+            "topic": self.topic or None,
+            "user": frames.person(self.user) if self.signed_in else None,
+            "unread": self.user.unread_notifications if self.signed_in else None,
+            "heartbeat": settings.JEKAFO["HEARTBEAT"],
+            **extra,
+        }
+
+    # Incoming frames ---------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        with translation.override(self.language):
+            try:
+                await self.dispatch_frame(text_data, bytes_data)
+            except FrameError as error:
+                await self.send_error(error.code, error.text)
+
+    async def dispatch_frame(self, text_data, bytes_data) -> None:
+        now = time.monotonic()
+        if len(self.recent_frames) == FLOOD_FRAMES and now - self.recent_frames[0] < FLOOD_SECONDS:
+            raise FrameError(
+                "rate_limited",
+                _("Trop de messages envoyés d'un coup : attendez quelques secondes."),
+            )
+        self.recent_frames.append(now)
+        if text_data is None:
+            raise FrameError("binary", _("Seuls les messages texte (JSON) sont acceptés."))
+        if len(text_data) > MAX_FRAME_BYTES or len(text_data.encode()) > MAX_FRAME_BYTES:
+            raise FrameError("too_large", _("Message trop long : 16 Ko au plus par envoi."))
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            raise FrameError("bad_json", _("Ce message n'est pas du JSON valide.")) from None
+        if not isinstance(frame, dict):
+            raise FrameError("bad_json", _("Un message doit être un objet JSON."))
+        kind = frame.get("type")
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
+        if kind == "ping":
+            await self.on_ping(frame)
+        elif handler is None:
+            raise FrameError("unknown_type", _("Type de message inconnu."))
+        else:
+            await getattr(self, handler)(frame)
+
+    async def on_ping(self, frame: dict) -> None:
+        await self.send_frame({"type": "pong"})
+        if getattr(self, "present", False):
+            await database_sync_to_async(services.touch_connection)(channel_name=self.channel_name)
+
+    async def call(self, function, **kwargs):
+        """Run a service in a worker thread, in the reader's language."""
+        language = self.language
+
+        def run():
+            with translation.override(language):
+                return function(**kwargs)
+
+        return await database_sync_to_async(run)()
+
+    async def call_service(self, function, *, key: str | None = None, ref=None, **kwargs):
+        """Call a service; turn its refusals into an error frame and return None."""
+        try:
+            return await self.call(function, **kwargs)
+        except ValidationError as error:
+            code = error.code if error.code in ERROR_CODES else "invalid"
+            await self.send_error(code, " ".join(error.messages), key=key, ref=ref)
+        except Http404:
+            await self.send_error("not_found", _("Ce message n'existe pas."), key=key, ref=ref)
+        except PermissionDenied as error:
+            await self.send_error(getattr(error, "code", "forbidden"), str(error), key=key, ref=ref)
+        return None
+
+    async def typing(self, targets: list[str]) -> None:
+        if not self.can_post:
+            raise FrameError("forbidden", _("Seuls les membres peuvent écrire ici."))
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_INTERVAL:
+            return
+        self.last_typing = now
+        text = dumps({"type": "typing", "user": frames.person(self.user)})
+        for group in targets:
+            await self.channel_layer.group_send(group, {"type": "live.typing", "text": text})
+
+    # Outgoing frames ---------------------------------------------------------------
+
+    async def send_frame(self, frame: dict) -> None:
+        await self.send(text_data=dumps(frame))
+
+    async def send_error(self, code: str, text: str, *, key=None, ref=None) -> None:
+        await self.send_frame(frames.error_frame(code, text, key=key, ref=ref))
+
+    # Group messages, already serialised by receivers ---------------------------------
+
+    async def user_notifications(self, event: dict) -> None:
+        await self.send(text_data=event["text"])
+
+    async def live_presence(self, event: dict) -> None:
+        await self.send(text_data=event["text"])
+
+    async def live_typing(self, event: dict) -> None:
+        await self.send(text_data=event["text"])
+
+    async def user_access(self, event: dict) -> None:
+        if event.get("deactivated"):
+            await self.lose_access()
+        elif event.get("community_id") == getattr(self, "community_id", None):
+            if event.get("role") is None:
+                await self.lose_access()
+            else:
+                await self.rights_changed()
+
+    async def rights_changed(self) -> None:
+        """A role changed in this socket's CoP (e.g. member → moderator)."""
+
+
+ERROR_CODES = {
+    "bad_frame",
+    "invalid",
+    "forbidden",
+    "not_found",
+    "edit_window_closed",
+    "rate_limited",
+    "closed",
+}
+
+
+def _after(scope) -> int | None:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    values = query.get("after")
+    if not values or values[0] == "":
+        return None
+    value = values[0]
+    if not value.isdigit() or len(value) > 18:
+        raise Refuse(BAD_REQUEST)
+    return int(value)
+
+
+def _route_id(scope, name: str) -> int:
+    value = str(scope["url_route"]["kwargs"][name])
+    if not value.isdigit() or len(value) > 18:
+        raise Refuse(BAD_REQUEST)
+    return int(value)
+
+
+class RoomConsumer(LiveConsumer):
+    """A chat room: /ws/rooms/<room_id>/?after=<seq>."""
+
+    handlers = {"send": "on_send", "edit": "on_edit", "delete": "on_delete", "typing": "on_typing"}
+
+    async def open(self) -> None:
+        room_id = _route_id(self.scope, "room_id")
+        self.after = _after(self.scope)
+        self.room: Room = await database_sync_to_async(selectors.access_room)(self.user, room_id)
+        self.community_id = self.room.community_id
+        self.topic = f"room.{self.room.pk}"
+        await self.load_rights()
+        # Join before reading the room's position: what commits from now on
+        # arrives live, what committed before is read below.
+        await self.join(groups.room(self.room.pk))
+
+    async def load_rights(self) -> None:
+        def rights():
+            if self.signed_in:
+                permissions.forget_memberships(self.user)
+            return (
+                permissions.can_write_in_room(self.user, self.room),
+                permissions.can_moderate_room(self.user, self.room),
+            )
+
+        self.can_post, self.can_moderate = await database_sync_to_async(rights)()
+
+    def catch_up(self, after: int | None) -> tuple[int, list[dict]]:
+        """Read the room's position, then what the client has not seen yet."""
+        cursor = Room.objects.values_list("last_seq", flat=True).get(pk=self.room.pk)
+        if after is None:
+            messages, _more = selectors.list_latest_messages(self.room)
+            return cursor, [frames.message_frame(message.seq, message) for message in messages]
+        sent = []
+        while True:
+            pairs, last, more = selectors.list_room_changes(self.room, after)
+            sent += [frames.message_frame(seq, message) for seq, message in pairs]
+            after = last
+            if not more:
+                return max(cursor, last), sent
+
+    async def ready(self) -> None:
+        cursor, backlog = await database_sync_to_async(self.catch_up)(self.after)
+        self.cursor = cursor
+        await self.send_frame(
+            self.hello(last_seq=cursor, can_post=self.can_post, can_moderate=self.can_moderate)
+        )
+        for frame in backlog:
+            await self.send_frame(frame)
+        await self.be_present()
+
+    async def room_change(self, event: dict) -> None:
+        seq = event["seq"]
+        if seq <= self.cursor:
+            return  # already sent, from the history or a gap fill
+        if seq > self.cursor + 1:
+            # An earlier change is still on its way (another process published
+            # it later): send everything up to now from the database, in order.
+            cursor, backlog = await database_sync_to_async(self.catch_up)(self.cursor)
+            for frame in backlog:
+                await self.send_frame(frame)
+            self.cursor = max(self.cursor, cursor)
+            if seq <= self.cursor:
+                return
+        self.cursor = seq
+        await self.send(text_data=event["text"])
+
+    async def rights_changed(self) -> None:
+        await self.load_rights()
+
+    async def on_send(self, frame: dict) -> None:
+        key = _str_field(frame, "key")
+        if not services.chat.CLIENT_KEY.fullmatch(key):
+            raise FrameError(
+                "bad_frame",
+                _("La clé du message doit faire 8 à 64 caractères parmi A-Z, a-z, 0-9, - et _."),
+            )
+        body = _str_field(frame, "body")
+        result = await self.call_service(
+            services.send_message,
+            key=key,
+            author=self.user,
+            room=self.room,
+            body=body,
+            client_key=key,
+        )
+        if result is not None:
+            message, _created = result
+            await self.send_frame(frames.ack_frame(key, message))
+
+    async def _message(self, frame: dict):
+        message_id = _int_field(frame, "id")
+        try:
+            message = await self.call(selectors.access_message, user=self.user, pk=message_id)
+        except Http404:
+            message = None
+        if message is None or message.room_id != self.room.pk:
+            raise FrameError("not_found", _("Ce message n'existe pas."))
+        return message
+
+    async def on_edit(self, frame: dict) -> None:
+        message = await self._message(frame)
+        body = _str_field(frame, "body")
+        await self.call_service(
+            services.edit_message, ref=message.pk, editor=self.user, message=message, body=body
+        )
+
+    async def on_delete(self, frame: dict) -> None:
+        message = await self._message(frame)
+        await self.call_service(
+            services.delete_message, ref=message.pk, user=self.user, message=message
+        )
+
+    async def on_typing(self, frame: dict) -> None:
+        await self.typing([groups.room(self.room.pk)])
+
+
+class ThreadConsumer(LiveConsumer):
+    """A live thread page: /ws/threads/<thread_id>/?after=<post seq>."""
+
+    handlers = {"typing": "on_typing"}
+
+    async def open(self) -> None:
+        thread_id = _route_id(self.scope, "thread_id")
+        self.after = _after(self.scope)
+        self.thread: Thread = await database_sync_to_async(selectors.access_thread)(
+            self.user, thread_id
+        )
+        self.topic = f"thread.{self.thread.pk}"
+        await self.subscribe()
+
+    async def subscribe(self) -> None:
+        def rights():
+            if self.signed_in:
+                permissions.forget_memberships(self.user)
+            return (
+                audience_of(self.user, self.thread),
+                permissions.can_reply_to_thread(self.user, self.thread),
+                permissions.can_moderate_community(self.user, self.thread.community),
+            )
+
+        self.audience, self.can_post, self.can_moderate = await database_sync_to_async(rights)()
+        self.community_id = self.thread.community_id
+        for group in [g for g in self.joined if g.startswith("thread.")]:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.joined.remove(group)
+        await self.join(groups.thread(self.thread.pk, self.audience, self.language))
+
+    def catch_up(self, after: int | None) -> tuple[int, list[dict]]:
+        cursor = Thread.objects.values_list("last_seq", flat=True).get(pk=self.thread.pk)
+        if after is None:
+            return cursor, []
+        posts = (
+            Post.objects.filter(thread=self.thread, seq__gt=after)
+            .select_related("author__organisation", "parent__author")
+            .order_by("seq")
+        )
+        backlog = []
+        for post in posts:
+            html = render_post_for(post, self.thread, self.audience, self.language)
+            backlog.append(
+                {
+                    "type": "post",
+                    "event": "created",
+                    "id": post.pk,
+                    "seq": post.seq,
+                    "path": post.path,
+                    "parent": post.parent_id,
+                    "html": html,
+                }
+            )
+        return max([cursor] + [frame["seq"] for frame in backlog]), backlog
+
+    async def ready(self) -> None:
+        cursor, backlog = await database_sync_to_async(self.catch_up)(self.after)
+        self.cursor = cursor
+        await self.send_frame(
+            self.hello(last_seq=cursor, can_post=self.can_post, can_moderate=self.can_moderate)
+        )
+        for frame in backlog:
+            await self.send_frame(frame)
+        await self.be_present()
+
+    async def thread_push(self, event: dict) -> None:
+        if event["event"] == "created":
+            if event["seq"] <= self.cursor:
+                return
+            self.cursor = event["seq"]
+        await self.send(text_data=event["text"])
+
+    async def thread_moderated(self, event: dict) -> None:
+        await self.send(text_data=event["text"])
+        if json.loads(event["text"]).get("event") in {"moved", "locked", "unlocked"}:
+            try:
+                self.thread = await database_sync_to_async(selectors.access_thread)(
+                    self.user, self.thread.pk
+                )
+            except Http404:
+                self.closing = True
+                await self.leave_groups()
+                await self.close(code=NOT_FOUND)
+                return
+            await self.subscribe()
+
+    async def rights_changed(self) -> None:
+        await self.subscribe()
+
+    async def on_typing(self, frame: dict) -> None:
+        await self.typing(groups.thread_all(self.thread.pk))
+
+
+class NotificationsConsumer(LiveConsumer):
+    """The bell alone, for pages with no other live part: /ws/notifications/."""
+
+    async def open(self) -> None:
+        if not self.signed_in:
+            raise Refuse(LOGIN_REQUIRED)

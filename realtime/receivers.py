@@ -1,0 +1,144 @@
+"""
+Turn the forum's domain events into pushes.
+
+Each frame is serialised once here and sent to a group; consumers forward
+the text as it is. Handlers run after the write committed (``forum.events``
+delivers on commit), so nothing is pushed for a write that rolled back.
+"""
+
+import json
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from forum import events, frames
+from forum.models import Message, Post, RoomEvent, Thread, User
+from forum.presentation import AUDIENCES, render_post_for
+
+from . import groups
+
+logger = logging.getLogger(__name__)
+
+
+def dumps(frame: dict) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def _send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, message)
+
+
+def room_changed(event: events.RoomChanged) -> None:
+    if event.kind != RoomEvent.Kind.MESSAGE:
+        return
+    message = Message.objects.select_related("author").filter(pk=event.object_id).first()
+    if message is None:
+        return
+    text = dumps(frames.message_frame(event.seq, message))
+    _send(groups.room(event.room_id), {"type": "room.change", "seq": event.seq, "text": text})
+
+
+_POST_EVENTS = {
+    events.PostCreated: "created",
+    events.PostEdited: "edited",
+    events.PostDeleted: "deleted",
+}
+
+
+def post_changed(event) -> None:
+    kind = _POST_EVENTS.get(type(event))
+    if kind is None:  # PostModerated
+        kind = "hidden" if event.hidden else "restored"
+    post = (
+        Post.objects.select_related("author__organisation", "parent__author", "thread__community")
+        .filter(pk=event.post_id)
+        .first()
+    )
+    if post is None:
+        return
+    thread = post.thread
+    for audience in AUDIENCES:
+        for language, _name in settings.LANGUAGES:
+            frame = {
+                "type": "post",
+                "event": kind,
+                "id": post.pk,
+                "seq": post.seq,
+                "path": post.path,
+                "parent": post.parent_id,
+                "html": render_post_for(post, thread, audience, language),
+            }
+            _send(
+                groups.thread(thread.pk, audience, language),
+                {"type": "thread.push", "seq": post.seq, "event": kind, "text": dumps(frame)},
+            )
+
+
+_THREAD_EVENTS = {
+    "pin": "pinned",
+    "unpin": "unpinned",
+    "lock": "locked",
+    "unlock": "unlocked",
+    "rename": "renamed",
+    "retag": "retagged",
+    "move_out": "moved",
+    "move_in": "moved",
+}
+
+
+def thread_moderated(event: events.ThreadModerated) -> None:
+    thread = Thread.objects.filter(pk=event.thread_id).first()
+    if thread is None:
+        return
+    frame = {
+        "type": "thread",
+        "event": _THREAD_EVENTS.get(event.action, event.action),
+        "title": thread.title,
+        "url": thread.get_absolute_url(),
+        "locked": thread.is_locked,
+        "pinned": thread.is_pinned,
+    }
+    message = {"type": "thread.moderated", "text": dumps(frame)}
+    for group in groups.thread_all(thread.pk):
+        _send(group, message)
+
+
+def notifications_changed(event: events.NotificationsChanged) -> None:
+    counts = User.objects.filter(pk__in=event.user_ids).values_list("pk", "unread_notifications")
+    for user_id, unread in counts:
+        text = dumps({"type": "notifications", "unread": unread})
+        _send(groups.user(user_id), {"type": "user.notifications", "text": text})
+
+
+def membership_changed(event: events.MembershipChanged) -> None:
+    _send(
+        groups.user(event.user_id),
+        {"type": "user.access", "community_id": event.community_id, "role": event.role},
+    )
+
+
+def user_deactivated(event: events.UserDeactivated) -> None:
+    _send(groups.user(event.user_id), {"type": "user.access", "deactivated": True})
+
+
+_HANDLERS = {
+    events.RoomChanged: room_changed,
+    events.PostCreated: post_changed,
+    events.PostEdited: post_changed,
+    events.PostDeleted: post_changed,
+    events.PostModerated: post_changed,
+    events.ThreadModerated: thread_moderated,
+    events.NotificationsChanged: notifications_changed,
+    events.MembershipChanged: membership_changed,
+    events.UserDeactivated: user_deactivated,
+}
+
+
+def dispatch(event: events.Event) -> None:
+    handler = _HANDLERS.get(type(event))
+    if handler is not None:
+        handler(event)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from . import views
+from . import live_views, views
 
 
 class UnicodeSlugConverter:
@@ -49,6 +49,13 @@ urlpatterns = [
     ),
     path("communautes/<slug:slug>/journal/", views.moderation_log, name="moderation_log"),
     path("communautes/<slug:slug>/nouvelle-discussion/", views.thread_create, name="thread_create"),
+    path("communautes/<slug:slug>/salon/", live_views.salon, name="salon"),
+    path("communautes/<slug:slug>/suivre/", live_views.community_follow, name="community_follow"),
+    path(
+        "communautes/<slug:slug>/membres.json",
+        live_views.mention_candidates,
+        name="mention_candidates",
+    ),
     path("invitation/<uslug:token>/", views.invitation_accept, name="invitation"),
     # Threads and posts
     path("discussions/<int:pk>/", views.thread_detail, name="thread_short"),
@@ -64,6 +71,17 @@ urlpatterns = [
     path("messages/<int:pk>/historique/", views.post_history, name="post_history"),
     path("messages/<int:pk>/masquer/", views.post_hide, name="post_hide"),
     path("messages/<int:pk>/retablir/", views.post_restore, name="post_restore"),
+    # Chat rooms: the HTTP side of docs/realtime-protocol.md
+    path("salons/<int:room_id>/evenements/", live_views.room_events, name="room_events"),
+    path("salons/<int:room_id>/historique/", live_views.room_history, name="room_history"),
+    path("salons/<int:room_id>/envoyer/", live_views.room_send, name="room_send"),
+    path("salons/messages/<int:pk>/modifier/", live_views.message_edit, name="message_edit"),
+    path("salons/messages/<int:pk>/supprimer/", live_views.message_delete, name="message_delete"),
+    # Notifications
+    path("notifications/", live_views.notifications, name="notifications"),
+    path("notifications/<int:pk>/", live_views.notification_open, name="notification"),
+    path("notifications/tout-lu/", live_views.notifications_read_all, name="notifications_read"),
+    path("notifications/compte/", live_views.notifications_count, name="notifications_count"),
     # Tags and organisations
     path("etiquettes/<uslug:slug>/", views.tag_detail, name="tag"),
     path("organisations/", views.organisation_list, name="organisations"),

@@ -107,6 +107,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_request_to_join": perms.can_request_to_join(request.user, community),
         "has_pending_request": selectors.has_pending_join_request(request.user, community),
         "join_form": JoinRequestForm(),
+        "is_following": selectors.is_following(request.user, community),
     }
     if context["can_moderate"]:
         context["pending_count"] = selectors.list_pending_join_requests(community).count()
@@ -345,7 +346,12 @@ def _thread_context(request: HttpRequest, thread, page) -> dict:
         "can_moderate": can_moderate,
         "max_depth": settings.JEKAFO["MAX_VISIBLE_DEPTH"],
         "reply_form": ReplyForm(),
+        "live": True,
     }
+    if context["can_reply"]:
+        context["reply_form"].fields["body"].widget.attrs["data-mentions-url"] = reverse(
+            "mention_candidates", args=[community.slug]
+        )
     page.object_list = prepare_posts(user, thread, page.object_list)
     if can_moderate:
         context["move_form"] = MoveThreadForm(

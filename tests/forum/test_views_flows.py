@@ -307,7 +307,7 @@ def test_join_request_approved_by_a_moderator_lets_her_post(
         follow=True,
     )
     assert response.status_code == 200
-    assert "<h1>Ma première discussion</h1>" in html(response)
+    assert '<h1 id="thread-title">Ma première discussion</h1>' in html(response)
     log = html(moderation.get(reverse("moderation_log", args=[public_cop.slug])))
     assert "a accepté une demande d&#x27;adhésion" in log
     assert "Bintou Coulibaly" in log
@@ -474,7 +474,7 @@ def test_new_thread_redirects_to_its_page_with_the_title_escaped(public_cop, mem
     thread = Thread.objects.get()
     assert response.redirect_chain == [(thread.get_absolute_url(), 302)]
     page = html(response)
-    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
+    assert '<h1 id="thread-title">&lt;script&gt;alert(1)&lt;/script&gt;</h1>' in page
     assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; · Jɛkafɔ</title>" in page
     assert "<script>alert" not in page
     assert "<strong>gras</strong>" in page

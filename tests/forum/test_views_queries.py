@@ -70,7 +70,8 @@ def add_moderation_marks(posts, moderator) -> None:
 
 # The CoP's thread list ---------------------------------------------------------------------
 
-COMMUNITY_PAGE_QUERIES = {"anonymous": 5, "outsider": 9, "member": 9, "moderator": 10}
+# Signed in: + 1 for "do I follow this CoP?"
+COMMUNITY_PAGE_QUERIES = {"anonymous": 5, "outsider": 10, "member": 10, "moderator": 11}
 
 
 @pytest.fixture

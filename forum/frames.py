@@ -27,6 +27,7 @@ def message(message: Message) -> dict:
         "id": message.pk,
         "room": message.room_id,
         "author": person(message.author),
+        "body": "" if deleted else message.body,
         "html": "" if deleted else message.body_html,
         "created_at": _time(message.created_at),
         "edited_at": _time(message.edited_at),

@@ -359,13 +359,21 @@ class RoomConsumer(LiveConsumer):
         await self.load_rights()
 
     async def on_send(self, frame: dict) -> None:
-        key = _str_field(frame, "key")
-        if not services.chat.CLIENT_KEY.fullmatch(key):
-            raise FrameError(
-                "bad_frame",
-                _("La clé du message doit faire 8 à 64 caractères parmi A-Z, a-z, 0-9, - et _."),
-            )
-        body = _str_field(frame, "body")
+        key = frame.get("key")
+        try:
+            key = _str_field(frame, "key")
+            if not key:
+                raise FrameError("bad_frame", _("Le champ « key » est obligatoire."))
+            try:
+                services.chat.validate_client_key(key)
+            except ValidationError as error:
+                raise FrameError("bad_frame", " ".join(error.messages)) from None
+            body = _str_field(frame, "body")
+        except FrameError as error:
+            # Echo a usable key, so the client can tell which message was refused.
+            echo = key if isinstance(key, str) and len(key) <= 64 else None
+            await self.send_error(error.code, error.text, key=echo)
+            return
         result = await self.call_service(
             services.send_message,
             key=key,

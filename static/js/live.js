@@ -15,10 +15,10 @@ const make = (tag, cls, text) => {
 };
 // `hidden` alone loses to rules such as `button{display:inline-block}`.
 const show = (el, on) => { if (el) { el.hidden = !on; el.style.display = on ? '' : 'none'; } };
-const setText = (id, text) => { const el = byId(id); if (el) el.textContent = text; };
+const setText = (el, text) => { if (el) el.textContent = text; };
 const fill = (tpl, key, value) => (tpl || '{' + key + '}').split('{' + key + '}').join(value);
 const addQuery = (url, key, value) => url + (url.includes('?') ? '&' : '?') + key + '=' + value;
-const enterKey = (e) => e.key === 'Enter' && !e.shiftKey && !e.isComposing;
+const enterKey = (e) => e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.defaultPrevented;
 
 const uid = document.body.dataset.userId || '';
 const csrf = ($('meta[name="csrf-token"]') || {}).content || '';
@@ -69,7 +69,10 @@ function connect() {
   pingedAt = 0;
   // A 2G link can hang while connecting for minutes.
   openTimer = setTimeout(() => { if (ws === sock && !ready) drop(); }, 20e3);
-  sock.onmessage = (e) => { heardAt = Date.now(); receive(e.data); };
+  sock.onmessage = (e) => {
+    heardAt = Date.now();
+    try { dispatch(JSON.parse(e.data)); } catch (err) { /* not JSON, or a bad frame: skip it */ }
+  };
   sock.onclose = (e) => { if (ws === sock) closed(e.code); };
 }
 
@@ -135,12 +138,6 @@ function wake() {
   }
   delay = 1;
   connect();
-}
-
-function receive(text) {
-  let frame;
-  try { frame = JSON.parse(text); } catch (e) { return; }
-  dispatch(frame);
 }
 
 function dispatch(f) {
@@ -214,14 +211,15 @@ const handlers = {
     tickTimer = setInterval(tick, heartbeat * 1e3);
     setStatus('live');
     setUnread(f.unread);
-    if (log) {
-      $$('li[data-id]', log).forEach(showActions);
-      outbox.forEach(sendItem);
-    }
+    if (log) $$('li[data-id]', log).forEach(showActions);
+    outbox.forEach(sendItem);
   },
   pong() {},
-  notifications(f) { setUnread(f.unread); },
-  error(f) { onError(f); },
+  notifications: (f) => setUnread(f.unread),
+  error: (f) => onError(f),
+  ack: (f) => onAck(f),
+  thread: (f) => onThread(f),
+  readers: (f) => setText(byId('readers-count'), f.count),
   typing(f) {
     const u = f.user;
     if (!u || String(u.id) === uid || !typingEl) return;
@@ -234,9 +232,8 @@ const handlers = {
     if (f.seq > cursor) cursor = f.seq;
     if (f.message) upsert(f.message, f.seq);
   },
-  ack(f) { onAck(f); },
   presence(f) {
-    setText('presence-count', f.count);
+    setText(byId('presence-count'), f.count);
     const list = byId('presence-list');
     if (!list || !Array.isArray(f.users)) return;
     list.textContent = '';
@@ -246,8 +243,6 @@ const handlers = {
     if (f.seq > cursor) cursor = f.seq;
     onPost(f);
   },
-  thread(f) { onThread(f); },
-  readers(f) { setText('readers-count', f.count); },
 };
 
 /* Rooms */
@@ -280,7 +275,7 @@ function blank(id, name, iso, cls) {
   const li = tpl.content.firstElementChild.cloneNode(true);
   li.id = id;
   if (cls) li.classList.add(cls);
-  setIn(li, '.msg-author', name);
+  setText($('.msg-author', li), name);
   const time = $('.msg-time', li);
   if (time) { time.setAttribute('datetime', iso); time.textContent = hhmm(iso); }
   show($('.msg-edited', li), false);
@@ -288,15 +283,13 @@ function blank(id, name, iso, cls) {
   return li;
 }
 
-const setIn = (li, sel, text) => { const el = $(sel, li); if (el) el.textContent = text; };
-
 function renderMessage(m) {
   const gone = !!m.deleted;
   const li = blank('msg-' + m.id, m.author ? m.author.name : '', m.created_at || '', gone && 'deleted');
   Object.assign(li.dataset, { id: m.id, author: m.author ? m.author.id : '', created: m.created_at || '' });
   const body = $('.msg-body', li);
   if (gone) {
-    setIn(li, '.msg-body', (m.deleted_by_moderator && tpl.dataset.deletedByModeratorLabel) || tpl.dataset.deletedLabel || '');
+    setText(body, (m.deleted_by_moderator && tpl.dataset.deletedByModeratorLabel) || tpl.dataset.deletedLabel || '');
   } else if (body) {
     body.innerHTML = m.html || ''; // escaped and linkified by the server: the one innerHTML for user text
     show($('.msg-edited', li), !!m.edited_at);
@@ -311,7 +304,8 @@ function showActions(li) {
   const own = !!uid && li.dataset.author === uid && !li.classList.contains('deleted');
   show(edit, own && Date.now() - created < 15 * 60e3);
   show(del, own || (canModerate && !li.classList.contains('deleted')));
-  show($('.msg-actions', li), [edit, del].some((b) => b && !b.hidden));
+  // Leave alone an actions box drawn without these buttons (e.g. a plain delete form).
+  if (edit || del) show($('.msg-actions', li), [edit, del].some((b) => b && !b.hidden));
 }
 
 function upsert(m, seq) {
@@ -332,12 +326,13 @@ function upsert(m, seq) {
   let ref = null, prev = log.lastElementChild;
   while (prev && !(+prev.dataset.id < m.id)) { ref = prev; prev = prev.previousElementSibling; }
   log.insertBefore(li, ref);
+  $$('li.empty', log).forEach((el) => el.remove()); // "no messages yet"
   if (follow) toBottom(); else show(byId('chat-new'), true);
 }
 
 function drawPending(item) {
   const li = blank('out-' + item.key, me ? me.name : document.body.dataset.userName || '', new Date().toISOString(), 'pending');
-  setIn(li, '.msg-body', item.body);
+  setText($('.msg-body', li), item.body);
   log.append(li);
 }
 
@@ -360,10 +355,8 @@ function loadOutbox() {
 }
 
 function takeFromOutbox(key) {
-  const item = outbox.find((o) => o.key === key);
-  outbox = outbox.filter((o) => o !== item);
+  outbox = outbox.filter((o) => o.key !== key);
   saveOutbox();
-  return item;
 }
 
 // Sending again with the same key is safe: the server answers a repeat with the first ack.
@@ -438,13 +431,12 @@ function openEditor(li, button) {
   $$('a[href]', copy).forEach((a) => { if (/…$/.test(a.textContent)) a.textContent = a.getAttribute('href'); });
   const original = copy.textContent.trim();
   const editor = make('form', 'msg-editor');
-  const area = make('textarea');
-  Object.assign(area, { value: original, maxLength: 2000, required: true });
+  editor.innerHTML = '<textarea maxlength="2000" required></textarea> <button class="msg-save"></button> <button type="button" class="msg-cancel"></button>';
+  const [area, save, cancel] = editor.children;
+  area.value = original;
   area.setAttribute('aria-label', button.textContent.trim());
-  const save = make('button', 'msg-save', tpl.dataset.saveLabel || 'Enregistrer');
-  const cancel = make('button', 'msg-cancel', tpl.dataset.cancelLabel || 'Annuler');
-  cancel.type = 'button';
-  editor.append(area, save, cancel);
+  save.textContent = tpl.dataset.saveLabel || 'Enregistrer';
+  cancel.textContent = tpl.dataset.cancelLabel || 'Annuler';
   const close = () => { editor.remove(); show(body, true); button.focus(); };
   const submit = (e) => {
     e.preventDefault();
@@ -535,7 +527,7 @@ function onPost(f) {
     const all = $$('article.post', posts);
     const ref = all.find((a) => (a.dataset.path || '') > String(f.path || ''));
     // Past either end of a paginated page, the post belongs to another page.
-    if (ref ? ref === all[0] && $('a[rel="prev"]') : $('a[rel="next"]')) return;
+    if (ref ? ref === all[0] && $('a[rel="prev"]') : !('lastPage' in cfg) && $('a[rel="next"]')) return;
     if (ref) ref.before(article);
     else if (all.length) all[all.length - 1].after(article);
     else posts.append(article);

@@ -2248,3 +2248,80 @@ posez vos questions, proposez des contacts sur place !
         ],
     }
 )
+
+# Chat salons: (username, minutes ago, text). Written through the chat service,
+# then dated back.
+SALONS: dict[str, list[tuple[str, int, str]]] = {
+    "mariage-d-enfants": [
+        (
+            "mariam",
+            1440,
+            "Bonjour à toutes et à tous ! Le salon est ouvert pour les questions rapides entre "
+            "deux discussions.",
+        ),
+        (
+            "kadidia",
+            1380,
+            "Bonjour Mariam. À Kayes, la caravane de sensibilisation part lundi vers Diéma.",
+        ),
+        (
+            "fatoumata",
+            1370,
+            "Super ! Vous avez encore des affiches de la campagne « Laissez-les grandir » ?",
+        ),
+        (
+            "kadidia",
+            1365,
+            "Il en reste une cinquantaine. Je peux en envoyer à Ségou par le car de mardi.",
+        ),
+        (
+            "aminata",
+            300,
+            "Rappel : le modèle de convention avec les chefs de village est dans la discussion « "
+            "Outils ».",
+        ),
+        ("djeneba", 120, "Merci ! On l'a adapté en bambara pour les réunions de Markala."),
+        (
+            "seydou",
+            45,
+            "Est-ce que quelqu'un a les chiffres 2025 des mariages avant 15 ans pour la région "
+            "de Mopti ?",
+        ),
+        (
+            "mariam",
+            40,
+            "L'enquête régionale sort en décembre. En attendant, le rapport de la plateforme a "
+            "les chiffres 2024 : https://example.org/rapport-2024",
+        ),
+    ],
+    "loi-052": [
+        (
+            "rokia",
+            2000,
+            "Salon ouvert. Partagez ici vos nouvelles des listes électorales communales.",
+        ),
+        (
+            "oumou",
+            1900,
+            "À Kati, deux listes sur cinq respectent les 30 %. On prépare un courrier au "
+            "gouverneur.",
+        ),
+        (
+            "hawa",
+            1850,
+            "Envoyez-nous le modèle de courrier quand il sera prêt, on fera pareil à Koulikoro.",
+        ),
+        (
+            "fatoumata",
+            60,
+            "Le courrier est prêt, je le dépose dans la discussion « Recours » ce soir.",
+        ),
+    ],
+}
+
+# CoPs each demo member hears of (new threads notify them).
+FOLLOWS: dict[str, list[str]] = {
+    "fatoumata": ["mariage-d-enfants", "loi-052"],
+    "aminata": ["vbg", "defenseures-en-securite"],
+    "kadidia": ["mariage-d-enfants"],
+}

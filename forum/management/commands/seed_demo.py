@@ -26,7 +26,9 @@ from forum.models import (
     Invitation,
     JoinRequest,
     Membership,
+    Message,
     ModerationAction,
+    Notification,
     Organisation,
     Post,
     PostRevision,
@@ -74,6 +76,8 @@ class Command(BaseCommand):
             self.seed_memberships(communities, users)
             self.seed_threads(communities, users)
             self.seed_join_request(communities, users)
+            self.seed_salons(communities, users)
+            self.seed_follows(communities, users)
             invitation = self.seed_invitation(communities, users)
         self.print_summary()
         self.print_logins(invitation)
@@ -379,6 +383,37 @@ class Command(BaseCommand):
         )
 
     # Membership requests and invitations ------------------------------------------------
+
+    def seed_salons(self, communities: dict[str, Community], users: dict[str, User]) -> None:
+        written = 0
+        for slug, lines in content.SALONS.items():
+            room = services.get_salon(communities[slug])
+            if room.messages.exists():
+                continue
+            for username, minutes, text in lines:
+                message, _created = services.send_message(
+                    author=users[username], room=room, body=text
+                )
+                # Dated back, which also keeps the per-user rate limit out of the way.
+                Message.objects.filter(pk=message.pk).update(
+                    created_at=self.now - timedelta(minutes=minutes)
+                )
+                written += 1
+        self.step(f"Salons… {written} messages écrits" if written else "Salons… déjà remplis")
+
+    def seed_follows(self, communities: dict[str, Community], users: dict[str, User]) -> None:
+        for username, slugs in content.FOLLOWS.items():
+            for slug in slugs:
+                services.follow_community(user=users[username], community=communities[slug])
+        # Replies written while seeding notified their authors; only the last
+        # two days' stay unread, as for someone who reads the forum now and then.
+        Notification.objects.filter(
+            read_at__isnull=True, created_at__lt=self.now - timedelta(days=2)
+        ).update(read_at=self.now)
+        for user in users.values():
+            unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+            User.objects.filter(pk=user.pk).update(unread_notifications=unread)
+        self.step(f"Abonnements et notifications… {Notification.objects.count()} notifications")
 
     def seed_join_request(self, communities: dict[str, Community], users: dict[str, User]) -> None:
         spec = content.JOIN_REQUEST

@@ -54,7 +54,7 @@ run: $(STAMP)
 	$(MANAGE) migrate --no-input
 	$(MANAGE) seed_demo
 	@echo "Jɛkafɔ: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	$(BIN)/daphne -b $(HOST) -p $(PORT) --ping-interval 20 --ping-timeout 60 config.asgi:application
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import Community, Membership, ModerationAction, Organisation, Region, Tag, User
-from .services import render_description
+from .services import deactivate_user, render_description
 
 
 @admin.register(User)
@@ -28,6 +28,21 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("Jɛkafɔ", {"fields": ["display_name", "region", "organisation"]}),
     )
+    actions = ["deactivate"]
+
+    @admin.action(description="Désactiver (bannir) et couper les connexions en direct")
+    def deactivate(self, request, queryset):
+        for user in queryset.filter(is_active=True).exclude(pk=request.user.pk):
+            deactivate_user(staff=request.user, user=user)
+
+    def save_model(self, request, obj, form, change):
+        banned = change and "is_active" in form.changed_data and not obj.is_active
+        if banned:
+            # The service closes the account's live connections as well.
+            obj.is_active = True
+        super().save_model(request, obj, form, change)
+        if banned:
+            deactivate_user(staff=request.user, user=obj)
 
 
 @admin.register(Region)

@@ -233,3 +233,16 @@ def accept_invitation(*, user: User, token: str) -> Membership:
 def render_description(text: str) -> str:
     """Render a CoP's or organisation's description (staff-written, still sanitised)."""
     return render_markdown(text) if text.strip() else ""
+
+
+@transaction.atomic
+def deactivate_user(*, staff: User, user: User) -> User:
+    """Ban an account from the whole site: no more sign-in, live connections closed."""
+    if not (staff.is_authenticated and staff.is_active and staff.is_staff):
+        raise PermissionDenied(_("Seule l'équipe du site peut désactiver un compte."))
+    if user.pk == staff.pk:
+        raise ValidationError(_("Vous ne pouvez pas désactiver votre propre compte."))
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    events.emit(events.UserDeactivated(user_id=user.pk))
+    return user

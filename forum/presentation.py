@@ -84,6 +84,8 @@ def render_post_for(post: Post, thread: Thread, audience: str, language: str) ->
         "max_depth": settings.JEKAFO["MAX_VISIBLE_DEPTH"],
         "can_reply": moderator or (audience == MEMBER and not thread.is_locked),
         "can_moderate": moderator,
+        # No reader, so no token: the client adds its page's token to the forms.
+        "csrf_token": "NOTPROVIDED",
     }
     with translation.override(language):
         return render_to_string("forum/thread_detail.html#post", context).strip()

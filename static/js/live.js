@@ -534,6 +534,8 @@ function onPost(f) {
   }
   article.classList.add('fresh');
   setTimeout(() => article.classList.remove('fresh'), 4e3);
+  // The reply is here: its author is no longer writing it.
+  if (f.event === 'created' && article.dataset.author && article.dataset.author === typingUser) clearTyping();
   const announce = byId('live-announce');
   if (!old && f.event === 'created' && announce) {
     const author = $('.author a', article) || $('.author', article);

@@ -1,0 +1,60 @@
+"""
+Rows for the browser tests, written by the application's own models and services.
+
+Run as ``python -m tests.e2e._seed`` with the server's environment (the
+shared database): prints one JSON line describing what it created. Only the
+standard library is imported at module level; Django is set up in ``main``.
+"""
+
+import json
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from forum import services
+    from forum.models import Community, Membership
+    from tests.factories import (
+        PASSWORD,
+        make_community,
+        make_membership,
+        make_post,
+        make_thread,
+        make_user,
+    )
+
+    community = make_community(
+        name="Droits fonciers des femmes",
+        slug="droits-fonciers",
+        visibility=Community.Visibility.PUBLIC,
+    )
+    awa = make_user(username="awa", display_name="Awa Traoré")
+    kadidia = make_user(username="kadidia", display_name="Kadidia Keita")
+    for user in (awa, kadidia):
+        make_membership(user, community, Membership.Role.MEMBER)
+    thread = make_thread(awa, community, title="Loi 052 : où en est-on ?")
+    # Two replies to the opening post, so that a reply to the first one
+    # belongs between them in depth-first order, not at the end.
+    first = make_post(kadidia, thread, body="À Kati, la commission foncière s'est réunie.")
+    second = make_post(awa, thread, body="À Ségou, rien de nouveau depuis mars.")
+    room = services.get_salon(community)
+    thread.refresh_from_db()
+    print(
+        json.dumps(
+            {
+                "password": PASSWORD,
+                "a": {"username": awa.username, "name": awa.display_name, "id": awa.pk},
+                "b": {"username": kadidia.username, "name": kadidia.display_name, "id": kadidia.pk},
+                "community": community.slug,
+                "room": room.pk,
+                "thread_url": thread.get_absolute_url(),
+                "first_reply": {"id": first.pk, "path": first.path},
+                "second_reply": {"id": second.pk, "path": second.path},
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ and calls the same services as the WebSocket consumers. Without JavaScript,
 the salon and notifications pages are plain forms that redirect.
 """
 
+import functools
 import json
 import secrets
 
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -48,6 +49,30 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _not_found_as_json(always: bool = False):
+    """Answer the protocol's ``not_found`` error instead of the HTML 404 page to a JSON client.
+
+    The same answer for a room or message that does not exist and for one the
+    reader may not see (private CoP), as the 404 page gives.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                if not (always or _wants_json(request)):
+                    raise
+                return _json_error(
+                    "not_found", _("Cette page n'existe pas, ou vous n'y avez pas accès.")
+                )
+
+        return wrapper
+
+    return decorate
+
+
 def _number(value: str | None, name: str) -> int | None:
     """A non-negative integer from the query string, or None when absent."""
     if value in (None, ""):
@@ -74,8 +99,8 @@ def _posted(request: HttpRequest) -> dict:
 
 def _message_context(user, room: Room, messages_: list[Message]) -> list[Message]:
     for message in messages_:
+        message.room = room  # before the check, which reads message.room.community
         message.can_delete = perms.can_delete_message(user, message)
-        message.room = room
     return messages_
 
 
@@ -113,22 +138,25 @@ def salon(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@_not_found_as_json(always=True)
 def room_events(request: HttpRequest, room_id: int) -> JsonResponse:
     room = selectors.access_room(request.user, room_id)
     try:
         after = _number(request.GET.get("after"), "after") or 0
     except ValueError as error:
         return _json_error("bad_frame", str(error))
-    pairs, cursor, _more = selectors.list_room_changes(room, after)
+    pairs, cursor, more = selectors.list_room_changes(room, after)
     return JsonResponse(
         {
             "frames": [frames.message_frame(seq, message) for seq, message in pairs],
             "last_seq": cursor,
+            "more": more,
         }
     )
 
 
 @require_GET
+@_not_found_as_json(always=True)
 def room_history(request: HttpRequest, room_id: int) -> JsonResponse:
     room = selectors.access_room(request.user, room_id)
     try:
@@ -142,6 +170,7 @@ def room_history(request: HttpRequest, room_id: int) -> JsonResponse:
 
 
 @require_POST
+@_not_found_as_json()
 def room_send(request: HttpRequest, room_id: int) -> HttpResponse:
     room = selectors.access_room(request.user, room_id)
     back = reverse("salon", args=[room.community.slug])
@@ -179,6 +208,8 @@ def _change_message(request: HttpRequest, pk: int, change) -> HttpResponse:
         code, text = _refusal(error)
         if _wants_json(request):
             return _json_error(code, text)
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?next={back}")
         messages.error(request, text)
         return redirect(back)
     if _wants_json(request):
@@ -186,8 +217,9 @@ def _change_message(request: HttpRequest, pk: int, change) -> HttpResponse:
     return redirect(f"{back}#msg-{message.pk}")
 
 
-@login_required
+# No login_required: an anonymous JSON client gets the protocol's 403, like room_send.
 @require_POST
+@_not_found_as_json()
 def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
     def change(message, data):
         body = data.get("body", "")
@@ -198,8 +230,8 @@ def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _change_message(request, pk, change)
 
 
-@login_required
 @require_POST
+@_not_found_as_json()
 def message_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return _change_message(
         request,

@@ -28,6 +28,7 @@ from ..permissions import (
 )
 from ..text import clean_body
 from ._common import log_action
+from .notifications import recount_notifications
 
 # Membership ------------------------------------------------------------------------
 
@@ -35,6 +36,9 @@ from ._common import log_action
 def _membership_changed(membership_or_none, community: Community, user: User) -> None:
     forget_memberships(user)
     role = membership_or_none.role if membership_or_none else None
+    if role is None and community.is_private:
+        # Notifications about a private CoP one has left no longer count on the bell.
+        recount_notifications(user)
     events.emit(events.MembershipChanged(community_id=community.pk, user_id=user.pk, role=role))
 
 

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import events
-from ..markup import link_mentions, mentioned_names, render_markdown
+from ..markup import MENTION, link_mentions, mentioned_names, render_markdown
 from ..models import (
     Community,
     CommunityFollow,
@@ -19,12 +19,18 @@ from ..models import (
 )
 from ..permissions import check_view_community
 from ..presentation import url_pattern
+from ..selectors import list_notifications
 
 
-def _members_named(community: Community, names: set[str]) -> dict[str, User]:
-    """Map each folded name to the one active member of ``community`` who bears it."""
+def _members_named(community: Community, names: set[str], written: set[str]) -> dict[str, User]:
+    """Map each folded name to the one active member of ``community`` who bears it.
+
+    ``written`` are the names as the text spells them: the database folds the
+    case of non-ASCII letters (É/é) only under some locales, SQLite never, so
+    the folded names alone would miss "Émilie" on SQLite.
+    """
     query = Q()
-    for name in names:
+    for name in names | written:
         query |= Q(display_name__iexact=name)
     found: dict[str, list[User]] = {}
     members = User.objects.filter(query, is_active=True, memberships__community=community).only(
@@ -41,7 +47,8 @@ def render_post_body(community: Community, body: str) -> tuple[str, set[int]]:
     names = mentioned_names(body)
     if not names:
         return render_markdown(body), set()
-    members = _members_named(community, names)
+    written = {match.group(1).strip() for match in MENTION.finditer(body)}
+    members = _members_named(community, names, written)
     profile = url_pattern("profile")
     links = {name: (user.display_name, profile.format(user.pk)) for name, user in members.items()}
     return render_markdown(link_mentions(body, links)), {user.pk for user in members.values()}
@@ -135,8 +142,9 @@ def notify_new_thread(*, thread: Thread, opening: Post, mentioned: set[int]) -> 
     )
 
 
-def _recount(user: User) -> None:
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+def recount_notifications(user: User) -> None:
+    """Recount the user's unread notifications about what they may still see."""
+    unread = list_notifications(user).filter(read_at__isnull=True).count()
     User.objects.filter(pk=user.pk).update(unread_notifications=unread)
     user.unread_notifications = unread
     events.emit(events.NotificationsChanged(user_ids=(user.pk,)))
@@ -149,7 +157,7 @@ def mark_notification_read(*, user: User, notification: Notification) -> Notific
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-        _recount(user)
+        recount_notifications(user)
     return notification
 
 
@@ -158,7 +166,7 @@ def mark_all_notifications_read(*, user: User) -> int:
     count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    _recount(user)
+    recount_notifications(user)
     return count
 
 

@@ -169,7 +169,7 @@ async function poll() {
   setUnread(data.unread);
   if (log) outbox.forEach(sendItem);
   clearTimeout(pollTimer); // an early poll (after an ack) may have overlapped this one
-  pollTimer = setTimeout(poll, frames.length >= 200 ? 0 : kind === 'room' ? 4e3 : 30e3);
+  pollTimer = setTimeout(poll, data.more || frames.length >= 200 ? 0 : kind === 'room' ? 4e3 : 30e3);
 }
 
 function setUnread(n) {

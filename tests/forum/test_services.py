@@ -377,7 +377,7 @@ def test_create_post_emits_post_created_after_commit(
             community_id=thread.community_id,
             author_id=other_member.pk,
             parent_author_id=member.pk,
-        )
+        ),
     ]
     assert captured_events[1].type == "post.created"
 

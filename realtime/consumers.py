@@ -42,9 +42,10 @@ class Refuse(Exception):  # noqa: N818 - a control-flow signal, not an error
 
 
 class FrameError(Exception):
-    def __init__(self, code: str, text: str) -> None:
+    def __init__(self, code: str, text: str, *, ref=None) -> None:
         self.code = code
         self.text = text
+        self.ref = ref
 
 
 def _int_field(frame: dict, name: str) -> int:
@@ -159,7 +160,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             try:
                 await self.dispatch_frame(text_data, bytes_data)
             except FrameError as error:
-                await self.send_error(error.code, error.text)
+                await self.send_error(error.code, error.text, ref=error.ref)
 
     async def dispatch_frame(self, text_data, bytes_data) -> None:
         now = time.monotonic()
@@ -224,10 +225,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.last_typing = now
         text = dumps({"type": "typing", "user": frames.person(self.user)})
+        event = {"type": "live.typing", "text": text, "sender": self.channel_name}
         for group in targets:
-            await self.channel_layer.group_send(group, {"type": "live.typing", "text": text})
+            await self.channel_layer.group_send(group, event)
 
     # Outgoing frames ---------------------------------------------------------------
+
+    async def send(self, text_data=None, bytes_data=None, close=False) -> None:
+        # Once access is lost, nothing more goes out, not even pushes already
+        # queued on this channel before it left its groups.
+        if not self.closing:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=dumps(frame))
@@ -244,7 +252,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
     async def live_typing(self, event: dict) -> None:
-        await self.send(text_data=event["text"])
+        if event.get("sender") != self.channel_name:  # "typing" goes to the others only
+            await self.send(text_data=event["text"])
 
     async def user_access(self, event: dict) -> None:
         if event.get("deactivated"):
@@ -320,14 +329,19 @@ class RoomConsumer(LiveConsumer):
         cursor = Room.objects.values_list("last_seq", flat=True).get(pk=self.room.pk)
         if after is None:
             messages, _more = selectors.list_latest_messages(self.room)
-            return cursor, [frames.message_frame(message.seq, message) for message in messages]
+            # A message newer than the cursor was committed after the group was
+            # joined, so it also arrives live: send it only then, not twice.
+            return cursor, [frames.message_frame(m.seq, m) for m in messages if m.seq <= cursor]
         sent = []
+        read = 0  # the last seq read from the room's events, not the client's claim
         while True:
             pairs, last, more = selectors.list_room_changes(self.room, after)
             sent += [frames.message_frame(seq, message) for seq, message in pairs]
+            if last > after:
+                read = last
             after = last
             if not more:
-                return max(cursor, last), sent
+                return max(cursor, read), sent
 
     async def ready(self) -> None:
         cursor, backlog = await database_sync_to_async(self.catch_up)(self.after)
@@ -357,6 +371,9 @@ class RoomConsumer(LiveConsumer):
 
     async def rights_changed(self) -> None:
         await self.load_rights()
+        await self.send_frame(
+            self.hello(last_seq=self.cursor, can_post=self.can_post, can_moderate=self.can_moderate)
+        )
 
     async def on_send(self, frame: dict) -> None:
         key = frame.get("key")
@@ -393,15 +410,18 @@ class RoomConsumer(LiveConsumer):
         except Http404:
             message = None
         if message is None or message.room_id != self.room.pk:
-            raise FrameError("not_found", _("Ce message n'existe pas."))
+            raise FrameError("not_found", _("Ce message n'existe pas."), ref=message_id)
         return message
 
     async def on_edit(self, frame: dict) -> None:
         message = await self._message(frame)
         body = _str_field(frame, "body")
-        await self.call_service(
+        edited = await self.call_service(
             services.edit_message, ref=message.pk, editor=self.user, message=message, body=body
         )
+        if edited is not None and edited.edited_at == message.edited_at:
+            # Nothing changed, so nothing is broadcast: answer the editor alone.
+            await self.send_frame(frames.message_frame(self.cursor, edited))
 
     async def on_delete(self, frame: dict) -> None:
         message = await self._message(frame)
@@ -439,10 +459,16 @@ class ThreadConsumer(LiveConsumer):
 
         self.audience, self.can_post, self.can_moderate = await database_sync_to_async(rights)()
         self.community_id = self.thread.community_id
-        for group in [g for g in self.joined if g.startswith("thread.")]:
-            await self.channel_layer.group_discard(group, self.channel_name)
-            self.joined.remove(group)
-        await self.join(groups.thread(self.thread.pk, self.audience, self.language))
+        group = groups.thread(self.thread.pk, self.audience, self.language)
+        if group in self.joined:
+            return  # leaving and joining again would drop what is pushed meanwhile
+        previous = [g for g in self.joined if g.startswith("thread.")]
+        # Join the new audience's group before leaving the old one, so that no
+        # push falls between the two (a post sent to both is skipped by seq).
+        await self.join(group)
+        for old in previous:
+            await self.channel_layer.group_discard(old, self.channel_name)
+            self.joined.remove(old)
 
     def catch_up(self, after: int | None) -> tuple[int, list[dict]]:
         cursor = Thread.objects.values_list("last_seq", flat=True).get(pk=self.thread.pk)
@@ -502,6 +528,9 @@ class ThreadConsumer(LiveConsumer):
 
     async def rights_changed(self) -> None:
         await self.subscribe()
+        await self.send_frame(
+            self.hello(last_seq=self.cursor, can_post=self.can_post, can_moderate=self.can_moderate)
+        )
 
     async def on_typing(self, frame: dict) -> None:
         await self.typing(groups.thread_all(self.thread.pk))

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from forum import events, frames
 from forum.models import Message, Post, RoomEvent, Thread, User
-from forum.presentation import AUDIENCES, render_post_for
+from forum.presentation import AUDIENCES, READER, render_post_for
 
 from . import groups
 
@@ -61,7 +61,10 @@ def post_changed(event) -> None:
     if post is None:
         return
     thread = post.thread
-    for audience in AUDIENCES:
+    # Nobody reads a private CoP's thread as a mere reader; sockets still in
+    # the reader group are those of people a move has just shut out.
+    audiences = [a for a in AUDIENCES if a != READER or not thread.community.is_private]
+    for audience in audiences:
         for language, _name in settings.LANGUAGES:
             frame = {
                 "type": "post",

@@ -5,7 +5,6 @@ Writes made outside a socket go through forum.services, as the HTTP fallback
 does; what a socket sends is checked against the database afterwards.
 """
 
-import asyncio
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -21,7 +20,6 @@ from .wire import (
     assert_no_frame,
     in_db,
     ping_pong,
-    receive_any,
     receive_close,
     receive_frames,
     receive_type,

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import os
+import queue
 import secrets
 import signal
 import socket
@@ -23,6 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -231,17 +233,97 @@ class DaphneProcess:
         self._log.close()
 
 
+class SlowLink:
+    """A TCP relay to Redis that holds what a process sends for ``delay`` seconds.
+
+    Given to one process of the cluster, a delay makes that process publish
+    each change late, as a loaded host or a far network would: the other
+    process's next change overtakes it, and clients see the gap that the
+    consumers fill from the database. Answers from Redis pass at once.
+    ``delay`` may change at any time; it starts at 0.
+    """
+
+    def __init__(self, redis_url: str) -> None:
+        parts = urlsplit(redis_url)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 6379)
+        self.delay = 0.0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        port = self.listener.getsockname()[1]
+        netloc = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+        self.url = urlunsplit(
+            (parts.scheme, f"{netloc}127.0.0.1:{port}", parts.path, parts.query, "")
+        )
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self.listener.accept()
+                server = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                return  # closed
+            server.settimeout(None)
+            self.sockets += [client, server]
+            chunks: queue.Queue = queue.Queue()
+            for target, args in (
+                (self._read, (client, chunks)),
+                (self._write_late, (chunks, server)),
+                (self._pump, (server, client)),
+            ):
+                threading.Thread(target=target, args=args, daemon=True).start()
+
+    def _read(self, source: socket.socket, chunks: queue.Queue) -> None:
+        data = b"x"
+        while data:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                data = b""
+            chunks.put((time.monotonic() + self.delay, data))
+
+    @staticmethod
+    def _write_late(chunks: queue.Queue, target: socket.socket) -> None:
+        while True:
+            due, data = chunks.get()
+            time.sleep(max(0.0, due - time.monotonic()))
+            try:
+                if not data:
+                    target.shutdown(socket.SHUT_WR)
+                    return
+                target.sendall(data)
+            except OSError:
+                return
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        for sock in [self.listener, *self.sockets]:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
 class Cluster:
     """The shared database and two Daphne processes, ``a`` and ``b``, started once.
 
-    ``prepare()`` gives each test a fresh room with its members, and first
-    brings back a process the previous test killed.
+    ``a`` reaches Redis through ``link``, a ``SlowLink`` (plain redis:// only).
+    ``prepare()`` gives each test a fresh room with its members and an
+    undelayed link, and first brings back a process the previous test killed.
     """
 
     def __init__(self, database: ClusterDatabase, env: dict[str, str], workdir: Path) -> None:
         self.database = database
         self.env = env
         self.workdir = workdir
+        plain = urlsplit(env["REDIS_URL"]).scheme == "redis"
+        self.link = SlowLink(env["REDIS_URL"]) if plain else None
+        self.env_a = {**env, "REDIS_URL": self.link.url} if self.link else env
         self.generation = 0
         self.a = self._start("a")
         self.b = self._start("b")
@@ -250,9 +332,12 @@ class Cluster:
 
     def _start(self, name: str) -> DaphneProcess:
         self.generation += 1
-        return DaphneProcess(f"{name}{self.generation}", self.env, self.workdir)
+        env = self.env_a if name == "a" else self.env
+        return DaphneProcess(f"{name}{self.generation}", env, self.workdir)
 
     def prepare(self, members: int = 7) -> None:
+        if self.link is not None:
+            self.link.delay = 0.0
         for name in ("a", "b"):
             process = getattr(self, name)
             if process.process.poll() is not None:
@@ -268,6 +353,8 @@ class Cluster:
     def stop(self) -> None:
         for process in (self.a, self.b):
             process.stop()
+        if self.link is not None:
+            self.link.close()
 
     def logs(self) -> str:
         return "\n".join(f"--- daphne {p.name}\n{p.log_tail()}" for p in (self.a, self.b))
@@ -350,14 +437,18 @@ class LiveClient:
     async def push(self, key: str, body: str) -> None:
         await self.connection.send(json.dumps({"type": "send", "key": key, "body": body}))
 
-    async def send_message(self, key: str, body: str, timeout: float = 10) -> dict:
-        """Send, and return the ack."""
-        await self.push(key, body)
+    async def ack(self, key: str, timeout: float = 10) -> dict:
+        """Return the ack of the ``send`` with ``key``, once it arrives."""
         if key not in self.acks:
             await self.wait_for(
                 lambda frame: frame["type"] == "ack" and frame["key"] == key, timeout
             )
         return self.acks[key]
+
+    async def send_message(self, key: str, body: str, timeout: float = 10) -> dict:
+        """Send, and return the ack."""
+        await self.push(key, body)
+        return await self.ack(key, timeout)
 
     async def wait_for_ids(self, wanted: set[int], timeout: float = 10) -> None:
         try:

@@ -2,10 +2,15 @@
 Two real Daphne processes on one Redis and one database, as in production.
 
 These tests prove what a single process cannot: a message crosses from one
-process to the other through the channel layer; a client whose process
-dies reconnects to the other with ``after=`` and loses nothing; a ``send``
-whose ack died with its process is retried elsewhere without a second
-message (docs/realtime-protocol.md, "Reconnecting").
+process to the other through the channel layer; sockets opened on either
+process during a burst, and pushes that overtake each other between the
+processes, still give every client each seq once and in order ("History on
+join"); a client whose process dies reconnects to the other with ``after=``
+and loses nothing; a ``send`` whose ack died with its process is retried
+elsewhere without a second message (docs/realtime-protocol.md, "Reconnecting").
+
+Process a reaches Redis through a relay that can hold its traffic back
+(``_daphne.SlowLink``), to make the overtaking certain rather than lucky.
 """
 
 import asyncio
@@ -117,6 +122,8 @@ async def test_sockets_opened_during_a_burst_get_each_message_once_in_order(clus
             acks = await asyncio.gather(*(write(n, w) for n, w in enumerate(writers)))
         finally:
             burst_over.set()
+        # The writers read only up to their last ack: read the rest meanwhile.
+        await asyncio.gather(*(writer.drain(0.5) for writer in writers))
         watchers = await asyncio.gather(*watching)
         try:
             expected = sorted((ack["seq"], ack["id"]) for ack in sum(acks, []))
@@ -126,6 +133,47 @@ async def test_sockets_opened_during_a_burst_get_each_message_once_in_order(clus
                 assert received == expected, f"hello last_seq={client.hello['last_seq']}"
         finally:
             await close_all([*writers, *watchers])
+
+
+async def stored(cluster, count: int, timeout: float = 5) -> None:
+    """Wait until the room holds ``count`` messages."""
+    sql = "SELECT COUNT(*) FROM forum_message WHERE room_id = %s"
+    async with asyncio.timeout(timeout):
+        while cluster.database.query(sql, (cluster.room,))[0][0] < count:
+            await asyncio.sleep(0.01)
+
+
+async def test_push_overtaken_by_the_other_process_is_delivered_in_seq_order(cluster):
+    if cluster.link is None:
+        pytest.skip("the slow link relays plain redis:// only")
+    reader_cookie, *writer_cookies = cluster.cookies
+    async with asyncio.timeout(30):
+        readers = [
+            await LiveClient.open(process.port, reader_cookie, cluster.room)
+            for process in (cluster.a, cluster.b)
+        ]
+        on_a = await LiveClient.open(cluster.a.port, writer_cookies[0], cluster.room)
+        on_b = await LiveClient.open(cluster.b.port, writer_cookies[1], cluster.room)
+        try:
+            # a's pushes now reach Redis late: b's next message, sent once a's
+            # is stored, overtakes each of them.
+            cluster.link.delay = 0.3
+            sent = []
+            for n in range(4):
+                await on_a.push(f"lent-{n:04d}", f"Par le lien lent {n}")
+                await stored(cluster, count=2 * n + 1)
+                sent.append(await on_b.send_message(f"vif-{n:04d}", f"Par le lien rapide {n}"))
+                sent.append(await on_a.ack(f"lent-{n:04d}"))
+            sent.sort(key=lambda ack: ack["seq"])
+            expected = [(ack["seq"], ack["id"]) for ack in sent]
+            assert [seq for seq, _id in expected] == list(range(1, 9))
+            for client in [*readers, on_a, on_b]:
+                await client.wait_for_ids({ack["id"] for ack in sent})
+                await client.drain(0.4)  # the late pushes land here, and must be dropped
+                received = [(frame["seq"], frame["message"]["id"]) for frame in client.messages]
+                assert received == expected
+        finally:
+            await close_all([*readers, on_a, on_b])
 
 
 async def test_client_of_a_killed_process_catches_up_on_the_other_in_order(cluster):

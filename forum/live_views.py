@@ -185,16 +185,21 @@ def room_send(request: HttpRequest, room_id: int) -> HttpResponse:
     except ValueError as error:
         return _json_error("bad_frame", str(error))
     except (ValidationError, PermissionDenied) as error:
-        code, text = _refusal(error)
-        if _wants_json(request):
-            return _json_error(code, text)
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('login')}?next={back}")
-        messages.error(request, text)
-        return redirect(back)
+        return _refused(request, error, back)
     if _wants_json(request):
         return JsonResponse(frames.ack_frame(key, message))
     return redirect(f"{back}#msg-{message.pk}")
+
+
+def _refused(request: HttpRequest, error: Exception, back: str) -> HttpResponse:
+    """A service's refusal: a JSON error for scripts, a message and a redirect for forms."""
+    code, text = _refusal(error)
+    if _wants_json(request):
+        return _json_error(code, text)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={back}")
+    messages.error(request, text)
+    return redirect(back)
 
 
 def _change_message(request: HttpRequest, pk: int, change) -> HttpResponse:
@@ -205,13 +210,7 @@ def _change_message(request: HttpRequest, pk: int, change) -> HttpResponse:
     except ValueError as error:
         return _json_error("bad_frame", str(error))
     except (ValidationError, PermissionDenied) as error:
-        code, text = _refusal(error)
-        if _wants_json(request):
-            return _json_error(code, text)
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('login')}?next={back}")
-        messages.error(request, text)
-        return redirect(back)
+        return _refused(request, error, back)
     if _wants_json(request):
         return JsonResponse(frames.message_frame(message.room.last_seq, message))
     return redirect(f"{back}#msg-{message.pk}")

@@ -14,9 +14,10 @@ The child and the benchmark talk in JSON lines:
    the deadline passes, writes ``{"event": "result", …}``, closes its sockets
    and exits.
 
-Senders run in the benchmark's own process (``run_senders``), one message at
-a time in turn from a pool of sockets, because the protocol limits each user
-to 5 messages in 10 s and each socket to 30 frames in 10 s.
+Senders run in the benchmark's own process (``Senders``), one message at a
+time in turn from a pool of sockets, because the protocol limits each user
+to 5 messages in 10 s and each socket to 30 frames in 10 s. Listeners send
+the protocol's ``ping`` every ``heartbeat`` seconds, as the page does.
 
 A sent body reads ``fanout <token> n=<number> t=<time.time_ns()>``: plain
 words and digits, which come back unchanged through HTML escaping and
@@ -35,7 +36,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.frames import Opcode
+from websockets.http11 import Response
+from websockets.typing import Origin
+from websockets.uri import parse_uri
 
 USER_AGENT = "jekafo-fanout-bench"
 HELLO_TIMEOUT = 60.0
@@ -82,160 +88,249 @@ def close_reason(exc: BaseException) -> str:
 
 
 # Listeners ----------------------------------------------------------------------------------
+# Each listener is websockets' Sans-I/O protocol on a bare asyncio transport,
+# not a full websockets connection: data_received stamps the time, lets the
+# protocol cut frames (and answer the server's pings) and keeps each text
+# frame with its stamp. JSON is parsed once the sending is over. With a
+# thousand sockets in one process the stamp then tells when the bytes
+# arrived, not how long this process took to get round to a task per frame
+# (which added tens of milliseconds at a few hundred listeners).
+
+
+class Refused(Exception):
+    """The server turned the socket down: an HTTP status, or a close before ``hello``."""
+
+
+class ListenerSocket(asyncio.Protocol):
+    def __init__(self, url: str, session_key: str | None) -> None:
+        parts = urlsplit(url)
+        self.ws = ClientProtocol(parse_uri(url), origin=Origin(f"http://{parts.netloc}"))
+        request = self.ws.connect()
+        request.headers["User-Agent"] = USER_AGENT
+        if session_key:
+            request.headers["Cookie"] = f"sessionid={session_key}"
+        self.ws.send_request(request)
+        self.transport: asyncio.Transport | None = None
+        self.hello: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.lost: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.frames: list[tuple[int, bytes]] = []  # (receive time in ns, text frame)
+        self.parsed = 0  # frames already read by ListenerProcess.parse
+        self.fragments: list[bytes] | None = None
+        self.closed: str | None = None  # why the socket closed, if it did
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.flush()
+
+    def data_received(self, data: bytes) -> None:
+        received = time.time_ns()
+        self.ws.receive_data(data)
+        for event in self.ws.events_received():
+            if isinstance(event, Response):
+                if self.ws.handshake_exc is not None:
+                    self.refuse(f"HTTP {event.status_code}")
+            elif event.opcode is Opcode.TEXT:
+                if event.fin:
+                    self.frames.append((received, event.data))
+                else:
+                    self.fragments = [event.data]
+            elif event.opcode is Opcode.CONT and self.fragments is not None:
+                self.fragments.append(event.data)
+                if event.fin:
+                    self.frames.append((received, b"".join(self.fragments)))
+                    self.fragments = None
+            elif event.opcode is Opcode.CLOSE:
+                code = self.ws.close_rcvd.code if self.ws.close_rcvd else 1005
+                self.refuse(f"close {code}")
+        self.flush()
+        if not self.hello.done() and self.frames:
+            _stamp, first = self.frames.pop(0)
+            frame = json.loads(first)
+            if frame.get("type") == "hello":
+                self.hello.set_result(frame)
+            else:
+                self.refuse(f"{frame.get('type')} before hello")
+
+    def refuse(self, reason: str) -> None:
+        self.closed = self.closed or reason
+        if not self.hello.done():
+            self.hello.set_exception(Refused(reason))
+
+    def flush(self) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        for chunk in self.ws.data_to_send():
+            if chunk:
+                self.transport.write(chunk)
+            elif self.transport.can_write_eof():
+                self.transport.write_eof()
+
+    def eof_received(self) -> None:
+        self.ws.receive_eof()
+        self.flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.refuse("dropped (1006)")
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    def send_text(self, text: str) -> None:
+        if self.closed is None:
+            self.ws.send_text(text.encode())
+            self.flush()
+
+    def close(self) -> None:
+        if self.closed is None and self.transport is not None and not self.transport.is_closing():
+            self.closed = "closed by the client"
+            self.ws.send_close(1000)
+            self.flush()
 
 
 @dataclass
-class Listener:
-    url: str
-    session_key: str | None
-    ws: ClientConnection | None = None
-    heartbeat: float = 25.0
-    # message number → receive time minus send time, in microseconds; first receipt only
-    latencies: dict[int, int] = field(default_factory=dict)
+class Tally:
+    """What one listener received, read from its frames."""
+
+    latencies: dict[int, int] = field(default_factory=dict)  # n → µs; first receipt only
     duplicates: int = 0
-    out_of_order: int = 0
-    last_n: int = -1
-    closed: str | None = None
+    out_of_order: int = 0  # a seq lower than one received before
+    last_seq: int = -1
 
 
 class ListenerProcess:
     def __init__(self, spec: dict) -> None:
         self.spec = spec
         self.pattern = re.compile(rf"fanout {re.escape(spec['token'])} n=(\d+) t=(\d+)")
-        self.listeners = [
-            Listener(url, key) for url, key in zip(spec["urls"], spec["session_keys"], strict=True)
-        ]
-        self.phase = "connect"
+        self.sockets: list[ListenerSocket | None] = [None] * len(spec["urls"])
+        self.tallies = [Tally() for _ in spec["urls"]]
+        self.failures: dict[str, int] = {}
+        self.measure_from: int | None = None  # time.time_ns() of the "measure" line
         self.frames: dict[str, dict[str, int]] = {}  # phase → frame type → count
         self.bytes: dict[str, int] = {}
-        self.failures: dict[str, int] = {}
-        self.complete = asyncio.Event()
-        self.expected: set[int] = set()
-        self.waiting: set[int] | None = None  # ids of listeners still missing a message
         self.tasks: list[asyncio.Task] = []
 
-    def count(self, kind: str, size: int) -> None:
-        counts = self.frames.setdefault(self.phase, {})
-        counts[kind] = counts.get(kind, 0) + 1
-        self.bytes[self.phase] = self.bytes.get(self.phase, 0) + size
-
-    async def open(self, listener: Listener, gate: asyncio.Semaphore) -> None:
+    async def open(self, index: int, gate: asyncio.Semaphore) -> None:
+        url, key = self.spec["urls"][index], self.spec["session_keys"][index]
+        loop = asyncio.get_running_loop()
         async with gate:
+            sock = None
             try:
-                listener.ws = await open_socket(
-                    listener.url, listener.session_key, self.spec.get("open_timeout", 30)
-                )
-                hello = await wait_hello(listener.ws)
-            except Exception as exc:  # noqa: BLE001 — every failure is a figure
-                reason = close_reason(exc)
+                async with asyncio.timeout(self.spec.get("open_timeout", 60)):
+                    parts = urlsplit(url)
+                    _transport, sock = await loop.create_connection(
+                        lambda: ListenerSocket(url, key), parts.hostname, parts.port
+                    )
+                    hello = await sock.hello
+            except (Refused, OSError, TimeoutError) as exc:
+                reason = str(exc) if isinstance(exc, Refused) else type(exc).__name__
                 self.failures[reason] = self.failures.get(reason, 0) + 1
-                listener.closed = reason
-                if listener.ws is not None:
-                    await listener.ws.close()
+                if sock is not None and sock.transport is not None:
+                    sock.transport.abort()
                 return
-            listener.heartbeat = float(hello.get("heartbeat") or 25)
-        self.tasks.append(asyncio.create_task(self.read(listener)))
-        self.tasks.append(asyncio.create_task(self.keep_alive(listener)))
+        self.sockets[index] = sock
+        heartbeat = float(hello.get("heartbeat") or 25)
+        self.tasks.append(asyncio.create_task(self.keep_alive(sock, heartbeat)))
 
-    async def read(self, listener: Listener) -> None:
-        pattern = self.pattern
-        try:
-            async for raw in listener.ws:
-                received = time.time_ns()
+    async def keep_alive(self, sock: ListenerSocket, heartbeat: float) -> None:
+        """Send the protocol's ``ping`` every heartbeat, each socket at its own phase."""
+        await asyncio.sleep(random.uniform(0, heartbeat))
+        while sock.closed is None:
+            sock.send_text('{"type": "ping"}')
+            await asyncio.sleep(heartbeat)
+
+    async def connect_all(self) -> dict:
+        gate = asyncio.Semaphore(self.spec.get("connect_concurrency", 50))
+        started = time.perf_counter()
+        await asyncio.gather(*(self.open(index, gate) for index in range(len(self.sockets))))
+        return {
+            "event": "ready",
+            "connected": sum(1 for sock in self.sockets if sock is not None),
+            "failures": self.failures,
+            "connect_s": round(time.perf_counter() - started, 3),
+        }
+
+    def parse(self) -> None:
+        """Read the frames that arrived since the last call."""
+        pattern, measure_from = self.pattern, self.measure_from or 0
+        for sock, tally in zip(self.sockets, self.tallies, strict=True):
+            if sock is None:
+                continue
+            frames, start = sock.frames, sock.parsed
+            sock.parsed = len(frames)
+            for received, raw in frames[start : sock.parsed]:
                 frame = json.loads(raw)
                 kind = frame.get("type", "?")
-                self.count(kind, len(raw))
+                phase = "measure" if received >= measure_from else "connect"
+                counts = self.frames.setdefault(phase, {})
+                counts[kind] = counts.get(kind, 0) + 1
+                self.bytes[phase] = self.bytes.get(phase, 0) + len(raw)
                 if kind != "message":
                     continue
                 found = pattern.search(frame["message"]["html"])
                 if found is None:
                     continue
                 n, sent = int(found[1]), int(found[2])
-                if n in listener.latencies:
-                    listener.duplicates += 1
+                if n in tally.latencies:
+                    tally.duplicates += 1
                     continue
-                listener.latencies[n] = (received - sent) // 1000
-                if n < listener.last_n:
-                    listener.out_of_order += 1
-                listener.last_n = max(listener.last_n, n)
-                if self.waiting is not None and self.expected <= listener.latencies.keys():
-                    self.done(listener)
-        except ConnectionClosed as exc:
-            listener.closed = close_reason(exc)
-            if self.waiting is not None:
-                self.done(listener)
+                tally.latencies[n] = (received - sent) // 1000
+                # The room orders messages by seq (commit order), which may
+                # differ from n when two sends are written at the same time.
+                seq = frame.get("seq", -1)
+                if seq < tally.last_seq:
+                    tally.out_of_order += 1
+                tally.last_seq = max(tally.last_seq, seq)
+            del frames[:start]  # keep memory flat; parsed frames are no longer needed
+            sock.parsed -= start
 
-    async def keep_alive(self, listener: Listener) -> None:
-        """Send the protocol's ``ping`` every heartbeat, each socket at its own phase."""
-        await asyncio.sleep(random.uniform(0, listener.heartbeat))
+    def waiting(self, expected: set[int]) -> int:
+        """Listeners still open and missing an expected message."""
+        return sum(
+            1
+            for sock, tally in zip(self.sockets, self.tallies, strict=True)
+            if sock is not None and sock.closed is None and not expected <= tally.latencies.keys()
+        )
+
+    async def finish(self, expected_list: list[int], deadline: float) -> dict:
+        expected = set(expected_list)
         while True:
-            try:
-                await listener.ws.send('{"type": "ping"}')
-            except ConnectionClosed:
-                return
-            await asyncio.sleep(listener.heartbeat)
-
-    def done(self, listener: Listener) -> None:
-        """Count a listener out of the wait: it holds every expected message, or it closed."""
-        self.waiting.discard(id(listener))
-        if not self.waiting:
-            self.complete.set()
-
-    async def connect_all(self) -> dict:
-        gate = asyncio.Semaphore(self.spec.get("connect_concurrency", 50))
-        started = time.perf_counter()
-        await asyncio.gather(*(self.open(listener, gate) for listener in self.listeners))
-        return {
-            "event": "ready",
-            "connected": sum(1 for lis in self.listeners if lis.closed is None),
-            "failures": self.failures,
-            "connect_s": round(time.perf_counter() - started, 3),
-        }
-
-    async def finish(self, expected: list[int], deadline: float) -> dict:
-        self.expected = set(expected)
-        self.waiting = {
-            id(lis)
-            for lis in self.listeners
-            if lis.closed is None and not self.expected <= lis.latencies.keys()
-        }
-        if not self.waiting:
-            self.complete.set()
-        try:
-            async with asyncio.timeout(max(0.0, deadline - time.time())):
-                await self.complete.wait()
-        except TimeoutError:
-            pass
-        result = self.summary()
+            self.parse()
+            if not self.waiting(expected) or time.time() >= deadline:
+                break
+            await asyncio.sleep(min(0.25, max(0.0, deadline - time.time())))
+        result = self.summary(expected)
         for task in self.tasks:
             task.cancel()
-        sockets = [lis.ws for lis in self.listeners if lis.ws is not None]
+        sockets = [sock for sock in self.sockets if sock is not None]
+        for sock in sockets:
+            sock.close()
         try:
-            async with asyncio.timeout(20):
-                await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+            async with asyncio.timeout(10):
+                await asyncio.gather(*(sock.lost for sock in sockets))
         except TimeoutError:
-            result["close_timeouts"] = True
+            for sock in sockets:
+                if not sock.lost.done() and sock.transport is not None:
+                    sock.transport.abort()
         return result
 
-    def summary(self) -> dict:
-        expected = self.expected
-        latencies: list[int] = []
+    def summary(self, expected: set[int]) -> dict:
+        by_message: dict[int, list[int]] = {n: [] for n in expected}
         delivered = duplicates = out_of_order = incomplete = unexpected = 0
         closed: dict[str, int] = {}
-        for listener in self.listeners:
-            got = listener.latencies
-            latencies += [got[n] for n in expected if n in got]
+        for sock, tally in zip(self.sockets, self.tallies, strict=True):
+            got = tally.latencies
+            for n in expected & got.keys():
+                by_message[n].append(got[n])
             delivered += len(expected & got.keys())
             unexpected += len(got.keys() - expected)
-            duplicates += listener.duplicates
-            out_of_order += listener.out_of_order
+            duplicates += tally.duplicates
+            out_of_order += tally.out_of_order
             incomplete += not expected <= got.keys()
-            if listener.closed is not None:
-                closed[listener.closed] = closed.get(listener.closed, 0) + 1
+            if sock is not None and sock.closed is not None:
+                closed[sock.closed] = closed.get(sock.closed, 0) + 1
         return {
             "event": "result",
-            "listeners": len(self.listeners),
-            "latencies_us": latencies,
+            "listeners": len(self.sockets),
+            "latencies_us": by_message,  # message number → one latency per listener
             "delivered": delivered,
             "duplicates": duplicates,
             "out_of_order": out_of_order,
@@ -267,7 +362,7 @@ async def child_main() -> None:
     write_line(await process.connect_all())
     command = await read_line(reader)
     if command["event"] == "measure":
-        process.phase = "measure"
+        process.measure_from = time.time_ns()
         command = await read_line(reader)
     write_line(await process.finish(command["expected"], command["deadline"]))
 

@@ -20,6 +20,8 @@ DELAY = 1.0
 MAX_NAMES = 100
 
 _pending: dict[str, asyncio.Task] = {}
+# Topics that changed while their announcement was already being computed.
+_stale: set[str] = set()
 
 
 def _room_frame(topic: str) -> str:
@@ -34,23 +36,31 @@ def _readers_frame(topic: str) -> str:
 
 
 async def _announce(topic: str) -> None:
+    kind, _dot, pk = topic.partition(".")
     try:
-        await asyncio.sleep(DELAY)
-        kind, _dot, pk = topic.partition(".")
-        if kind == "room":
-            text = await database_sync_to_async(_room_frame)(topic)
-            targets = [groups.room(int(pk))]
-        else:
-            text = await database_sync_to_async(_readers_frame)(topic)
-            targets = groups.thread_all(int(pk))
-        layer = get_channel_layer()
-        for group in targets:
-            await layer.group_send(group, {"type": "live.presence", "text": text})
+        while True:
+            await asyncio.sleep(DELAY)
+            # A change from now on is not in the figures read below: announce again.
+            _stale.discard(topic)
+            if kind == "room":
+                text = await database_sync_to_async(_room_frame)(topic)
+                targets = [groups.room(int(pk))]
+            else:
+                text = await database_sync_to_async(_readers_frame)(topic)
+                targets = groups.thread_all(int(pk))
+            layer = get_channel_layer()
+            for group in targets:
+                await layer.group_send(group, {"type": "live.presence", "text": text})
+            if topic not in _stale:
+                return
     finally:
         _pending.pop(topic, None)
+        _stale.discard(topic)
 
 
 def announce(topic: str) -> None:
     """Send ``topic``'s presence to its readers soon, once for all changes until then."""
-    if topic not in _pending:
+    if topic in _pending:
+        _stale.add(topic)
+    else:
         _pending[topic] = asyncio.get_running_loop().create_task(_announce(topic))

@@ -7,6 +7,7 @@ forum's services (the same ones the HTTP views call) and forward frames that
 docs/realtime-protocol.md.
 """
 
+import asyncio
 import json
 import time
 from collections import deque
@@ -33,6 +34,12 @@ MAX_FRAME_BYTES = 16 * 1024
 # Frames of any kind one socket may send per window before being told to slow down.
 FLOOD_FRAMES, FLOOD_SECONDS = 30, 10
 TYPING_INTERVAL = 3.0
+# Seconds a room socket waits for a change that another process publishes late
+# before reading it from the database.
+GAP_WAIT = 0.5
+# Gap fills in flight in this process, by (room id, cursor): shared by all the
+# room's sockets, so a late publish costs one query, not one per socket.
+_gap_fills: dict[tuple[int, int], asyncio.Future] = {}
 # Seconds between two "still here" writes of a connection (see selectors.PRESENCE_TIMEOUT).
 TOUCH_INTERVAL = 45.0
 
@@ -119,6 +126,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.joined = []
 
     async def disconnect(self, code: int) -> None:
+        self.closing = True
+        gap_task = getattr(self, "gap_task", None)
+        if gap_task is not None:
+            gap_task.cancel()
         await self.leave_groups()
         if self.topic and getattr(self, "present", False):
             self.present = False
@@ -366,6 +377,8 @@ class RoomConsumer(LiveConsumer):
                 return max(cursor, read), sent
 
     async def ready(self) -> None:
+        self.waiting: dict[int, str] = {}  # live frames that arrived ahead of a hole
+        self.gap_task: asyncio.Task | None = None
         cursor, backlog = await database_sync_to_async(self.catch_up)(self.after)
         self.cursor = cursor
         await self.send_frame(
@@ -377,19 +390,52 @@ class RoomConsumer(LiveConsumer):
 
     async def room_change(self, event: dict) -> None:
         seq = event["seq"]
-        if seq <= self.cursor:
-            return  # already sent, from the history or a gap fill
-        if seq > self.cursor + 1:
-            # An earlier change is still on its way (another process published
-            # it later): send everything up to now from the database, in order.
-            cursor, backlog = await database_sync_to_async(self.catch_up)(self.cursor)
-            for frame in backlog:
-                await self.send_frame(frame)
-            self.cursor = max(self.cursor, cursor)
-            if seq <= self.cursor:
+        if seq <= self.cursor or seq in self.waiting:
+            return  # already sent (history, gap fill) or already waiting
+        self.waiting[seq] = event["text"]
+        await self.send_waiting()
+        if self.waiting and self.gap_task is None:
+            # An earlier change is still on its way: another process published
+            # it later. Give it a moment to arrive before asking the database.
+            self.gap_task = asyncio.get_running_loop().create_task(self.fill_gap())
+
+    async def send_waiting(self) -> None:
+        """Send the frames that follow the cursor without a hole, in order."""
+        while self.cursor + 1 in self.waiting:
+            self.cursor += 1
+            await self.send(text_data=self.waiting.pop(self.cursor))
+
+    async def fill_gap(self) -> None:
+        try:
+            await asyncio.sleep(GAP_WAIT)
+            if not self.waiting:
                 return
-        self.cursor = seq
-        await self.send(text_data=event["text"])
+            # Every socket of this room in this process shares one query.
+            key = (self.room.pk, self.cursor)
+            task = _gap_fills.get(key)
+            if task is None:
+                task = asyncio.ensure_future(
+                    database_sync_to_async(self.catch_up_texts)(self.cursor)
+                )
+                _gap_fills[key] = task
+                task.add_done_callback(lambda _task: _gap_fills.pop(key, None))
+            cursor, backlog = await asyncio.shield(task)
+            for seq, text in backlog:
+                if seq > self.cursor:
+                    self.cursor = seq
+                    await self.send(text_data=text)
+            self.cursor = max(self.cursor, cursor)
+            for seq in [seq for seq in self.waiting if seq <= self.cursor]:
+                del self.waiting[seq]
+            await self.send_waiting()
+        finally:
+            self.gap_task = None
+        if self.waiting and not self.closing:
+            self.gap_task = asyncio.get_running_loop().create_task(self.fill_gap())
+
+    def catch_up_texts(self, after: int) -> tuple[int, list[tuple[int, str]]]:
+        cursor, backlog = self.catch_up(after)
+        return cursor, [(frame["seq"], dumps(frame)) for frame in backlog]
 
     async def rights_changed(self) -> None:
         await self.load_rights()

@@ -989,6 +989,19 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def measuring_options(argv: list[str]) -> list[str]:
+    """The command-line options that change what is measured (not where results go)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--json":
+            skip = True
+        elif not (arg.startswith("--json=") or arg == "--no-write"):
+            kept.append(arg)
+    return kept
+
+
 def stop_on_sigterm(signum, frame) -> None:
     raise KeyboardInterrupt  # the same clean stop as Ctrl-C
 
@@ -1088,7 +1101,7 @@ def main() -> int:
         return 130
 
     ratio_to_bare(results)
-    command_args = " ".join(sys.argv[1:])
+    command_args = " ".join(measuring_options(sys.argv[1:]))
     report = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine,

@@ -176,6 +176,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Uploaded webinar documents. Never served as static files: each download goes
+# through a view that checks the reader may see the session (MEDIA_URL unused).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The site's public address, for links in e-mails and calendar feeds.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Video hosts whose pages may be shown inside a session page (frame-src).
+WEBINAR_EMBED_HOSTS = [
+    host.strip()
+    for host in os.environ.get("WEBINAR_EMBED_HOSTS", "meet.jit.si").split(",")
+    if host.strip()
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -8,10 +8,10 @@ receives it. See docs/realtime-protocol.md.
 
 from datetime import datetime
 
-from .models import Message, User
+from .models import Message, Room, RoomMute, User
 
 
-def _time(value: datetime | None) -> str | None:
+def iso_time(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -29,8 +29,8 @@ def message(message: Message) -> dict:
         "author": person(message.author),
         "body": "" if deleted else message.body,
         "html": "" if deleted else message.body_html,
-        "created_at": _time(message.created_at),
-        "edited_at": _time(message.edited_at),
+        "created_at": iso_time(message.created_at),
+        "edited_at": iso_time(message.edited_at),
         "deleted": deleted,
         "deleted_by_moderator": deleted and message.deleted_by_id != message.author_id,
     }
@@ -38,6 +38,31 @@ def message(message: Message) -> dict:
 
 def message_frame(seq: int, msg: Message) -> dict:
     return {"type": "message", "seq": seq, "message": message(msg)}
+
+
+def room_state(room: Room) -> dict:
+    pinned = room.pinned
+    return {
+        "id": room.pk,
+        "closed": room.is_closed,
+        "slow_mode": room.slow_mode,
+        "opens_at": iso_time(room.opens_at),
+        "closes_at": iso_time(room.closes_at),
+        "pinned": message(pinned) if pinned is not None and not pinned.is_deleted else None,
+    }
+
+
+def room_frame(seq: int, room: Room) -> dict:
+    return {"type": "room", "seq": seq, "room": room_state(room)}
+
+
+def mute_frame(seq: int, mute: RoomMute) -> dict:
+    return {
+        "type": "mute",
+        "seq": seq,
+        "user": person(mute.user),
+        "muted": mute.lifted_at is None,
+    }
 
 
 def ack_frame(key: str, msg: Message) -> dict:

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import frames, selectors, services
+from . import frames, rooms, selectors, services
 from . import permissions as perms
 from .models import Message, Room
 
@@ -148,7 +148,7 @@ def room_events(request: HttpRequest, room_id: int) -> JsonResponse:
     pairs, cursor, more = selectors.list_room_changes(room, after)
     return JsonResponse(
         {
-            "frames": [frames.message_frame(seq, message) for seq, message in pairs],
+            "frames": [frame for _seq, frame in pairs],
             "last_seq": cursor,
             "more": more,
         }
@@ -173,7 +173,7 @@ def room_history(request: HttpRequest, room_id: int) -> JsonResponse:
 @_not_found_as_json()
 def room_send(request: HttpRequest, room_id: int) -> HttpResponse:
     room = selectors.access_room(request.user, room_id)
-    back = reverse("salon", args=[room.community.slug])
+    back = rooms.page_url(room)
     try:
         data = _posted(request)
         body, key = data.get("body", ""), data.get("key", "")
@@ -259,7 +259,12 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     services.mark_notification_read(user=request.user, notification=notification)
     if notification.post_id:
         return redirect("post", notification.post_id)
-    return redirect(notification.thread)
+    if notification.thread_id:
+        return redirect(notification.thread)
+    # Only a path on this site: never an open redirect.
+    if notification.url.startswith("/") and not notification.url.startswith("//"):
+        return redirect(notification.url)
+    return redirect("notifications")
 
 
 @login_required

@@ -9,9 +9,10 @@ request, so HTTP views and WebSocket consumers share them.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Community, Membership, Message, Post, Room, Thread, User
+from .models import Community, Membership, Message, Post, Room, RoomMute, Thread, User
 
 _MEMBERSHIP_CACHE = "_jekafo_memberships"
 
@@ -213,8 +214,36 @@ def check_view_room(user: User | None, room: Room) -> None:
     check_view_community(user, room.community)
 
 
+def room_window(room: Room, now=None) -> str:
+    """Where ``room`` stands for writing: "open", "not_yet" or "closed"."""
+    now = now or timezone.now()
+    if room.is_closed or (room.closes_at is not None and now >= room.closes_at):
+        return "closed"
+    if room.opens_at is not None and now < room.opens_at:
+        return "not_yet"
+    return "open"
+
+
+def is_muted(user: User | None, room: Room) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return RoomMute.objects.filter(room=room, user=user, lifted_at__isnull=True).exists()
+
+
 def can_write_in_room(user: User | None, room: Room) -> bool:
-    return not room.is_closed and can_post_in_community(user, room.community)
+    return (
+        room_window(room) == "open"
+        and can_post_in_community(user, room.community)
+        and (can_moderate_room(user, room) or not is_muted(user, room))
+    )
+
+
+def check_room_open(room: Room) -> None:
+    window = room_window(room)
+    if window == "closed":
+        raise Refused(_("Ce salon est fermé : on ne peut plus y écrire."), code="closed")
+    if window == "not_yet":
+        raise Refused(_("Ce salon n'est pas encore ouvert."), code="not_open")
 
 
 def check_write_in_room(user: User | None, room: Room) -> None:
@@ -223,8 +252,12 @@ def check_write_in_room(user: User | None, room: Room) -> None:
         raise Refused(_("Connectez-vous pour écrire dans ce salon."))
     if not can_post_in_community(user, room.community):
         raise Refused(_("Seuls les membres de cette communauté peuvent écrire dans ce salon."))
-    if room.is_closed:
-        raise Refused(_("Ce salon est fermé : on ne peut plus y écrire."), code="closed")
+    check_room_open(room)
+    if not can_moderate_room(user, room) and is_muted(user, room):
+        raise Refused(
+            _("Une modératrice ou un modérateur vous a rendu muet·te dans ce salon."),
+            code="muted",
+        )
 
 
 def can_moderate_room(user: User | None, room: Room) -> bool:
@@ -260,3 +293,9 @@ def check_delete_message(user: User | None, message: Message) -> None:
         raise Refused(_("Ce message a été supprimé."), code="not_found")
     if not can_delete_message(user, message):
         raise Refused(_("Vous ne pouvez pas supprimer ce message."))
+
+
+def check_moderate_room(user: User | None, room: Room) -> None:
+    check_view_room(user, room)
+    if not can_moderate_room(user, room):
+        raise Refused(_("Cette action est réservée aux modératrices et modérateurs."))

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import rooms
 from .models import (
     Community,
     CommunityFollow,
@@ -316,6 +317,11 @@ def access_room(user: User | None, pk: int) -> Room:
     return room
 
 
+def find_user(pk: int) -> User | None:
+    """An active account by id (a moderator names a participant to mute)."""
+    return User.objects.filter(pk=pk, is_active=True).first()
+
+
 def access_message(user: User | None, pk: int) -> Message:
     message = Message.objects.select_related("room__community", "author").filter(pk=pk).first()
     if message is None:
@@ -340,30 +346,22 @@ def list_latest_messages(room: Room, before: int | None = None) -> tuple[list[Me
 
 def list_room_changes(
     room: Room, after: int, limit: int = 200
-) -> tuple[list[tuple[int, Message]], int, bool]:
-    """What changed in ``room`` after sequence number ``after``, in order, each object once.
+) -> tuple[list[tuple[int, dict]], int, bool]:
+    """What changed in ``room`` after sequence number ``after``, drawn as frames, in order.
 
-    Returns (seq, current message) pairs — a message changed several times is
-    given once, at its last sequence number, in its current state — then the
-    last sequence number read and whether more may follow it: at most
-    ``limit`` events are read, so a caller pages on from that number.
+    Returns (seq, frame) pairs — an object changed several times is given
+    once, at its last sequence number, in its current state (see
+    ``forum.rooms``) — then the last sequence number read and whether more
+    may follow it: at most ``limit`` events are read, so a caller pages on
+    from that number.
     """
     changes = list(
         RoomEvent.objects.filter(room=room, seq__gt=after)
         .order_by("seq")
         .values_list("seq", "kind", "object_id")[:limit]
     )
-    last_seq: dict[int, int] = {}
-    for seq, kind, object_id in changes:
-        if kind == RoomEvent.Kind.MESSAGE:
-            last_seq[object_id] = seq
-    messages = _messages(room).in_bulk(list(last_seq))
-    pairs = sorted(
-        ((seq, messages[pk]) for pk, seq in last_seq.items() if pk in messages),
-        key=lambda pair: pair[0],
-    )
     cursor = changes[-1][0] if changes else after
-    return pairs, cursor, len(changes) == limit
+    return rooms.frames_for(room, changes), cursor, len(changes) == limit
 
 
 # Seconds after which a connection that stopped pinging no longer counts as

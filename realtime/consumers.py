@@ -76,6 +76,15 @@ def _str_field(frame: dict, name: str) -> str:
     return value
 
 
+def _bool_field(frame: dict, name: str, *, default: bool) -> bool:
+    value = frame.get(name, default)
+    if type(value) is not bool:
+        raise FrameError(
+            "bad_frame", _("Le champ « %(name)s » doit valoir true ou false.") % {"name": name}
+        )
+    return value
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     """What every live endpoint shares: access on connect, frame checks, bell, heartbeat."""
 
@@ -309,6 +318,10 @@ ERROR_CODES = {
     "edit_window_closed",
     "rate_limited",
     "closed",
+    "not_open",
+    "muted",
+    "slow_mode",
+    "already_voted",
 }
 
 
@@ -333,7 +346,17 @@ def _route_id(scope, name: str) -> int:
 class RoomConsumer(LiveConsumer):
     """A chat room: /ws/rooms/<room_id>/?after=<seq>."""
 
-    handlers = {"send": "on_send", "edit": "on_edit", "delete": "on_delete", "typing": "on_typing"}
+    handlers = {
+        "send": "on_send",
+        "edit": "on_edit",
+        "delete": "on_delete",
+        "typing": "on_typing",
+        # Moderators
+        "slow_mode": "on_slow_mode",
+        "mute": "on_mute",
+        "pin": "on_pin",
+        "close": "on_close",
+    }
 
     async def open(self) -> None:
         room_id = _route_id(self.scope, "room_id")
@@ -361,29 +384,45 @@ class RoomConsumer(LiveConsumer):
         """Read the room's position, then what the client has not seen yet."""
         cursor = Room.objects.values_list("last_seq", flat=True).get(pk=self.room.pk)
         if after is None:
-            messages, _more = selectors.list_latest_messages(self.room)
-            # A message newer than the cursor was committed after the group was
-            # joined, so it also arrives live: send it only then, not twice.
-            return cursor, [frames.message_frame(m.seq, m) for m in messages if m.seq <= cursor]
+            return cursor, self.snapshot(cursor)
         sent = []
         read = 0  # the last seq read from the room's events, not the client's claim
         while True:
             pairs, last, more = selectors.list_room_changes(self.room, after)
-            sent += [frames.message_frame(seq, message) for seq, message in pairs]
+            sent += [frame for _seq, frame in pairs]
             if last > after:
                 read = last
             after = last
             if not more:
                 return max(cursor, read), sent
 
+    def snapshot(self, cursor: int) -> list[dict]:
+        """The room as a newcomer sees it: the latest messages."""
+        messages, _more = selectors.list_latest_messages(self.room)
+        # A message newer than the cursor was committed after the group was
+        # joined, so it also arrives live: send it only then, not twice.
+        return [frames.message_frame(m.seq, m) for m in messages if m.seq <= cursor]
+
+    def room_state(self) -> dict:
+        room = Room.objects.select_related("pinned__author").get(pk=self.room.pk)
+        return frames.room_state(room)
+
+    def room_hello(self) -> dict:
+        """Hello of a room socket: the cursor, the reader's rights, the room's settings."""
+        return self.hello(
+            last_seq=self.cursor,
+            can_post=self.can_post,
+            can_moderate=self.can_moderate,
+            room=self.state,
+        )
+
     async def ready(self) -> None:
         self.waiting: dict[int, str] = {}  # live frames that arrived ahead of a hole
         self.gap_task: asyncio.Task | None = None
         cursor, backlog = await database_sync_to_async(self.catch_up)(self.after)
         self.cursor = cursor
-        await self.send_frame(
-            self.hello(last_seq=cursor, can_post=self.can_post, can_moderate=self.can_moderate)
-        )
+        self.state = await database_sync_to_async(self.room_state)()
+        await self.send_frame(self.room_hello())
         for frame in backlog:
             await self.send_frame(frame)
         await self.be_present()
@@ -439,9 +478,8 @@ class RoomConsumer(LiveConsumer):
 
     async def rights_changed(self) -> None:
         await self.load_rights()
-        await self.send_frame(
-            self.hello(last_seq=self.cursor, can_post=self.can_post, can_moderate=self.can_moderate)
-        )
+        self.state = await database_sync_to_async(self.room_state)()
+        await self.send_frame(self.room_hello())
 
     async def on_send(self, frame: dict) -> None:
         key = frame.get("key")
@@ -499,6 +537,45 @@ class RoomConsumer(LiveConsumer):
 
     async def on_typing(self, frame: dict) -> None:
         await self.typing([groups.room(self.room.pk)])
+
+    # Moderation: the change itself is pushed to the whole room as a frame.
+
+    async def on_slow_mode(self, frame: dict) -> None:
+        seconds = frame.get("seconds")
+        if type(seconds) is not int or seconds < 0:
+            raise FrameError(
+                "bad_frame", _("Le champ « seconds » doit être un entier positif ou nul.")
+            )
+        await self.call_service(
+            services.set_slow_mode, moderator=self.user, room=self.room, seconds=seconds
+        )
+
+    async def on_mute(self, frame: dict) -> None:
+        user_id = _int_field(frame, "user")
+        muted = _bool_field(frame, "muted", default=True)
+        target = await self.call(selectors.find_user, pk=user_id)
+        if target is None:
+            raise FrameError("not_found", _("Cette personne n'existe pas."), ref=user_id)
+        await self.call_service(
+            services.mute_participant,
+            ref=user_id,
+            moderator=self.user,
+            room=self.room,
+            user=target,
+            muted=muted,
+        )
+
+    async def on_pin(self, frame: dict) -> None:
+        message = None if frame.get("id") is None else await self._message(frame)
+        await self.call_service(
+            services.pin_message, moderator=self.user, room=self.room, message=message
+        )
+
+    async def on_close(self, frame: dict) -> None:
+        closed = _bool_field(frame, "closed", default=True)
+        await self.call_service(
+            services.close_room, moderator=self.user, room=self.room, closed=closed
+        )
 
 
 class ThreadConsumer(LiveConsumer):

@@ -13,8 +13,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from forum import events, frames
-from forum.models import Message, Post, RoomEvent, Thread, User
+from forum import events, rooms
+from forum.models import Post, Room, Thread, User
 from forum.presentation import AUDIENCES, READER, render_post_for
 
 from . import groups
@@ -33,12 +33,11 @@ def _send(group: str, message: dict) -> None:
 
 
 def room_changed(event: events.RoomChanged) -> None:
-    if event.kind != RoomEvent.Kind.MESSAGE:
+    room = Room(pk=event.room_id, community_id=event.community_id)
+    frame = rooms.frame_for(room, event.seq, event.kind, event.object_id)
+    if frame is None:
         return
-    message = Message.objects.select_related("author").filter(pk=event.object_id).first()
-    if message is None:
-        return
-    text = dumps(frames.message_frame(event.seq, message))
+    text = dumps(frame)
     _send(groups.room(event.room_id), {"type": "room.change", "seq": event.seq, "text": text})
 
 

@@ -1,4 +1,4 @@
-from .chat import Message, Room, RoomConnection, RoomEvent
+from .chat import Message, Room, RoomConnection, RoomEvent, RoomMute
 from .communities import Community, Invitation, JoinRequest, Membership
 from .moderation import ModerationAction
 from .notifications import CommunityFollow, Notification
@@ -23,6 +23,7 @@ __all__ = [
     "Room",
     "RoomConnection",
     "RoomEvent",
+    "RoomMute",
     "Tag",
     "TaggedOrganisation",
     "TaggedThread",

@@ -27,6 +27,15 @@ class Room(models.Model):
     last_seq = models.PositiveBigIntegerField(default=0)
     # A closed room is read-only.
     is_closed = models.BooleanField(_("fermé"), default=False)
+    # Writing is allowed from ``opens_at`` until ``closes_at`` (when set): a
+    # webinar room opens some minutes before the session and is read-only after it.
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    # Seconds a participant waits between two messages; 0: no slow mode.
+    slow_mode = models.PositiveIntegerField(_("mode lent (secondes)"), default=0)
+    pinned = models.ForeignKey(
+        "forum.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -46,10 +55,14 @@ class RoomEvent(models.Model):
 
     class Kind(models.TextChoices):
         MESSAGE = "message"
+        ROOM = "room"  # the room's settings: slow mode, pinned message, closed
+        MUTE = "mute"  # a participant muted or unmuted
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveBigIntegerField()
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Other apps add kinds of their own (webinar questions, polls, hands):
+    # see forum.rooms, which knows how to load and draw each kind.
+    kind = models.CharField(max_length=20)
     object_id = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -103,6 +116,30 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class RoomMute(models.Model):
+    """A participant a moderator silenced in one room, until lifted."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="mutes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    muted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "user"],
+                condition=Q(lifted_at__isnull=True),
+                name="one_active_mute",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} mute {self.user_id}"
 
 
 class RoomConnection(models.Model):

@@ -26,6 +26,9 @@ class ModerationAction(models.Model):
         CREATE_INVITATION = "create_invitation", _("a créé un lien d'invitation")
         REVOKE_INVITATION = "revoke_invitation", _("a révoqué un lien d'invitation")
         DELETE_MESSAGE = "delete_message", _("a supprimé un message du salon")
+        MUTE = "mute", _("a rendu muet un participant")
+        UNMUTE = "unmute", _("a rendu la parole à un participant")
+        ROOM_SETTINGS = "room_settings", _("a changé les réglages d'une salle")
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"

@@ -9,6 +9,9 @@ class Notification(models.Model):
         REPLY = "reply", _("réponse à votre message")
         MENTION = "mention", _("mention")
         NEW_THREAD = "thread", _("nouvelle discussion")
+        # Written by other apps (webinar reminders, a place on a waiting list):
+        # they give the text and the link themselves.
+        OTHER = "other", _("information")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -18,7 +21,12 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     community = models.ForeignKey("forum.Community", on_delete=models.CASCADE, related_name="+")
-    thread = models.ForeignKey("forum.Thread", on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(
+        "forum.Thread", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # For kind "other": a plain-text line (escaped where shown) and a local link.
+    subject = models.CharField(max_length=200, blank=True)
+    url = models.CharField(max_length=300, blank=True)
     post = models.ForeignKey("forum.Post", null=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -63,6 +63,8 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("langue préférée"), max_length=5, choices=Language.choices, default=Language.FR
     )
+    # An IANA zone (e.g. "Europe/Paris"); blank: Africa/Bamako, the site's zone.
+    time_zone = models.CharField(_("fuseau horaire"), max_length=64, blank=True)
     bio = models.TextField(_("présentation"), max_length=1000, blank=True)
     # Kept by the notification services so the bell costs no query per page.
     unread_notifications = models.PositiveIntegerField(default=0, editable=False)

@@ -9,11 +9,17 @@ callers import from ``forum.services``.
 
 from .chat import (
     close_connection,
+    close_room,
     delete_message,
     edit_message,
     get_salon,
+    lock_room,
+    mute_participant,
     open_connection,
+    pin_message,
+    record_change,
     send_message,
+    set_slow_mode,
     touch_connection,
 )
 from .communities import (
@@ -33,6 +39,7 @@ from .notifications import (
     follow_community,
     mark_all_notifications_read,
     mark_notification_read,
+    notify_users,
     unfollow_community,
 )
 from .threads import (
@@ -53,6 +60,7 @@ __all__ = [
     "accept_invitation",
     "change_member_role",
     "close_connection",
+    "close_room",
     "create_invitation",
     "create_post",
     "create_thread",
@@ -67,10 +75,15 @@ __all__ = [
     "get_salon",
     "hide_post",
     "leave_community",
+    "lock_room",
     "mark_all_notifications_read",
     "mark_notification_read",
     "move_thread",
+    "mute_participant",
+    "notify_users",
     "open_connection",
+    "pin_message",
+    "record_change",
     "remove_member",
     "rename_thread",
     "render_description",
@@ -79,6 +92,7 @@ __all__ = [
     "retag_thread",
     "revoke_invitation",
     "send_message",
+    "set_slow_mode",
     "set_thread_locked",
     "set_thread_pinned",
     "touch_connection",

@@ -11,10 +11,22 @@ from django.utils.translation import gettext as _
 
 from .. import events
 from ..markup import render_chat_text
-from ..models import Community, Message, ModerationAction, Room, RoomConnection, RoomEvent, User
+from ..models import (
+    Community,
+    Message,
+    ModerationAction,
+    Room,
+    RoomConnection,
+    RoomEvent,
+    RoomMute,
+    User,
+)
 from ..permissions import (
+    can_moderate_room,
     check_delete_message,
     check_edit_message,
+    check_moderate_room,
+    check_view_room,
     check_write_in_room,
 )
 from ..text import clean_body
@@ -65,11 +77,11 @@ def get_salon(community: Community) -> Room:
     return room
 
 
-def _lock_room(room: Room) -> Room:
+def lock_room(room: Room) -> Room:
     return Room.objects.select_for_update().select_related("community").get(pk=room.pk)
 
 
-def _record(room: Room, kind: str, object_id: int) -> int:
+def record_change(room: Room, kind: str, object_id: int) -> int:
     """Give the next sequence number of the locked ``room`` to one change."""
     seq = room.last_seq + 1
     RoomEvent.objects.create(room=room, seq=seq, kind=kind, object_id=object_id)
@@ -85,6 +97,26 @@ def _record(room: Room, kind: str, object_id: int) -> int:
         )
     )
     return seq
+
+
+def _check_slow_mode(author: User, room: Room) -> None:
+    if not room.slow_mode or can_moderate_room(author, room):
+        return
+    last = (
+        Message.objects.filter(room=room, author=author)
+        .order_by("-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return
+    wait = room.slow_mode - (timezone.now() - last).total_seconds()
+    if wait > 0:
+        raise ValidationError(
+            _("Mode lent : un message toutes les %(seconds)d secondes ; encore %(wait)d s.")
+            % {"seconds": room.slow_mode, "wait": max(1, round(wait))},
+            code="slow_mode",
+        )
 
 
 def _check_rate(author: User) -> None:
@@ -111,7 +143,7 @@ def send_message(
         check_write_in_room(author, room)  # refuses, with the reason
     client_key = validate_client_key(client_key)
     # The room lock orders the room's changes and serialises retries of one key.
-    room = _lock_room(room)
+    room = lock_room(room)
     if client_key:
         existing = Message.objects.filter(author=author, client_key=client_key).first()
         if existing is not None:
@@ -123,6 +155,7 @@ def send_message(
     check_write_in_room(author, room)
     body = validate_chat_body(body)
     _check_rate(author)
+    _check_slow_mode(author, room)
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -137,13 +170,13 @@ def send_message(
         raise ValidationError(
             _("Cette clé a déjà servi pour un autre salon."), code="bad_frame"
         ) from None
-    _record(room, RoomEvent.Kind.MESSAGE, message.pk)
+    record_change(room, RoomEvent.Kind.MESSAGE, message.pk)
     message.room = room
     return message, True
 
 
 def _locked_message(message: Message) -> tuple[Room, Message]:
-    room = _lock_room(message.room)
+    room = lock_room(message.room)
     message = Message.objects.get(pk=message.pk)
     message.room = room
     return room, message
@@ -166,7 +199,7 @@ def edit_message(*, editor: User, message: Message, body: str) -> Message:
         message.body_html = render_chat_text(body)
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "body_html", "edited_at"])
-        _record(room, RoomEvent.Kind.MESSAGE, message.pk)
+        record_change(room, RoomEvent.Kind.MESSAGE, message.pk)
     return message
 
 
@@ -188,8 +221,102 @@ def delete_message(*, user: User, message: Message) -> Message:
             target_user=message.author,
             details={"room_id": room.pk, "message_id": message.pk},
         )
-    _record(room, RoomEvent.Kind.MESSAGE, message.pk)
+    record_change(room, RoomEvent.Kind.MESSAGE, message.pk)
     return message
+
+
+# Moderation of a room -------------------------------------------------------------
+# Each change is one room event, so every client sees (and, after a
+# reconnection, replays) the room's current settings and mutes.
+
+SLOW_MODE_MAX = 600
+
+
+def _room_settings_changed(moderator: User, room: Room, details: dict) -> None:
+    log_action(
+        actor=moderator,
+        community=room.community,
+        kind=ModerationAction.Kind.ROOM_SETTINGS,
+        details={"room_id": room.pk, **details},
+    )
+    record_change(room, RoomEvent.Kind.ROOM, room.pk)
+
+
+@transaction.atomic
+def set_slow_mode(*, moderator: User, room: Room, seconds: int) -> Room:
+    """Let each participant send one message every ``seconds`` (0: off)."""
+    room = lock_room(room)
+    check_moderate_room(moderator, room)
+    if type(seconds) is not int or not 0 <= seconds <= SLOW_MODE_MAX:
+        raise ValidationError(
+            _("Le mode lent se règle entre 0 (désactivé) et %(max)d secondes.")
+            % {"max": SLOW_MODE_MAX},
+            code="invalid",
+        )
+    if room.slow_mode != seconds:
+        Room.objects.filter(pk=room.pk).update(slow_mode=seconds)
+        room.slow_mode = seconds
+        _room_settings_changed(moderator, room, {"slow_mode": seconds})
+    return room
+
+
+@transaction.atomic
+def pin_message(*, moderator: User, room: Room, message: Message | None) -> Room:
+    """Pin ``message`` above the room's log (None: unpin)."""
+    room = lock_room(room)
+    check_moderate_room(moderator, room)
+    if message is not None and (message.room_id != room.pk or message.is_deleted):
+        raise ValidationError(_("Ce message ne peut pas être épinglé."), code="invalid")
+    pinned_id = message.pk if message is not None else None
+    if room.pinned_id != pinned_id:
+        Room.objects.filter(pk=room.pk).update(pinned=pinned_id)
+        room.pinned_id = pinned_id
+        _room_settings_changed(moderator, room, {"pinned": pinned_id})
+    return room
+
+
+@transaction.atomic
+def close_room(*, moderator: User, room: Room, closed: bool = True) -> Room:
+    """Make the room read-only (or writable again, within its opening hours)."""
+    room = lock_room(room)
+    check_moderate_room(moderator, room)
+    if room.is_closed != closed:
+        Room.objects.filter(pk=room.pk).update(is_closed=closed)
+        room.is_closed = closed
+        _room_settings_changed(moderator, room, {"closed": closed})
+    return room
+
+
+@transaction.atomic
+def mute_participant(*, moderator: User, room: Room, user: User, muted: bool = True) -> RoomMute:
+    """Silence ``user`` in ``room`` (or give them the floor back)."""
+    room = lock_room(room)
+    check_moderate_room(moderator, room)
+    check_view_room(user, room)  # nobody learns of a stranger through this
+    if muted and can_moderate_room(user, room):
+        raise ValidationError(
+            _("On ne peut pas rendre muet·te une modératrice ou un modérateur."), code="invalid"
+        )
+    active = RoomMute.objects.filter(room=room, user=user, lifted_at__isnull=True).first()
+    if muted == (active is not None):
+        if active is None:
+            raise ValidationError(_("Cette personne n'est pas muette ici."), code="invalid")
+        return active
+    if muted:
+        mute = RoomMute.objects.create(room=room, user=user, muted_by=moderator)
+    else:
+        mute = active
+        mute.lifted_at = timezone.now()
+        mute.save(update_fields=["lifted_at"])
+    log_action(
+        actor=moderator,
+        community=room.community,
+        kind=ModerationAction.Kind.MUTE if muted else ModerationAction.Kind.UNMUTE,
+        target_user=user,
+        details={"room_id": room.pk},
+    )
+    record_change(room, RoomEvent.Kind.MUTE, mute.pk)
+    return mute
 
 
 # Live connections ----------------------------------------------------------------

@@ -142,6 +142,45 @@ def notify_new_thread(*, thread: Thread, opening: Post, mentioned: set[int]) -> 
     )
 
 
+@transaction.atomic
+def notify_users(
+    user_ids: Iterable[int],
+    *,
+    community: Community,
+    subject: str,
+    url: str,
+    actor: User | None = None,
+) -> list[int]:
+    """Leave a plain-text notice linking to ``url`` (a path on this site); return who got it.
+
+    For other apps (webinar reminders, a seat freed on a waiting list). Only
+    people who may still see ``community`` are told.
+    """
+    if not url.startswith("/") or url.startswith("//"):
+        raise ValueError("A notification links to a path on this site.")
+    recipients = sorted(_can_see(user_ids, community))
+    if not recipients:
+        return []
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(
+            recipient_id=user_id,
+            kind=Notification.Kind.OTHER,
+            actor=actor,
+            community=community,
+            subject=subject[:200],
+            url=url,
+            created_at=now,
+        )
+        for user_id in recipients
+    )
+    User.objects.filter(pk__in=recipients).update(
+        unread_notifications=F("unread_notifications") + 1
+    )
+    events.emit(events.NotificationsChanged(user_ids=tuple(recipients)))
+    return recipients
+
+
 def recount_notifications(user: User) -> None:
     """Recount the user's unread notifications about what they may still see."""
     unread = list_notifications(user).filter(read_at__isnull=True).count()

@@ -66,6 +66,14 @@ async def test_member_hello_describes_room_reader_rights_and_heartbeat(connect, 
         "last_seq": 1,
         "unread": 0,
         "heartbeat": 25,
+        "room": {
+            "id": salon.pk,
+            "closed": False,
+            "slow_mode": 0,
+            "opens_at": None,
+            "closes_at": None,
+            "pinned": None,
+        },
     }
     await socket.disconnect()
 

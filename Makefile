@@ -54,6 +54,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(MANAGE) migrate --no-input
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo_webinars
 	@echo "Jɛkafɔ: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) --ping-interval 20 --ping-timeout 60 config.asgi:application
 

@@ -234,6 +234,16 @@ MAILERS = {
         ),
     }
 }
+if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    # The SMTP server, for reminder e-mails (see docs/reminders.md).
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("SMTP_HOST", "localhost"),
+        "port": int(os.environ.get("SMTP_PORT", "587")),
+        "username": os.environ.get("SMTP_USER", ""),
+        "password": os.environ.get("SMTP_PASSWORD", ""),
+        "use_tls": os.environ.get("SMTP_TLS", "1") == "1",
+        "timeout": 30,
+    }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Jɛkafɔ <ne-pas-repondre@jekafo.invalid>")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -39,7 +39,35 @@ class SignUpForm(UserCreationForm):
         self.fields["organisation"].queryset = Organisation.objects.order_by("name")
 
 
+# The zones members of Malian CoPs and their partners live in; blank is the site's zone.
+TIME_ZONE_CHOICES = [
+    ("", _("Africa/Bamako (heure du Mali)")),
+    ("Africa/Dakar", _("Africa/Dakar (Sénégal)")),
+    ("Africa/Abidjan", _("Africa/Abidjan (Côte d'Ivoire)")),
+    ("Africa/Ouagadougou", _("Africa/Ouagadougou (Burkina Faso)")),
+    ("Africa/Niamey", _("Africa/Niamey (Niger)")),
+    ("Africa/Conakry", _("Africa/Conakry (Guinée)")),
+    ("Africa/Nouakchott", _("Africa/Nouakchott (Mauritanie)")),
+    ("Africa/Lagos", _("Africa/Lagos (Nigeria)")),
+    ("Europe/Paris", _("Europe/Paris (France)")),
+    ("Europe/Brussels", _("Europe/Brussels (Belgique)")),
+    ("Europe/London", _("Europe/London (Royaume-Uni)")),
+    ("America/New_York", _("America/New_York (États-Unis, côte est)")),
+    ("America/Toronto", _("America/Toronto (Canada, Ontario et Québec)")),
+]
+
+
 class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("Fuseau horaire"),
+        choices=TIME_ZONE_CHOICES,
+        required=False,
+        help_text=_(
+            "Les heures des webinaires sont données à Bamako ; "
+            "si vous vivez ailleurs, elles s'affichent aussi à votre heure."
+        ),
+    )
+
     class Meta:
         model = User
         fields = [
@@ -50,12 +78,20 @@ class ProfileForm(forms.ModelForm):
             "email",
             "phone",
             "preferred_language",
+            "time_zone",
         ]
         help_texts = {
             "email": _("Jamais montrée aux autres membres."),
             "phone": _("Facultatif. Jamais montré aux autres membres."),
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A zone set elsewhere (by staff, in the admin) stays selectable.
+        current = self.instance.time_zone if self.instance else ""
+        if current and current not in dict(TIME_ZONE_CHOICES):
+            self.fields["time_zone"].choices = [*TIME_ZONE_CHOICES, (current, current)]
 
 
 class ThreadForm(forms.Form):

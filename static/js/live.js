@@ -29,6 +29,8 @@ const cfg = root ? root.dataset : { live: '/ws/notifications/', kind: 'notificat
 const kind = cfg.kind;
 const statusEl = byId('live-status');
 const pollUrl = cfg.eventsUrl || (uid && bellCount ? '/notifications/compte/' : '');
+// A page script (webinar.js) may add frame types: {frames, hello, ack, error}.
+const ext = window.jekafoLive || null;
 
 let cursor = parseInt(cfg.after, 10) || 0;
 let ws = null, ready = false, stopped = false, fallback = false;
@@ -141,7 +143,12 @@ function wake() {
 }
 
 function dispatch(f) {
-  if (f && typeof f.type === 'string' && handlers.hasOwnProperty(f.type)) handlers[f.type](f);
+  if (!f || typeof f.type !== 'string') return;
+  if (handlers.hasOwnProperty(f.type)) handlers[f.type](f);
+  else if (ext && ext.frames && ext.frames.hasOwnProperty(f.type)) {
+    if (f.seq > cursor) cursor = f.seq;
+    ext.frames[f.type](f);
+  }
 }
 
 async function http(url, fields) {
@@ -213,11 +220,12 @@ const handlers = {
     setUnread(f.unread);
     if (log) $$('li[data-id]', log).forEach(showActions);
     outbox.forEach(sendItem);
+    if (ext && ext.hello) ext.hello(f);
   },
   pong() {},
   notifications: (f) => setUnread(f.unread),
   error: (f) => onError(f),
-  ack: (f) => onAck(f),
+  ack: (f) => (f.action && ext && ext.ack ? ext.ack(f) : onAck(f)),
   thread: (f) => onThread(f),
   readers: (f) => setText(byId('readers-count'), f.count),
   typing(f) {
@@ -395,6 +403,7 @@ function onAck(f) {
 }
 
 function onError(f) {
+  if (ext && ext.error && ext.error(f)) return;
   const text = f.message || f.code;
   if (f.key) {
     const item = outbox.find((o) => o.key === f.key);
@@ -562,6 +571,8 @@ function onThread(f) {
 }
 
 /* Start */
+
+if (ext) ext.api = { send, http, flash, uid, get ready() { return ready; } };
 
 if (log) initRoom();
 if (posts) adopt(posts);

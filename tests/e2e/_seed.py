@@ -40,12 +40,30 @@ def main() -> None:
     second = make_post(awa, thread, body="À Ségou, rien de nouveau depuis mars.")
     room = services.get_salon(community)
     thread.refresh_from_db()
+    # A webinar session under way, its room open, with a moderator.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webinars import services as webinar_services
+
+    mariam = make_user(username="mariam", display_name="Mariam Sangaré")
+    make_membership(mariam, community, Membership.Role.MODERATOR)
+    session = webinar_services.create_session(
+        author=mariam,
+        community=community,
+        title="Webinaire Ségou–Kayes : la loi 052",
+        starts_at=timezone.now() - timedelta(minutes=5),
+        duration=180,
+    )
     print(
         json.dumps(
             {
                 "password": PASSWORD,
                 "a": {"username": awa.username, "name": awa.display_name, "id": awa.pk},
                 "b": {"username": kadidia.username, "name": kadidia.display_name, "id": kadidia.pk},
+                "m": {"username": mariam.username, "name": mariam.display_name, "id": mariam.pk},
+                "webinar_room": f"/webinaires/{session.pk}/salle/",
                 "community": community.slug,
                 "room": room.pk,
                 "thread_url": thread.get_absolute_url(),

@@ -1,0 +1,186 @@
+"""Webinar pages over HTTP: they render, work without JavaScript, keep private things private."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from forum.models import RoomEvent
+from webinars import services
+from webinars.models import Question, Registration
+
+pytestmark = pytest.mark.django_db
+
+
+def test_session_page_shows_theme_agenda_and_registration_form(
+    client_for, member, upcoming_session
+):
+    services.edit_session(
+        editor=upcoming_session.created_by,
+        session=upcoming_session,
+        theme="Loi 052 : bilan des quotas",
+        agenda="1. Tour de table\n2. **Exposé**",
+    )
+    response = client_for(member).get(upcoming_session.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Loi 052 : bilan des quotas" in html
+    assert "<strong>Exposé</strong>" in html
+    assert 'id="register-form"' in html
+
+
+def test_register_and_cancel_without_javascript(client_for, member, upcoming_session, segou):
+    client = client_for(member)
+    response = client.post(
+        reverse("webinar_register", args=[upcoming_session.pk]), {"region": segou.pk}
+    )
+    assert response.status_code == 302
+    assert Registration.objects.get(user=member).status == "confirmed"
+    again = client.post(
+        reverse("webinar_register", args=[upcoming_session.pk]), {"region": segou.pk}, follow=True
+    )
+    assert "déjà inscrit" in again.content.decode()
+    assert Registration.objects.filter(user=member).count() == 1
+    client.post(reverse("webinar_unregister", args=[upcoming_session.pk]))
+    assert Registration.objects.get(user=member).status == "cancelled"
+
+
+def test_video_link_only_for_confirmed_registrants(client_for, member, upcoming_session):
+    services.edit_session(
+        editor=upcoming_session.created_by,
+        session=upcoming_session,
+        video_url="https://meet.jit.si/jekafo-segou-kayes",
+    )
+    client = client_for(member)
+    assert "meet.jit.si" not in client.get(upcoming_session.get_absolute_url()).content.decode()
+    services.register(user=member, session=upcoming_session)
+    page = client.get(upcoming_session.get_absolute_url() + "?video=1")
+    assert "meet.jit.si/jekafo-segou-kayes" in page.content.decode()
+    assert "frame-src 'self' https://meet.jit.si" in page["Content-Security-Policy"]
+
+
+def test_private_session_pages_are_404_to_outsiders(client_for, outsider, private_session):
+    client = client_for(outsider)
+    for name in ("webinar", "webinar_room", "webinar_registrants"):
+        assert client.get(reverse(name, args=[private_session.pk])).status_code == 404
+    response = client.post(
+        reverse("webinar_room_action", args=[private_session.pk]),
+        {"action": "ask", "body": "?", "key": "abcdefgh12"},
+    )
+    assert response.status_code == 404
+
+
+def test_room_page_renders_questions_polls_and_hands(client_for, member, moderator, live_session):
+    question, _ = services.ask_question(author=member, session=live_session, body="Et à Kayes ?")
+    services.create_poll(
+        moderator=moderator,
+        session=live_session,
+        question="Prochaine date ?",
+        options=["Mai", "Juin"],
+    )
+    services.raise_hand(user=member, session=live_session)
+    html = client_for(moderator).get(reverse("webinar_room", args=[live_session.pk])).content
+    html = html.decode()
+    assert f'id="q-{question.pk}"' in html
+    assert "Prochaine date ?" in html
+    assert "Awa Traoré" in html
+    assert 'data-live="/ws/webinars/' in html
+
+
+def test_room_actions_work_as_plain_forms(client_for, member, moderator, live_session):
+    client = client_for(member)
+    url = reverse("webinar_room_action", args=[live_session.pk])
+    response = client.post(url, {"action": "ask", "body": "Quel budget ?", "key": "qkey-000001"})
+    assert response.status_code == 302
+    question = Question.objects.get()
+    answer = client_for(moderator).post(
+        url, {"action": "answer", "id": question.pk, "answered": "1"}
+    )
+    assert answer.status_code == 302
+    question.refresh_from_db()
+    assert question.answered_at is not None
+    assert RoomEvent.objects.filter(room=live_session.room).count() == 2
+
+
+def test_room_action_bad_input_gets_a_clear_json_error(client_for, member, live_session):
+    client = client_for(member)
+    url = reverse("webinar_room_action", args=[live_session.pk])
+    json = {"HTTP_ACCEPT": "application/json"}
+    assert client.post(url, {"action": "dance"}, **json).json()["error"]["code"] == "bad_frame"
+    response = client.post(url, {"action": "upvote", "id": "x"}, **json)
+    assert response.status_code == 400
+    response = client.post(url, {"action": "upvote", "id": "999"}, **json)
+    assert response.status_code == 404
+    response = client.post(url, {"action": "answer", "id": "1"}, **json)
+    assert response.status_code in (403, 404)
+
+
+def test_documents_are_served_only_to_those_who_see_the_session(
+    client_for, moderator, member, outsider, private_session
+):
+    client = client_for(moderator)
+    upload = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf")
+    client.post(
+        reverse("webinar_document_add", args=[private_session.pk]),
+        {"title": "Plan de durabilité", "file": upload},
+    )
+    document = private_session.documents.get()
+    url = reverse("webinar_document", args=[document.pk])
+    response = client_for(member).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 plan"
+    assert client_for(outsider).get(url).status_code == 404
+
+
+def test_registrants_csv_is_for_moderators_and_neutralises_formulas(
+    client_for, member, moderator, upcoming_session
+):
+    member.display_name = "=HYPERLINK(1)"
+    member.save()
+    services.register(user=member, session=upcoming_session)
+    url = reverse("webinar_registrants_csv", args=[upcoming_session.pk])
+    assert client_for(member).get(url).status_code == 403
+    body = client_for(moderator).get(url).content.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in body
+    assert "Ségou" in body
+
+
+def test_series_form_refuses_an_invalid_rule(client_for, moderator, public_cop, segou):
+    response = client_for(moderator).post(
+        reverse("webinar_series_new", args=[public_cop.slug]),
+        {
+            "title": "Série test",
+            "regions": [segou.pk],
+            "first_start": "2027-03-15T10:00",
+            "rrule": "FREQ=SOMETIMES",
+            "duration": 90,
+            "open_minutes_before": 30,
+        },
+    )
+    assert response.status_code == 400
+    assert "Règle de répétition invalide" in response.content.decode()
+    assert not public_cop.webinar_series.exists()
+
+
+def test_series_form_creates_semesterly_sessions(client_for, moderator, public_cop, segou, kayes):
+    response = client_for(moderator).post(
+        reverse("webinar_series_new", args=[public_cop.slug]),
+        {
+            "title": "Ségou–Kayes",
+            "regions": [segou.pk, kayes.pk],
+            "first_start": "2027-03-15T10:00",
+            "rrule": "FREQ=MONTHLY;INTERVAL=6;COUNT=3",
+            "duration": 90,
+            "open_minutes_before": 30,
+        },
+    )
+    assert response.status_code == 302
+    series = public_cop.webinar_series.get()
+    starts = [s.starts_at for s in series.sessions.order_by("starts_at")]
+    assert [(d.year, d.month, d.hour) for d in starts] == [
+        (2027, 3, 10),
+        (2027, 9, 10),
+        (2028, 3, 10),
+    ]
+    assert starts[1] - starts[0] > timedelta(days=180)

@@ -1,0 +1,114 @@
+"""Forms validate the shape of input; the services own the rules."""
+
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from forum.models import Organisation, Region
+
+from .models import SEMESTERLY
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the given zone (Bamako by default), returned in UTC."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
+
+    def __init__(self, *args, zone: str = "Africa/Bamako", **kwargs):
+        self.zone = zone
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        if timezone.is_aware(value):
+            value = value.replace(tzinfo=None)
+        return value.replace(tzinfo=ZoneInfo(self.zone)).astimezone(ZoneInfo("UTC"))
+
+
+class SeriesForm(forms.Form):
+    title = forms.CharField(label=_("Titre de la série"), max_length=200)
+    description = forms.CharField(
+        label=_("Présentation (Markdown)"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Régions participantes"),
+        queryset=Region.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    first_start = LocalDateTimeField(label=_("Première séance (heure de Bamako)"))
+    rrule = forms.CharField(
+        label=_("Règle de répétition (iCalendar RRULE)"),
+        max_length=300,
+        initial=SEMESTERLY,
+        help_text=_(
+            "Par défaut, tous les six mois. Exemples : FREQ=MONTHLY;INTERVAL=6;COUNT=4 "
+            "(quatre séances), FREQ=YEARLY (chaque année)."
+        ),
+    )
+    duration = forms.IntegerField(
+        label=_("Durée (minutes)"), min_value=15, max_value=720, initial=120
+    )
+    open_minutes_before = forms.IntegerField(
+        label=_("La salle ouvre (minutes avant)"), min_value=0, max_value=1440, initial=30
+    )
+    capacity = forms.IntegerField(label=_("Places (vide : illimité)"), min_value=1, required=False)
+    video_url = forms.URLField(
+        label=_("Lien vidéo ou audio"), required=False, assume_scheme="https"
+    )
+
+
+class SessionForm(forms.Form):
+    title = forms.CharField(label=_("Titre"), max_length=200)
+    theme = forms.CharField(label=_("Thème"), max_length=200, required=False)
+    starts_at = LocalDateTimeField(label=_("Début (heure de Bamako)"))
+    duration = forms.IntegerField(
+        label=_("Durée (minutes)"), min_value=15, max_value=720, initial=120
+    )
+    open_minutes_before = forms.IntegerField(
+        label=_("La salle ouvre (minutes avant)"), min_value=0, max_value=1440, initial=30
+    )
+    agenda = forms.CharField(
+        label=_("Programme (Markdown)"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+    speakers = forms.CharField(
+        label=_("Intervenant·es (une personne par ligne)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    capacity = forms.IntegerField(label=_("Places (vide : illimité)"), min_value=1, required=False)
+    video_url = forms.URLField(
+        label=_("Lien vidéo ou audio"), required=False, assume_scheme="https"
+    )
+    recording_url = forms.URLField(
+        label=_("Lien de l'enregistrement"), required=False, assume_scheme="https"
+    )
+
+
+class RegistrationForm(forms.Form):
+    region = forms.ModelChoiceField(
+        label=_("Votre région"), queryset=Region.objects.order_by("name")
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Votre organisation"),
+        queryset=Organisation.objects.order_by("name"),
+        required=False,
+    )
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Titre du document"), max_length=200)
+    url = forms.URLField(label=_("Lien"), required=False, assume_scheme="https")
+    file = forms.FileField(label=_("ou fichier (10 Mo au plus)"), required=False)
+
+    MAX_BYTES = 10 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("Fichier trop lourd : 10 Mo au plus."))
+        return upload

@@ -1,0 +1,58 @@
+"""
+The wire shape of a webinar room's own changes (see docs/realtime-protocol.md).
+
+Drawn once per change and sent to the whole room, so a frame holds only what
+every participant may see: a hidden question goes out without its text.
+"""
+
+from forum.frames import iso_time, person
+
+from .models import Hand, Poll, Question
+
+
+def question(item: Question) -> dict:
+    hidden = item.hidden_at is not None
+    return {
+        "id": item.pk,
+        "author": person(item.author),
+        "body": "" if hidden else item.body,
+        "html": "" if hidden else item.body_html,
+        "votes": item.votes,
+        "answered": item.answered_at is not None,
+        "hidden": hidden,
+        "created_at": iso_time(item.created_at),
+    }
+
+
+def question_frame(seq: int, item: Question) -> dict:
+    return {"type": "question", "seq": seq, "question": question(item)}
+
+
+def poll(item: Poll) -> dict:
+    options = list(item.options.all())
+    return {
+        "id": item.pk,
+        "question": item.question,
+        "closed": item.closed_at is not None,
+        "total": sum(option.votes for option in options),
+        "options": [
+            {"id": option.pk, "label": option.label, "votes": option.votes} for option in options
+        ],
+    }
+
+
+def poll_frame(seq: int, item: Poll) -> dict:
+    return {"type": "poll", "seq": seq, "poll": poll(item)}
+
+
+def hand(item: Hand) -> dict:
+    return {
+        "id": item.pk,
+        "user": person(item.user),
+        "state": item.state,
+        "raised_at": iso_time(item.raised_at),
+    }
+
+
+def hand_frame(seq: int, item: Hand) -> dict:
+    return {"type": "hand", "seq": seq, "hand": hand(item)}

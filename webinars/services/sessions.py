@@ -1,0 +1,313 @@
+"""Series and sessions: create, generate from the rule, edit, cancel; documents."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from forum.markup import render_markdown
+from forum.models import Community, Region, Room, User
+from forum.permissions import check_moderate_community
+from forum.services import record_change
+from forum.text import clean_body, clean_line
+
+from .. import recurrence
+from ..models import Series, Session, SessionDocument
+from ..permissions import check_manage_session
+from .registration import fill_from_waiting_list
+
+MAX_DURATION = 12 * 60
+MAX_OPEN_BEFORE = 24 * 60
+
+
+def _text_line(value: str, field: str, label: str, *, required: bool, maximum: int) -> str:
+    text = clean_line(value) if isinstance(value, str) else ""
+    if required and not text:
+        raise ValidationError({field: _("%(label)s ne peut pas être vide.") % {"label": label}})
+    if len(text) > maximum:
+        raise ValidationError(
+            {field: _("%(max)d caractères au plus.") % {"max": maximum}}, code="invalid"
+        )
+    return text
+
+
+def _aware(value: datetime, field: str) -> datetime:
+    if not isinstance(value, datetime) or timezone.is_naive(value):
+        raise ValidationError({field: _("Date et heure invalides.")}, code="invalid")
+    return value
+
+
+def _check_duration(minutes: int, field: str = "duration") -> int:
+    if type(minutes) is not int or not 15 <= minutes <= MAX_DURATION:
+        raise ValidationError({field: _("La durée va de 15 minutes à 12 heures.")}, code="invalid")
+    return minutes
+
+
+def _check_open_before(minutes: int) -> int:
+    if type(minutes) is not int or not 0 <= minutes <= MAX_OPEN_BEFORE:
+        raise ValidationError(
+            {"open_minutes_before": _("La salle ouvre de 0 à 1440 minutes avant le début.")},
+            code="invalid",
+        )
+    return minutes
+
+
+def _sync_room(session: Session) -> None:
+    """Keep the live room's writing window on the session's times (and announce it)."""
+    room = Room.objects.select_for_update().get(pk=session.room_id)
+    opens_at, closes_at = session.opens_at, session.ends_at
+    if session.cancelled_at is not None:
+        closes_at = min(closes_at, session.cancelled_at)
+    if (room.opens_at, room.closes_at) != (opens_at, closes_at):
+        Room.objects.filter(pk=room.pk).update(opens_at=opens_at, closes_at=closes_at)
+        room.opens_at, room.closes_at = opens_at, closes_at
+        record_change(room, "room", room.pk)
+    session.room = room
+
+
+def _new_session(**fields) -> Session:
+    community = fields["community"]
+    room = Room.objects.create(
+        community=community,
+        kind=Room.Kind.WEBINAR,
+        title=fields["title"][:200],
+        opens_at=fields["starts_at"] - timedelta(minutes=fields["open_minutes_before"]),
+        closes_at=fields["ends_at"],
+    )
+    return Session.objects.create(room=room, **fields)
+
+
+@transaction.atomic
+def create_series(
+    *,
+    author: User,
+    community: Community,
+    title: str,
+    first_start: datetime,
+    rrule: str = "",
+    time_zone: str = "Africa/Bamako",
+    duration: int = 120,
+    open_minutes_before: int = 30,
+    regions: list[Region] | tuple = (),
+    description: str = "",
+    capacity: int | None = None,
+    video_url: str = "",
+) -> Series:
+    """Create a series and the sessions its rule gives (semesterly unless told otherwise)."""
+    check_moderate_community(author, community)
+    title = _text_line(title, "title", _("Le titre"), required=True, maximum=200)
+    first_start = _aware(first_start, "first_start")
+    rule = recurrence.normalise_rule(rrule) or recurrence.normalise_rule(
+        Series._meta.get_field("rrule").default
+    )
+    try:
+        recurrence.parse_rule(rule, first_start, time_zone)
+    except ValidationError as error:
+        raise ValidationError({"rrule": error.messages}, code="invalid_rrule") from None
+    if capacity is not None and (type(capacity) is not int or capacity < 1):
+        raise ValidationError({"capacity": _("Au moins une place.")}, code="invalid")
+    description = clean_body(description)
+    series = Series.objects.create(
+        community=community,
+        title=title,
+        description=description,
+        description_html=render_markdown(description) if description else "",
+        rrule=rule,
+        first_start=first_start,
+        time_zone=time_zone,
+        duration=_check_duration(duration),
+        open_minutes_before=_check_open_before(open_minutes_before),
+        capacity=capacity,
+        video_url=video_url,
+        created_by=author,
+    )
+    series.regions.set(regions)
+    generate_sessions(series)
+    return series
+
+
+@transaction.atomic
+def generate_sessions(series: Series, *, now: datetime | None = None) -> list[Session]:
+    """Create the sessions the rule gives up to a year or so ahead; return the new ones.
+
+    Run again (by ``manage.py generate_webinar_sessions``) it adds only what is
+    missing: a session is keyed by the rule's date it stands for, so one
+    that was moved or cancelled is never generated a second time.
+    """
+    now = now or timezone.now()
+    until = max(now, series.first_start) + recurrence.HORIZON
+    dates = recurrence.occurrences(series.rrule, series.first_start, series.time_zone, until=until)
+    existing = set(Session.objects.filter(series=series).values_list("occurrence", flat=True))
+    created = []
+    for number, start in enumerate(dates, start=1):
+        if start in existing:
+            continue
+        created.append(
+            _new_session(
+                series=series,
+                community=series.community,
+                title=_("%(title)s — séance %(number)d")
+                % {"title": series.title, "number": number},
+                starts_at=start,
+                ends_at=start + timedelta(minutes=series.duration),
+                open_minutes_before=series.open_minutes_before,
+                occurrence=start,
+                capacity=series.capacity,
+                video_url=series.video_url,
+                created_by=series.created_by,
+            )
+        )
+    return created
+
+
+@transaction.atomic
+def create_session(
+    *,
+    author: User,
+    community: Community,
+    title: str,
+    starts_at: datetime,
+    duration: int = 120,
+    open_minutes_before: int = 30,
+    theme: str = "",
+    agenda: str = "",
+    speakers: str = "",
+    capacity: int | None = None,
+    video_url: str = "",
+) -> Session:
+    """A one-off session, outside any series."""
+    check_moderate_community(author, community)
+    title = _text_line(title, "title", _("Le titre"), required=True, maximum=200)
+    starts_at = _aware(starts_at, "starts_at")
+    if capacity is not None and (type(capacity) is not int or capacity < 1):
+        raise ValidationError({"capacity": _("Au moins une place.")}, code="invalid")
+    agenda = clean_body(agenda)
+    return _new_session(
+        community=community,
+        title=title,
+        theme=_text_line(theme, "theme", _("Le thème"), required=False, maximum=200),
+        agenda=agenda,
+        agenda_html=render_markdown(agenda) if agenda else "",
+        speakers=clean_body(speakers),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=_check_duration(duration)),
+        open_minutes_before=_check_open_before(open_minutes_before),
+        capacity=capacity,
+        video_url=video_url,
+        created_by=author,
+    )
+
+
+def _locked(session: Session) -> Session:
+    return (
+        Session.objects.select_for_update().select_related("community", "room").get(pk=session.pk)
+    )
+
+
+# Fields a calendar shows: a change to one of them raises SEQUENCE.
+_CALENDAR_FIELDS = {"title", "theme", "agenda", "speakers", "starts_at", "ends_at"}
+
+
+@transaction.atomic
+def edit_session(*, editor: User, session: Session, **changes) -> Session:
+    """Change a session's details or times; calendars pick the change up (SEQUENCE + 1)."""
+    session = _locked(session)
+    check_manage_session(editor, session)
+    allowed = {
+        "title",
+        "theme",
+        "agenda",
+        "speakers",
+        "starts_at",
+        "duration",
+        "open_minutes_before",
+        "capacity",
+        "video_url",
+        "recording_url",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"Unknown session fields: {sorted(unknown)}")
+    old = {name: getattr(session, name) for name in _CALENDAR_FIELDS}
+    if "title" in changes:
+        session.title = _text_line(
+            changes["title"], "title", _("Le titre"), required=True, maximum=200
+        )
+    if "theme" in changes:
+        session.theme = _text_line(
+            changes["theme"], "theme", _("Le thème"), required=False, maximum=200
+        )
+    if "agenda" in changes:
+        session.agenda = clean_body(changes["agenda"])
+        session.agenda_html = render_markdown(session.agenda) if session.agenda else ""
+    if "speakers" in changes:
+        session.speakers = clean_body(changes["speakers"])
+    duration = changes.get("duration")
+    if duration is None:
+        duration = int((session.ends_at - session.starts_at).total_seconds() // 60)
+    if "starts_at" in changes:
+        session.starts_at = _aware(changes["starts_at"], "starts_at")
+    session.ends_at = session.starts_at + timedelta(minutes=_check_duration(duration))
+    if "open_minutes_before" in changes:
+        session.open_minutes_before = _check_open_before(changes["open_minutes_before"])
+    if "capacity" in changes:
+        capacity = changes["capacity"]
+        if capacity is not None and (type(capacity) is not int or capacity < 1):
+            raise ValidationError({"capacity": _("Au moins une place.")}, code="invalid")
+        session.capacity = capacity
+    for name in ("video_url", "recording_url"):
+        if name in changes:
+            setattr(session, name, changes[name] or "")
+    if any(getattr(session, name) != value for name, value in old.items()):
+        session.sequence += 1
+    session.updated_at = timezone.now()
+    session.save()
+    if session.room.title != session.title:
+        Room.objects.filter(pk=session.room_id).update(title=session.title)
+    _sync_room(session)
+    if "capacity" in changes:
+        fill_from_waiting_list(session)
+    return session
+
+
+@transaction.atomic
+def cancel_session(*, moderator: User, session: Session) -> Session:
+    """Cancel a session: calendars show it cancelled, its room stays readable."""
+    session = _locked(session)
+    check_manage_session(moderator, session)
+    if session.cancelled_at is not None:
+        raise ValidationError(_("Cette séance est déjà annulée."), code="invalid")
+    if session.status == Session.Status.ENDED:
+        raise ValidationError(_("Une séance terminée ne s'annule plus."), code="invalid")
+    session.cancelled_at = timezone.now()
+    session.sequence += 1
+    session.updated_at = session.cancelled_at
+    session.save(update_fields=["cancelled_at", "sequence", "updated_at"])
+    _sync_room(session)
+    return session
+
+
+@transaction.atomic
+def add_document(
+    *, author: User, session: Session, title: str, url: str = "", file=None
+) -> SessionDocument:
+    check_manage_session(author, session)
+    title = _text_line(title, "title", _("Le titre"), required=True, maximum=200)
+    if bool(url) == bool(file):
+        raise ValidationError(_("Donnez soit un lien, soit un fichier."), code="invalid")
+    try:
+        return SessionDocument.objects.create(
+            session=session, title=title, url=url or "", file=file or "", added_by=author
+        )
+    except IntegrityError:  # pragma: no cover - no unique constraint today
+        raise ValidationError(_("Document refusé."), code="invalid") from None
+
+
+@transaction.atomic
+def remove_document(*, author: User, document: SessionDocument) -> None:
+    check_manage_session(author, document.session)
+    if document.file:
+        document.file.delete(save=False)
+    document.delete()

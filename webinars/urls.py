@@ -1,0 +1,3 @@
+from .views import calendar, report, room, sessions
+
+urlpatterns = sessions.urlpatterns + room.urlpatterns + calendar.urlpatterns + report.urlpatterns

@@ -1,0 +1,1 @@
+"""Webinar pages, one module a part; each module lists its own ``urlpatterns``."""

@@ -1,0 +1,440 @@
+"""
+Webinar pages: lists, series, the session page, registration, documents.
+
+Each write is a CSRF-protected POST that calls a service and redirects; a
+refusal is shown on the page it came from (400/403 with the reason), never a 500.
+"""
+
+import csv
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from forum import selectors as forum_selectors
+from forum.permissions import can_moderate_community, check_moderate_community
+from forum.views import add_service_errors
+
+from .. import permissions as perms
+from .. import selectors, services
+from ..forms import DocumentForm, RegistrationForm, SeriesForm, SessionForm
+from ..models import Registration, SessionDocument
+
+AUDIO_SUFFIXES = (".mp3", ".ogg", ".opus", ".aac", ".m4a", ".wav")
+
+
+def _refused(request: HttpRequest, error: Exception, back: str) -> HttpResponse:
+    """Show a service's refusal as a message on the page the form came from."""
+    if isinstance(error, ValidationError):
+        text = " ".join(error.messages)
+    else:
+        text = str(error) or _("Action refusée.")
+    messages.error(request, text)
+    return redirect(back)
+
+
+# Lists ----------------------------------------------------------------------------------
+
+
+@require_GET
+def webinar_list(request: HttpRequest) -> HttpResponse:
+    upcoming = list(selectors.list_sessions(request.user, upcoming=True)[:30])
+    past = Paginator(selectors.list_sessions(request.user, upcoming=False), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "webinars/list.html", {"upcoming": upcoming, "past": past})
+
+
+@require_GET
+def community_webinars(request: HttpRequest, slug: str) -> HttpResponse:
+    community = forum_selectors.access_community(request.user, slug)
+    upcoming = list(selectors.list_sessions(request.user, community=community, upcoming=True))
+    past = Paginator(
+        selectors.list_sessions(request.user, community=community, upcoming=False), 20
+    ).get_page(request.GET.get("page"))
+    context = {
+        "community": community,
+        "upcoming": upcoming,
+        "past": past,
+        "series_list": community.webinar_series.order_by("title"),
+        "can_manage": can_moderate_community(request.user, community),
+    }
+    return render(request, "webinars/community.html", context)
+
+
+@require_GET
+def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    series = selectors.access_series(request.user, pk)
+    context = {
+        "series": series,
+        "community": series.community,
+        "sessions": selectors.list_series_sessions(series),
+        "can_manage": can_moderate_community(request.user, series.community),
+    }
+    return render(request, "webinars/series.html", context)
+
+
+# Creating -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_new(request: HttpRequest, slug: str) -> HttpResponse:
+    community = forum_selectors.access_community(request.user, slug)
+    check_moderate_community(request.user, community)
+    form = SeriesForm(request.POST or None, initial={"regions": community.regions.all()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            series = services.create_series(
+                author=request.user,
+                community=community,
+                title=data["title"],
+                description=data["description"],
+                regions=list(data["regions"]),
+                first_start=data["first_start"],
+                rrule=data["rrule"],
+                duration=data["duration"],
+                open_minutes_before=data["open_minutes_before"],
+                capacity=data["capacity"],
+                video_url=data["video_url"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Série créée, avec ses séances."))
+            return redirect(series)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "webinars/series_form.html", {"form": form, "community": community}, status=status
+    )
+
+
+def _session_fields(data: dict) -> dict:
+    return {
+        "title": data["title"],
+        "theme": data["theme"],
+        "agenda": data["agenda"],
+        "speakers": data["speakers"],
+        "starts_at": data["starts_at"],
+        "duration": data["duration"],
+        "open_minutes_before": data["open_minutes_before"],
+        "capacity": data["capacity"],
+        "video_url": data["video_url"],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_new(request: HttpRequest, slug: str) -> HttpResponse:
+    community = forum_selectors.access_community(request.user, slug)
+    check_moderate_community(request.user, community)
+    form = SessionForm(request.POST or None)
+    del form.fields["recording_url"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.create_session(
+                author=request.user, community=community, **_session_fields(form.cleaned_data)
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Séance créée."))
+            return redirect(session)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "community": community, "session": None}
+    return render(request, "webinars/session_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.access_session(request.user, pk)
+    perms.check_manage_session(request.user, session)
+    initial = {
+        "title": session.title,
+        "theme": session.theme,
+        "agenda": session.agenda,
+        "speakers": session.speakers,
+        "starts_at": session.starts_at,
+        "duration": int((session.ends_at - session.starts_at).total_seconds() // 60),
+        "open_minutes_before": session.open_minutes_before,
+        "capacity": session.capacity,
+        "video_url": session.video_url,
+        "recording_url": session.recording_url,
+    }
+    form = SessionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = _session_fields(form.cleaned_data)
+        fields["recording_url"] = form.cleaned_data["recording_url"]
+        try:
+            services.edit_session(editor=request.user, session=session, **fields)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Séance modifiée ; les agendas abonnés suivront."))
+            return redirect(session)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "community": session.community, "session": session}
+    return render(request, "webinars/session_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.access_session(request.user, pk)
+    try:
+        services.cancel_session(moderator=request.user, session=session)
+    except (ValidationError, PermissionDenied) as error:
+        return _refused(request, error, session.get_absolute_url())
+    messages.success(request, _("Séance annulée. Les inscrit·es la verront annulée."))
+    return redirect(session)
+
+
+# The session page -----------------------------------------------------------------------
+
+
+def video_embed(url: str) -> dict | None:
+    """How the external link can be shown inside the page, if at all."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return None
+    if parts.path.lower().endswith(AUDIO_SUFFIXES):
+        return {"kind": "audio", "origin": f"https://{parts.netloc}"}
+    if parts.hostname in settings.WEBINAR_EMBED_HOSTS:
+        return {"kind": "frame", "origin": f"https://{parts.netloc}"}
+    return None
+
+
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.access_session(request.user, pk)
+    registration = selectors.registration_of(request.user, session)
+    can_manage = perms.can_manage_session(request.user, session)
+    can_see_link = perms.can_see_video_link(request.user, session, registration)
+    embed = video_embed(session.video_url) if can_see_link else None
+    # The player loads only on demand: a phone on 2G pays for it only if asked.
+    show_embed = bool(embed) and request.GET.get("video") == "1"
+    active = registration if registration and registration.status != "cancelled" else None
+    form = None
+    if active is None and perms.can_register(request.user, session):
+        form = RegistrationForm(
+            initial={"region": request.user.region, "organisation": request.user.organisation}
+        )
+    context = {
+        "session": session,
+        "community": session.community,
+        "status": session.status,
+        "registration": active,
+        "form": form,
+        "seats": selectors.seats(session),
+        "documents": list(session.documents.all()),
+        "can_manage": can_manage,
+        "can_see_link": can_see_link,
+        "embed": embed,
+        "show_embed": show_embed,
+        "closed_reason": perms.registration_closed_reason(session),
+        "document_form": DocumentForm() if can_manage else None,
+    }
+    response = render(request, "webinars/session_detail.html", context)
+    if show_embed:
+        policy = dict(settings.SECURE_CSP)
+        directive = "media-src" if embed["kind"] == "audio" else "frame-src"
+        policy[directive] = ["'self'", embed["origin"]]
+        response._csp_config = policy
+    return response
+
+
+# Registration ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.access_session(request.user, pk)
+    form = RegistrationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez votre région (et votre organisation)."))
+        return redirect(session)
+    try:
+        registration = services.register(
+            user=request.user,
+            session=session,
+            region=form.cleaned_data["region"],
+            organisation=form.cleaned_data["organisation"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return _refused(request, error, session.get_absolute_url())
+    if registration.status == Registration.Status.CONFIRMED:
+        messages.success(request, _("Vous êtes inscrit·e. Un rappel vous sera envoyé."))
+    else:
+        messages.info(
+            request,
+            _("La séance est complète : vous êtes sur la liste d'attente. Vous serez prévenu·e."),
+        )
+    return redirect(session)
+
+
+@login_required
+@require_POST
+def unregister(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.access_session(request.user, pk)
+    try:
+        services.cancel_registration(user=request.user, session=session)
+    except (ValidationError, PermissionDenied) as error:
+        return _refused(request, error, session.get_absolute_url())
+    messages.success(request, _("Votre inscription est annulée."))
+    return redirect(session)
+
+
+@login_required
+@require_GET
+def registrants(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.access_session(request.user, pk)
+    perms.check_export(request.user, session)
+    rows = list(selectors.list_registrations(session))
+    by_region: dict[str, list] = {}
+    for registration in rows:
+        name = registration.region.name if registration.region else _("Non précisée")
+        by_region.setdefault(name, []).append(registration)
+    context = {
+        "session": session,
+        "community": session.community,
+        "by_region": sorted(by_region.items()),
+        "seats": selectors.seats(session),
+    }
+    return render(request, "webinars/registrants.html", context)
+
+
+def _cell(value: str) -> str:
+    """Neutralise spreadsheet formulas in a CSV cell."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@login_required
+@require_GET
+def registrants_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.access_session(request.user, pk)
+    perms.check_export(request.user, session)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"inscrits-{slugify(session.title)[:60] or session.pk}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # so that spreadsheet software reads UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Nom affiché"), _("Région"), _("Organisation"), _("Statut"), _("Inscription (UTC)")]
+    )
+    for registration in selectors.list_registrations(session):
+        writer.writerow(
+            [
+                _cell(registration.user.display_name),
+                _cell(registration.region.name if registration.region else ""),
+                _cell(registration.organisation.name if registration.organisation else ""),
+                registration.get_status_display(),
+                registration.registered_at.isoformat(),
+            ]
+        )
+    return response
+
+
+# Documents ------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def document_add(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.access_session(request.user, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = [str(e) for field in form.errors.values() for e in field]
+        messages.error(request, " ".join(errors))
+        return redirect(session)
+    try:
+        services.add_document(
+            author=request.user,
+            session=session,
+            title=form.cleaned_data["title"],
+            url=form.cleaned_data["url"],
+            file=form.cleaned_data["file"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return _refused(request, error, session.get_absolute_url())
+    messages.success(request, _("Document ajouté."))
+    return redirect(session)
+
+
+def _document(request: HttpRequest, pk: int) -> SessionDocument:
+    document = SessionDocument.objects.select_related("session").filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    document.session = selectors.access_session(request.user, document.session_id)
+    return document
+
+
+@require_GET
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Serve an uploaded document to whoever may see its session (never a public URL)."""
+    document = _document(request, pk)
+    if document.url:
+        return redirect(document.url)
+    if not document.file:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    name = document.file.name.rsplit("/", 1)[-1]
+    response = FileResponse(handle, as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _document(request, pk)
+    try:
+        services.remove_document(author=request.user, document=document)
+    except PermissionDenied as error:
+        return _refused(request, error, document.session.get_absolute_url())
+    messages.success(request, _("Document retiré."))
+    return redirect(document.session)
+
+
+urlpatterns = [
+    path("webinaires/", webinar_list, name="webinars"),
+    path("communautes/<slug:slug>/webinaires/", community_webinars, name="community_webinars"),
+    path(
+        "communautes/<slug:slug>/webinaires/nouvelle-serie/",
+        series_new,
+        name="webinar_series_new",
+    ),
+    path(
+        "communautes/<slug:slug>/webinaires/nouvelle-seance/",
+        session_new,
+        name="webinar_session_new",
+    ),
+    path("webinaires/series/<int:pk>/", series_detail, name="webinar_series"),
+    path("webinaires/<int:pk>/", session_detail, name="webinar"),
+    path("webinaires/<int:pk>/modifier/", session_edit, name="webinar_edit"),
+    path("webinaires/<int:pk>/annuler/", session_cancel, name="webinar_cancel"),
+    path("webinaires/<int:pk>/inscription/", register, name="webinar_register"),
+    path("webinaires/<int:pk>/desinscription/", unregister, name="webinar_unregister"),
+    path("webinaires/<int:pk>/inscrits/", registrants, name="webinar_registrants"),
+    path("webinaires/<int:pk>/inscrits.csv", registrants_csv, name="webinar_registrants_csv"),
+    path("webinaires/<int:pk>/documents/", document_add, name="webinar_document_add"),
+    path("webinaires/documents/<int:pk>/", document_download, name="webinar_document"),
+    path("webinaires/documents/<int:pk>/retirer/", document_remove, name="webinar_document_remove"),
+]

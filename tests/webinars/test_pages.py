@@ -184,3 +184,18 @@ def test_series_form_creates_semesterly_sessions(client_for, moderator, public_c
         (2028, 3, 10),
     ]
     assert starts[1] - starts[0] > timedelta(days=180)
+
+
+def test_registration_box_and_sign_up_menu_translate_apart(client, member, upcoming_session):
+    """"Inscription" means "Sign up" in the menu and "Registration" on a session page."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    menu = client.get("/").content.decode()
+    assert ">Sign up</a>" in menu
+    member.preferred_language = "en"
+    member.save(update_fields=["preferred_language"])
+    client.force_login(member)
+    page = client.get(upcoming_session.get_absolute_url()).content.decode()
+    assert '<h2 id="reg-h">Registration</h2>' in page
+    assert "Sign up" not in page

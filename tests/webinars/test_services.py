@@ -111,6 +111,34 @@ def test_confirmed_cancelling_promotes_first_waitlisted_and_notifies_them(upcomi
     assert not Notification.objects.filter(recipient__in=[first, second, fourth]).exists()
 
 
+def test_registering_without_any_region_is_refused_on_the_region_field(upcoming_session):
+    nowhere = new_member(upcoming_session.community, None)
+
+    with pytest.raises(ValidationError) as refused:
+        services.register(user=nowhere, session=upcoming_session)
+
+    assert list(refused.value.error_dict) == ["region"]
+    assert refused.value.error_dict["region"][0].code == "required"
+    assert not Registration.objects.filter(user=nowhere).exists()
+
+
+def test_promotion_notice_is_in_the_promoted_members_language(upcoming_session, segou):
+    from django.utils import translation
+
+    first, second, third = (new_member(upcoming_session.community, segou) for _ in range(3))
+    third.preferred_language = "en"
+    third.save(update_fields=["preferred_language"])
+    for user in (first, second, third):
+        services.register(user=user, session=upcoming_session)
+
+    with translation.override("fr"):  # the canceller reads French
+        services.cancel_registration(user=first, session=upcoming_session)
+
+    subject = Notification.objects.get(recipient=third).subject
+    assert subject.startswith("A seat")
+    assert upcoming_session.title in subject
+
+
 def test_waitlisted_cancelling_promotes_nobody(upcoming_session, segou):
     first, second, third, fourth = (new_member(upcoming_session.community, segou) for _ in range(4))
     for user in (first, second, third, fourth):

@@ -1,8 +1,10 @@
 """Registration: seats, the waiting list, cancellation."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from forum.models import Organisation, Region, User
@@ -49,8 +51,11 @@ def register(
     region = region or user.region
     if region is None:
         raise ValidationError(
-            {"region": _("Indiquez votre région : elle sert au bilan par région.")},
-            code="required",
+            {
+                "region": ValidationError(
+                    _("Indiquez votre région : elle sert au bilan par région."), code="required"
+                )
+            }
         )
     organisation = organisation if organisation is not None else user.organisation
     existing = Registration.objects.filter(session=session, user=user).first()
@@ -125,11 +130,20 @@ def fill_from_waiting_list(session: Session) -> list[Registration]:
     Registration.objects.filter(pk__in=[r.pk for r in promoted]).update(status=CONFIRMED)
     for registration in promoted:
         registration.status = CONFIRMED
-    notify_users(
-        [r.user_id for r in promoted],
-        community=session.community,
-        subject=_("Une place s'est libérée : vous êtes inscrit·e à « %(title)s ».")
-        % {"title": session.title},
-        url=session.get_absolute_url(),
-    )
+    # Each member reads the notice in their own language, not the canceller's.
+    by_language: dict[str, list[int]] = {}
+    for registration in promoted:
+        language = registration.user.preferred_language or settings.LANGUAGE_CODE
+        by_language.setdefault(language, []).append(registration.user_id)
+    for language, user_ids in sorted(by_language.items()):
+        with translation.override(language):
+            subject = _("Une place s'est libérée : vous êtes inscrit·e à « %(title)s ».") % {
+                "title": session.title
+            }
+        notify_users(
+            user_ids,
+            community=session.community,
+            subject=subject,
+            url=session.get_absolute_url(),
+        )
     return promoted

@@ -11,7 +11,9 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from config import runtime  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -22,3 +24,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything above lives as long as the process: keep the garbage collector
+# off it (see config/runtime.py and docs/benchmarks.md).
+runtime.tune_garbage_collector(settings.GC_THRESHOLDS)

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from config.runtime import parse_thresholds as parse_gc_thresholds
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -130,6 +132,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Garbage collector of the ASGI server process: see config/runtime.py.
+GC_THRESHOLDS = parse_gc_thresholds(os.environ.get("GC_THRESHOLDS"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # CHANNEL_LAYER picks the Redis layer: "pubsub" (default, chosen by the fan-out

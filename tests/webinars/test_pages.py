@@ -187,7 +187,7 @@ def test_series_form_creates_semesterly_sessions(client_for, moderator, public_c
 
 
 def test_registration_box_and_sign_up_menu_translate_apart(client, member, upcoming_session):
-    """"Inscription" means "Sign up" in the menu and "Registration" on a session page."""
+    """ "Inscription" means "Sign up" in the menu and "Registration" on a session page."""
     from django.conf import settings
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -28,3 +28,5 @@ application = ProtocolTypeRouter(
 # Everything above lives as long as the process: keep the garbage collector
 # off it (see config/runtime.py and docs/benchmarks.md).
 runtime.tune_garbage_collector(settings.GC_THRESHOLDS)
+# The event loop and the database thread take turns more often (see runtime).
+runtime.set_switch_interval(settings.SWITCH_INTERVAL)

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from config.runtime import parse_switch_interval
 from config.runtime import parse_thresholds as parse_gc_thresholds
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -135,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Garbage collector of the ASGI server process: see config/runtime.py.
 GC_THRESHOLDS = parse_gc_thresholds(os.environ.get("GC_THRESHOLDS"))
+# Interpreter lock switch interval of that process, in seconds (SWITCH_INTERVAL_MS).
+SWITCH_INTERVAL = parse_switch_interval(os.environ.get("SWITCH_INTERVAL_MS"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # CHANNEL_LAYER picks the Redis layer: "pubsub" (default, chosen by the fan-out

@@ -9,6 +9,7 @@ docs/realtime-protocol.md.
 
 import asyncio
 import json
+import logging
 import time
 from collections import deque
 from urllib.parse import parse_qs
@@ -28,6 +29,7 @@ from forum.models import Post, Room, Thread
 from forum.presentation import audience_of, render_post_for
 
 from . import groups, presence
+from .local_groups import local_groups
 from .receivers import dumps
 
 MAX_FRAME_BYTES = 16 * 1024
@@ -42,6 +44,8 @@ GAP_WAIT = 0.5
 _gap_fills: dict[tuple[int, int], asyncio.Future] = {}
 # Seconds between two "still here" writes of a connection (see selectors.PRESENCE_TIMEOUT).
 TOUCH_INTERVAL = 45.0
+
+logger = logging.getLogger(__name__)
 
 BAD_REQUEST, LOGIN_REQUIRED, ACCESS_LOST, NOT_FOUND = 4400, 4401, 4403, 4404
 
@@ -99,6 +103,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         cookies = self.scope.get("cookies") or {}
         self.language = choose_language(self.user, cookies.get(settings.LANGUAGE_COOKIE_NAME))
         self.joined: list[str] = []
+        # Groups this process holds once for all its sockets (see local_groups).
+        self.joined_locally: set[str] = set()
+        # Pushes of those groups wait here while the socket is busy (see hold).
+        self.held: list[dict] | None = None
+        self.hold()
         self.recent_frames: deque[float] = deque(maxlen=FLOOD_FRAMES)
         self.last_typing = 0.0
         self.last_touch = time.monotonic()
@@ -118,6 +127,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.join(groups.user(self.user.pk))
         await self.accept()
         await self.ready()
+        await self.release()
 
     async def refuse(self, code: int) -> None:
         # Accept then close, so the browser learns the code; no frame is sent before it.
@@ -125,14 +135,65 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self.close(code=code)
 
-    async def join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
+    async def join(self, group: str, *, local: bool = False) -> None:
+        """Join ``group``: on this socket's channel, or ``local``-ly, once per process."""
+        if local:
+            await local_groups(self.channel_layer).add(group, self)
+            self.joined_locally.add(group)
+        else:
+            await self.channel_layer.group_add(group, self.channel_name)
         self.joined.append(group)
 
-    async def leave_groups(self) -> None:
-        for group in self.joined:
+    async def leave(self, group: str) -> None:
+        if group in self.joined_locally:
+            local_groups(self.channel_layer).discard(group, self)
+            self.joined_locally.discard(group)
+        else:
             await self.channel_layer.group_discard(group, self.channel_name)
-        self.joined = []
+        self.joined.remove(group)
+
+    async def leave_groups(self) -> None:
+        for group in list(self.joined):
+            await self.leave(group)
+
+    async def deliver(self, handler: str, message: dict) -> None:
+        """Take a push of a group held locally (called by local_groups)."""
+        if self.held is not None:
+            self.held.append(message)
+        else:
+            await getattr(self, handler)(message)
+
+    def hold(self) -> bool:
+        """Keep local pushes back until release(); False if already held.
+
+        Channels hands a consumer one message at a time; local pushes come
+        from another task, so they wait while this socket connects (the
+        backlog goes first) or handles a frame (a sender gets its ack before
+        its own message, as the protocol says).
+        """
+        if self.held is not None:
+            return False
+        self.held = []
+        return True
+
+    async def release(self) -> None:
+        """Send what was held, in order, then take pushes as they come."""
+        while self.held:
+            message = self.held.pop(0)
+            try:
+                await getattr(self, get_handler_name(message))(message)
+            except Exception:
+                logger.exception("Held push %r failed", message.get("type"))
+        self.held = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the socket ended (even by an error in a handler), the
+            # process stops handing it pushes.
+            if getattr(self, "joined_locally", None):
+                local_groups(self.channel_layer).discard_all(self)
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
@@ -194,11 +255,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # Incoming frames ---------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
-        with translation.override(self.language):
-            try:
-                await self.dispatch_frame(text_data, bytes_data)
-            except FrameError as error:
-                await self.send_error(error.code, error.text, ref=error.ref)
+        held = self.hold()
+        try:
+            with translation.override(self.language):
+                try:
+                    await self.dispatch_frame(text_data, bytes_data)
+                except FrameError as error:
+                    await self.send_error(error.code, error.text, ref=error.ref)
+        finally:
+            if held:
+                await self.release()
 
     async def dispatch_frame(self, text_data, bytes_data) -> None:
         now = time.monotonic()
@@ -367,7 +433,7 @@ class RoomConsumer(LiveConsumer):
         await self.load_rights()
         # Join before reading the room's position: what commits from now on
         # arrives live, what committed before is read below.
-        await self.join(groups.room(self.room.pk))
+        await self.join(groups.room(self.room.pk), local=True)
 
     async def load_rights(self) -> None:
         def rights():
@@ -612,8 +678,7 @@ class ThreadConsumer(LiveConsumer):
         # push falls between the two (a post sent to both is skipped by seq).
         await self.join(group)
         for old in previous:
-            await self.channel_layer.group_discard(old, self.channel_name)
-            self.joined.remove(old)
+            await self.leave(old)
 
     def catch_up(self, after: int | None) -> tuple[int, list[dict]]:
         cursor = Thread.objects.values_list("last_seq", flat=True).get(pk=self.thread.pk)

@@ -54,7 +54,7 @@ class WebinarRoomConsumer(RoomConsumer):
         self.community_id = self.room.community_id
         self.topic = f"room.{self.room.pk}"
         await self.load_rights()
-        await self.join(groups.room(self.room.pk))
+        await self.join(groups.room(self.room.pk), local=True)
 
     async def load_rights(self) -> None:
         def rights():

@@ -56,7 +56,7 @@ run: $(STAMP)
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_webinars
 	@echo "Jɛkafɔ: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(BIN)/daphne -b $(HOST) -p $(PORT) --ping-interval 20 --ping-timeout 60 config.asgi:application
+	$(BIN)/python -m config.serve -b $(HOST) -p $(PORT) --ping-interval 20 --ping-timeout 60 config.asgi:application
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -31,7 +31,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PYTHON = Path(sys.executable)
-DAPHNE = PYTHON.parent / "daphne"
 # Keys of the core layer go to a Redis database of their own; pub/sub channels
 # ignore database numbers, so the seed also picks random ids for the rooms and
 # users whose group names cross Redis.
@@ -193,7 +192,16 @@ class DaphneProcess:
         self.log_path = workdir / f"daphne-{name}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+            [
+                str(PYTHON),
+                "-m",
+                "config.serve",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "config.asgi:application",
+            ],
             cwd=BASE_DIR,
             env=env,
             stdout=self._log,

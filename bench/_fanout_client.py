@@ -45,6 +45,8 @@ from websockets.uri import parse_uri
 
 USER_AGENT = "jekafo-fanout-bench"
 HELLO_TIMEOUT = 60.0
+# Seconds the listeners wait for the last message before parsing (see finish).
+LAND_WAIT = 10.0
 
 
 def open_socket(url: str, session_key: str | None, open_timeout: float):
@@ -282,6 +284,28 @@ class ListenerProcess:
             del frames[:start]  # keep memory flat; parsed frames are no longer needed
             sock.parsed -= start
 
+    async def let_last_message_land(self, last: int, until: float) -> None:
+        """Wait until every open listener holds message ``last`` (unparsed), or ``until``.
+
+        The first parse reads every frame of the run and holds this process
+        for a second or more: frames arriving meanwhile would be stamped that
+        much late. The last message is what is still on its way when "stop"
+        comes, so wait for it with a byte search of each socket's newest
+        frames, which costs next to nothing.
+        """
+        marker = f" n={last} t=".encode()
+        while time.time() < until:
+            missing = [
+                sock
+                for sock in self.sockets
+                if sock is not None
+                and sock.closed is None
+                and not any(marker in raw for _stamp, raw in sock.frames[-8:])
+            ]
+            if not missing:
+                return
+            await asyncio.sleep(0.05)
+
     def waiting(self, expected: set[int]) -> int:
         """Listeners still open and missing an expected message."""
         return sum(
@@ -292,6 +316,8 @@ class ListenerProcess:
 
     async def finish(self, expected_list: list[int], deadline: float) -> dict:
         expected = set(expected_list)
+        if expected:
+            await self.let_last_message_land(max(expected), min(deadline, time.time() + LAND_WAIT))
         while True:
             self.parse()
             if not self.waiting(expected) or time.time() >= deadline:

@@ -376,7 +376,16 @@ def server_commands(case: Case, ports: list[int], application: str) -> list[tupl
         return [([sys.executable, str(BARE_SERVER), "--port", str(ports[0])], "bare server")]
     return [
         (
-            [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), application],
+            [
+                str(VENV_BIN / "python"),
+                "-m",
+                "config.serve",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                application,
+            ],
             f"daphne :{port}",
         )
         for port in ports
@@ -843,6 +852,7 @@ def print_report(report: dict) -> None:
         f"{machine['cpus']} CPUs, Python {machine['python']}, {machine['versions']}, "
         f"Redis {machine['redis']}, {machine['database']}; load average {machine['load_average']}"
     )
+    print(machine.get("server", ""))
     print(
         f"{report['rate']:g} messages/s for {report['duration']:g} s from {report['senders']} "
         f"sender sockets; grace {report['grace']:g} s\n"
@@ -865,7 +875,8 @@ def markdown_section(report: dict) -> str:
         "",
         f"Measured {report['date']} on {machine['cpus']} CPUs ({machine['platform']}), "
         f"Python {machine['python']}, {machine['versions']}, Redis {machine['redis']}, "
-        f"{machine['database']}, load average {machine['load_average']} at the start. "
+        f"{machine['database']}, load average {machine['load_average']} at the start; "
+        f"{machine.get('server', 'Daphne')}. "
         f"Everything on this one machine: servers, Redis, the database and the client "
         f"(one process, {report['client_processes']} for the listeners), over loopback.",
         "",
@@ -920,6 +931,21 @@ def write_docs(report: dict) -> None:
     DOCS.write_text(text)
 
 
+def server_description() -> str:
+    """How the Daphne processes run: event loop, thread switch interval, collector."""
+    from django.conf import settings
+
+    from config.serve import choose_loop
+
+    switch = settings.SWITCH_INTERVAL
+    gc_thresholds = settings.GC_THRESHOLDS
+    return (
+        f"Daphne on {choose_loop(os.environ.get('EVENT_LOOP'))}, "
+        f"switch interval {'5 ms (Python)' if switch is None else f'{switch * 1000:g} ms'}, "
+        f"GC {'Python defaults' if gc_thresholds is None else ','.join(map(str, gc_thresholds))}"
+    )
+
+
 def versions() -> str:
     labels = {
         "Django": "Django",
@@ -928,6 +954,7 @@ def versions() -> str:
         "daphne": "Daphne",
         "redis": "redis-py",
         "websockets": "websockets",
+        "uvloop": "uvloop",
     }
     found = []
     for name, label in labels.items():
@@ -1059,6 +1086,7 @@ def main() -> int:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "versions": versions(),
+            "server": server_description(),
             "redis": redis_version,
             "database": database_description(),
             "load_average": round(os.getloadavg()[0], 2),

@@ -70,7 +70,11 @@ class LocalGroups:
         try:
             await asyncio.shield(group.subscribed)
         except BaseException:
+            # Joining failed, or this socket went away while it was joining.
             group.members.pop(consumer, None)
+            if not group.members and self.groups.get(name) is group:
+                del self.groups[name]
+                group.task.cancel()
             raise
         self._start_refresher()
 

@@ -208,6 +208,8 @@ class FakeLayer:
         self.joins: list[tuple[str, str]] = []
         self.leaves: list[tuple[str, str]] = []
         self.queue: asyncio.Queue = asyncio.Queue()
+        self.answer = asyncio.Event()  # clear it to make joining hang
+        self.answer.set()
 
     async def new_channel(self) -> str:
         return "fake!channel"
@@ -215,6 +217,7 @@ class FakeLayer:
     async def group_add(self, group: str, channel: str) -> None:
         if self.fail_join:
             raise ConnectionError("Redis is down")
+        await self.answer.wait()
         self.joins.append((group, channel))
 
     async def group_discard(self, group: str, channel: str) -> None:
@@ -237,6 +240,22 @@ async def test_a_failed_join_reaches_the_socket_and_leaves_nothing_behind():
     await held.add(GROUP, socket)  # the next socket tries again
     assert fake.joins == [(GROUP, "fake!channel")]
     held.discard(GROUP, socket)
+
+
+async def test_a_socket_that_goes_away_while_joining_leaves_nothing_behind():
+    fake = FakeLayer()
+    fake.answer.clear()  # Redis is slow to answer
+    held = LocalGroups(fake)
+    joining = asyncio.ensure_future(held.add(GROUP, Socket()))
+    await asyncio.sleep(0.05)
+    reader = held.groups[GROUP].task
+
+    joining.cancel()  # the socket closed meanwhile
+    with pytest.raises(asyncio.CancelledError):
+        await joining
+    await until(reader.done)
+
+    assert held.groups == {}
 
 
 async def test_groups_of_an_expiring_layer_are_joined_again_before_they_expire():

@@ -6,6 +6,7 @@ then each date is stored in UTC. A viewer's local time is computed from UTC
 with the viewer's zone, so daylight saving in that zone is handled by zoneinfo.
 """
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -21,8 +22,14 @@ MAX_OCCURRENCES = 60
 _RULE_TEXT = re.compile(r"^[A-Z0-9=;,:+\-]+$")
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """The IANA zone names this machine knows, read once (reading walks the tz database)."""
+    return frozenset(available_timezones())
+
+
 def validate_time_zone(name: str) -> ZoneInfo:
-    if not isinstance(name, str) or name not in available_timezones():
+    if not isinstance(name, str) or name not in known_time_zones():
         raise ValidationError(
             _("« %(zone)s » n'est pas un fuseau horaire connu (exemple : Africa/Bamako).")
             % {"zone": name},

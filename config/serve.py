@@ -12,7 +12,8 @@ figures decided" in docs/benchmarks.md.
 
 ``EVENT_LOOP`` chooses: ``uvloop`` (the default where it is installed; it
 does not exist on Windows) or ``asyncio`` (the standard library's loop, what
-plain ``daphne`` uses).
+plain ``daphne`` uses). The reactor is config/reactor.py's, which writes to
+a socket at once when it can; ``WRITE_THROUGH=0`` installs Twisted's own.
 """
 
 import asyncio
@@ -62,23 +63,40 @@ def new_loop(kind: str) -> asyncio.AbstractEventLoop:
     return loop
 
 
-def install_reactor(kind: str) -> None:
+def choose_write_through(value: str | None) -> bool:
+    """Whether writes go out at once (config/reactor.py), from WRITE_THROUGH (default on)."""
+    value = (value or "").strip().lower()
+    if value in ("", "1", "on", "true", "yes"):
+        return True
+    if value in ("0", "off", "false", "no"):
+        return False
+    raise StartupError(f"WRITE_THROUGH must be 1 or 0 (on or off), not {value!r}.")
+
+
+def install_reactor(kind: str, *, write_through: bool = True) -> None:
     """Install Twisted's asyncio reactor on a new ``kind`` loop, before Daphne makes its own."""
     if "twisted.internet.reactor" in sys.modules:
         raise StartupError("A Twisted reactor is already installed; start through config.serve.")
-    from twisted.internet import asyncioreactor
+    if write_through:
+        from config import reactor
 
-    asyncioreactor.install(new_loop(kind))
+        reactor.install(new_loop(kind))
+    else:
+        from twisted.internet import asyncioreactor
+
+        asyncioreactor.install(new_loop(kind))
 
 
 def main(argv: list[str] | None = None) -> None:
     try:
         kind = choose_loop(os.environ.get("EVENT_LOOP"))
-        install_reactor(kind)
+        write_through = choose_write_through(os.environ.get("WRITE_THROUGH"))
+        install_reactor(kind, write_through=write_through)
     except StartupError as error:
         print(f"config.serve: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    print(f"config.serve: event loop {kind}", file=sys.stderr, flush=True)
+    writes = "at once" if write_through else "buffered (Twisted's reactor)"
+    print(f"config.serve: event loop {kind}, writes {writes}", file=sys.stderr, flush=True)
 
     from daphne.cli import CommandLineInterface
 

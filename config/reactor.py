@@ -21,6 +21,12 @@ the socket watched as before, so the reactor writes the rest and handles a
 broken connection in its usual way. Order is kept: a connection that is
 watched has data waiting, and its later writes queue behind it.
 
+Only a connection that is reading is written through. ``loseConnection``
+stops reading, asks to be watched and only then marks itself disconnecting,
+counting on the reactor's next ``doWrite`` to close the socket once drained;
+written through at that moment it would drain, look connected and never be
+closed. A connection paused by its producer also takes the usual path.
+
 It is installed by ``config.serve`` (``WRITE_THROUGH=0`` keeps Twisted's
 reactor as it is) and passes Daphne's check for an asyncio reactor.
 """
@@ -31,16 +37,19 @@ from twisted.internet.asyncioreactor import AsyncioSelectorReactor
 
 class WriteThroughReactor(AsyncioSelectorReactor):
     def __init__(self, eventloop=None) -> None:
-        super().__init__(eventloop)
+        # Set before the base class starts watching its waker.
         # Connections this reactor watches for writing: they have data waiting.
         self.waiting_writers: set = set()
+        self.reading: set = set()  # descriptors this reactor watches for reading
         self._writing = None  # the connection being written through, if any
         self._drained = False
+        super().__init__(eventloop)
 
     def addWriter(self, writer) -> None:  # noqa: N802 - Twisted's interface
         if (
             self._writing is None  # not from inside a write-through (a producer resuming)
             and writer not in self.waiting_writers
+            and writer in self.reading
             and isinstance(writer, tcp.Connection)
             and writer.connected
             and not writer.disconnecting
@@ -56,6 +65,14 @@ class WriteThroughReactor(AsyncioSelectorReactor):
                 return
         self.waiting_writers.add(writer)
         super().addWriter(writer)
+
+    def addReader(self, reader) -> None:  # noqa: N802 - Twisted's interface
+        super().addReader(reader)
+        self.reading.add(reader)
+
+    def removeReader(self, reader) -> None:  # noqa: N802 - Twisted's interface
+        self.reading.discard(reader)
+        super().removeReader(reader)
 
     def removeWriter(self, writer) -> None:  # noqa: N802 - Twisted's interface
         if writer is self._writing:

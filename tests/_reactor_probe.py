@@ -13,6 +13,8 @@ installed once per process. Three scenarios, over loopback:
 - ``peer_gone``: the client resets the connection; the server keeps writing
   and must see the connection lost, not hang or raise.
 - ``echo``: many round trips, each a write answered by a write.
+- ``close``: the server writes a few small frames (they go out at once) and
+  closes; the client must get them and see the connection closed.
 """
 
 import json
@@ -31,6 +33,7 @@ SMALL = 200
 BIG = 48 * 1024 * 1024  # more than loopback's socket buffers take at once
 ROUNDS = 500
 results: dict = {"reactor": type(reactor).__name__}
+HELD: list = []
 
 
 def frame(number: int, size: int = SMALL) -> bytes:
@@ -126,7 +129,7 @@ class EchoClient(protocol.Protocol):
             if self.round == ROUNDS:
                 results["echo"] = {"rounds": self.round, "intact": True}
                 self.transport.loseConnection()
-                reactor.callLater(0.1, reactor.stop)
+                serve_and_connect(CloseServer, CloseClient)
                 return
             self.transport.write(frame(self.round))
 
@@ -146,7 +149,41 @@ def start_echo() -> None:
         serve_and_connect(EchoServer, EchoClient)
 
 
+class CloseServer(protocol.Protocol):
+    def connectionMade(self) -> None:  # noqa: N802
+        # Held, as Daphne holds its connections: a transport nobody refers to
+        # is collected and its socket closed, which would hide a missed close.
+        HELD.append(self)
+        for number in range(10):
+            self.transport.write(frame(number))
+        results["close"] = {"watched_before_close": self.transport in reactor.getWriters()}
+        self.transport.loseConnection()
+
+    def connectionLost(self, reason) -> None:  # noqa: N802
+        results["close"]["server_closed"] = True
+
+
+class CloseClient(protocol.Protocol):
+    def connectionMade(self) -> None:  # noqa: N802
+        self.chunks = []
+
+    def dataReceived(self, data: bytes) -> None:  # noqa: N802
+        self.chunks.append(data)
+
+    def connectionLost(self, reason) -> None:  # noqa: N802
+        received = b"".join(self.chunks)
+        results["close"]["client_closed"] = True
+        results["close"]["intact"] = received == b"".join(frame(n) for n in range(10))
+        reactor.callLater(0.1, reactor.stop)
+
+
+def give_up() -> None:
+    """A hang shows up as ``timed_out`` (stopping the reactor closes what is left open)."""
+    results["timed_out"] = True
+    reactor.stop()
+
+
 reactor.callWhenRunning(serve_and_connect, OrderServer, OrderClient)
-reactor.callLater(60, reactor.stop)  # a hang shows up as missing results
+reactor.callLater(30, give_up)
 reactor.run()
 print(json.dumps(results))

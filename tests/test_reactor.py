@@ -43,6 +43,15 @@ def test_small_writes_go_out_at_once_and_every_byte_arrives_in_order(loop):
     # A peer that resets the connection: the server sees it lost, nothing hangs.
     assert found["peer_gone"] == {"lost": True, "reason": "ConnectionLost"}
     assert found["echo"] == {"rounds": 500, "intact": True}
+    # Closing right after writes that went out at once still closes the socket
+    # (loseConnection asks to be watched before it marks itself disconnecting).
+    assert found["close"] == {
+        "watched_before_close": False,
+        "server_closed": True,
+        "client_closed": True,
+        "intact": True,
+    }
+    assert "timed_out" not in found
 
 
 def test_without_write_through_twisted_watches_every_write():
@@ -54,3 +63,10 @@ def test_without_write_through_twisted_watches_every_write():
     assert found["order"]["intact"] is True
     assert found["peer_gone"]["lost"] is True
     assert found["echo"]["intact"] is True
+    assert found["close"] == {
+        "watched_before_close": True,
+        "server_closed": True,
+        "client_closed": True,
+        "intact": True,
+    }
+    assert "timed_out" not in found

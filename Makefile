@@ -18,7 +18,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-fanout messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-fanout bench-fanout-target messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on http://$(HOST):$(PORT)/"
@@ -27,6 +27,7 @@ help:
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make bench      thread page benchmark; refreshes docs/benchmarks.md"
 	@echo "make bench-fanout  chat fan-out benchmark (Daphne + Redis vs bare websockets; needs redis-server)"
+	@echo "make bench-fanout-target  the 500-listener target: 5 rounds, bare and Daphne in turn, pooled"
 	@echo "make messages   update and compile translations (locale/en)"
 	@echo "make venv       create .venv and install the project with its dev tools"
 	@echo "make clean      remove caches and generated files; distclean also removes .venv"
@@ -74,6 +75,10 @@ bench: $(STAMP)
 
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+
+bench-fanout-target: $(STAMP)
+	$(BIN)/python bench/fanout.py --listeners 500 --layer pubsub --rounds 5 --duration 30 \
+		--section fanout-target $(BENCH_ARGS)
 
 messages: $(STAMP)
 	$(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench

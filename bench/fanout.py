@@ -350,8 +350,8 @@ def create_room(name: str, user_ids: list[int]) -> int:
     """Create a public community whose members are ``user_ids``; return its salon's id."""
     from django.db import transaction
 
-    from forum import services
     from forum.models import Community, Membership
+    from rooms import services as room_services
 
     with transaction.atomic():
         community = Community.objects.create(
@@ -363,7 +363,7 @@ def create_room(name: str, user_ids: list[int]) -> int:
         Membership.objects.bulk_create(
             [Membership(community=community, user_id=pk) for pk in user_ids], batch_size=500
         )
-        return services.get_salon(community).pk
+        return room_services.ensure_salon(community).pk
 
 
 # Cases --------------------------------------------------------------------------------------

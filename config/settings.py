@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "channels",
     "taggit",
     "forum",
+    "rooms",
     "webinars",
     "realtime",
 ]

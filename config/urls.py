@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("forum.urls")),
+    path("", include("rooms.urls")),
     path("", include("webinars.urls")),
 ]
 

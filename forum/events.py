@@ -3,8 +3,9 @@ Domain events of the forum.
 
 Services ``emit`` events; they are delivered only after the surrounding
 transaction commits, so nothing is announced for a write that rolled back.
-The forum never knows who listens: ``realtime`` (and later notifications)
-subscribe from their AppConfig.ready().
+The forum never knows who listens: ``realtime`` subscribes from its
+AppConfig.ready(). Other apps (rooms) define events of their own on the same
+``Event`` base and deliver them through the same ``emit``.
 """
 
 import logging
@@ -79,17 +80,6 @@ class MembershipChanged(Event):
     community_id: int
     user_id: int
     role: str | None  # None: no longer a member
-
-
-@dataclass(frozen=True, slots=True)
-class RoomChanged(Event):
-    """Something in a room took sequence number ``seq`` (a message sent, edited, deleted)."""
-
-    room_id: int
-    community_id: int
-    seq: int
-    kind: str
-    object_id: int
 
 
 @dataclass(frozen=True, slots=True)

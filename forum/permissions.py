@@ -9,10 +9,9 @@ request, so HTTP views and WebSocket consumers share them.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Community, Membership, Message, Post, Room, RoomMute, Thread, User
+from .models import Community, Membership, Post, Thread, User
 
 _MEMBERSHIP_CACHE = "_jekafo_memberships"
 
@@ -29,6 +28,14 @@ def get_membership(user: User | None, community: Community) -> Membership | None
 
 def forget_memberships(user: User) -> None:
     user.__dict__.pop(_MEMBERSHIP_CACHE, None)
+
+
+class Refused(PermissionDenied):
+    """A refusal with a machine-readable ``code``: both doors answer it as such."""
+
+    def __init__(self, message: str, code: str = "forbidden") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def is_staff(user: User | None) -> bool:
@@ -193,109 +200,3 @@ def can_view_moderation_log(user: User | None, community: Community) -> bool:
 
 def check_view_moderation_log(user: User | None, community: Community) -> None:
     check_moderate_community(user, community)
-
-
-# Chat rooms ------------------------------------------------------------------------
-
-
-class Refused(PermissionDenied):
-    """A refusal with a machine-readable ``code`` for the realtime protocol."""
-
-    def __init__(self, message: str, code: str = "forbidden") -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def can_view_room(user: User | None, room: Room) -> bool:
-    return can_view_community(user, room.community)
-
-
-def check_view_room(user: User | None, room: Room) -> None:
-    check_view_community(user, room.community)
-
-
-def room_window(room: Room, now=None) -> str:
-    """Where ``room`` stands for writing: "open", "not_yet" or "closed"."""
-    now = now or timezone.now()
-    if room.is_closed or (room.closes_at is not None and now >= room.closes_at):
-        return "closed"
-    if room.opens_at is not None and now < room.opens_at:
-        return "not_yet"
-    return "open"
-
-
-def is_muted(user: User | None, room: Room) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return RoomMute.objects.filter(room=room, user=user, lifted_at__isnull=True).exists()
-
-
-def can_write_in_room(user: User | None, room: Room) -> bool:
-    return (
-        room_window(room) == "open"
-        and can_post_in_community(user, room.community)
-        and (can_moderate_room(user, room) or not is_muted(user, room))
-    )
-
-
-def check_room_open(room: Room) -> None:
-    window = room_window(room)
-    if window == "closed":
-        raise Refused(_("Ce salon est fermé : on ne peut plus y écrire."), code="closed")
-    if window == "not_yet":
-        raise Refused(_("Ce salon n'est pas encore ouvert."), code="not_open")
-
-
-def check_write_in_room(user: User | None, room: Room) -> None:
-    check_view_room(user, room)
-    if user is None or not user.is_authenticated:
-        raise Refused(_("Connectez-vous pour écrire dans ce salon."))
-    if not can_post_in_community(user, room.community):
-        raise Refused(_("Seuls les membres de cette communauté peuvent écrire dans ce salon."))
-    check_room_open(room)
-    if not can_moderate_room(user, room) and is_muted(user, room):
-        raise Refused(
-            _("Une modératrice ou un modérateur vous a rendu muet·te dans ce salon."),
-            code="muted",
-        )
-
-
-def can_moderate_room(user: User | None, room: Room) -> bool:
-    return can_moderate_community(user, room.community)
-
-
-def can_edit_message(user: User | None, message: Message) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and message.author_id == user.pk
-        and not message.is_deleted
-    )
-
-
-def check_edit_message(user: User | None, message: Message) -> None:
-    check_write_in_room(user, message.room)
-    if message.is_deleted:
-        raise Refused(_("Ce message a été supprimé."), code="not_found")
-    if not can_edit_message(user, message):
-        raise Refused(_("Seule l'autrice ou l'auteur peut modifier ce message."))
-
-
-def can_delete_message(user: User | None, message: Message) -> bool:
-    if message.is_deleted or user is None or not user.is_authenticated:
-        return False
-    return message.author_id == user.pk or can_moderate_room(user, message.room)
-
-
-def check_delete_message(user: User | None, message: Message) -> None:
-    check_view_room(user, message.room)
-    if message.is_deleted:
-        raise Refused(_("Ce message a été supprimé."), code="not_found")
-    if not can_delete_message(user, message):
-        raise Refused(_("Vous ne pouvez pas supprimer ce message."))
-
-
-def check_moderate_room(user: User | None, room: Room) -> None:
-    check_view_room(user, room)
-    if not can_moderate_room(user, room):
-        raise Refused(_("Cette action est réservée aux modératrices et modérateurs."))

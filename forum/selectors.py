@@ -5,31 +5,23 @@ Reads that apply visibility rules.
 it; ``list_*`` return querysets already narrowed to what the viewer may see.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import rooms
 from .models import (
     Community,
     CommunityFollow,
     JoinRequest,
     Membership,
-    Message,
     ModerationAction,
     Notification,
     Organisation,
     Post,
     PostRevision,
     Region,
-    Room,
-    RoomConnection,
-    RoomEvent,
     Tag,
     Thread,
     User,
@@ -38,7 +30,6 @@ from .permissions import (
     can_post_in_community,
     check_view_community,
     check_view_post_history,
-    check_view_room,
     check_view_thread,
 )
 
@@ -306,89 +297,9 @@ def access_organisation(slug: str) -> Organisation:
     return found
 
 
-# Chat rooms ------------------------------------------------------------------------
-
-
-def access_room(user: User | None, pk: int) -> Room:
-    room = Room.objects.select_related("community").filter(pk=pk).first()
-    if room is None:
-        raise Http404
-    check_view_room(user, room)
-    return room
-
-
 def find_user(pk: int) -> User | None:
     """An active account by id (a moderator names a participant to mute)."""
     return User.objects.filter(pk=pk, is_active=True).first()
-
-
-def access_message(user: User | None, pk: int) -> Message:
-    message = Message.objects.select_related("room__community", "author").filter(pk=pk).first()
-    if message is None:
-        raise Http404
-    check_view_room(user, message.room)
-    return message
-
-
-def _messages(room: Room) -> QuerySet[Message]:
-    return Message.objects.filter(room=room).select_related("author")
-
-
-def list_latest_messages(room: Room, before: int | None = None) -> tuple[list[Message], bool]:
-    """The newest messages (older than message id ``before``), oldest first, and if more exist."""
-    size = settings.JEKAFO["CHAT_HISTORY"]
-    messages = _messages(room).order_by("-id")
-    if before is not None:
-        messages = messages.filter(id__lt=before)
-    page = list(messages[: size + 1])
-    return page[:size][::-1], len(page) > size
-
-
-def list_room_changes(
-    room: Room, after: int, limit: int = 200
-) -> tuple[list[tuple[int, dict]], int, bool]:
-    """What changed in ``room`` after sequence number ``after``, drawn as frames, in order.
-
-    Returns (seq, frame) pairs — an object changed several times is given
-    once, at its last sequence number, in its current state (see
-    ``forum.rooms``) — then the last sequence number read and whether more
-    may follow it: at most ``limit`` events are read, so a caller pages on
-    from that number.
-    """
-    changes = list(
-        RoomEvent.objects.filter(room=room, seq__gt=after)
-        .order_by("seq")
-        .values_list("seq", "kind", "object_id")[:limit]
-    )
-    cursor = changes[-1][0] if changes else after
-    return rooms.frames_for(room, changes), cursor, len(changes) == limit
-
-
-# Seconds after which a connection that stopped pinging no longer counts as
-# present (its process may have died without closing it).
-PRESENCE_TIMEOUT = 75
-
-
-def list_present(topic: str) -> tuple[list[User], int]:
-    """Signed-in people connected to ``topic`` (once each), and anonymous connections."""
-    since = timezone.now() - timedelta(seconds=PRESENCE_TIMEOUT)
-    open_connections = RoomConnection.objects.filter(
-        topic=topic, left_at__isnull=True, seen_at__gte=since
-    )
-    anonymous = open_connections.filter(user__isnull=True).count()
-    users = list(
-        User.objects.filter(
-            pk__in=open_connections.filter(user__isnull=False).values("user_id")
-        ).order_by("display_name")
-    )
-    return users, anonymous
-
-
-def count_present(topic: str) -> int:
-    since = timezone.now() - timedelta(seconds=PRESENCE_TIMEOUT)
-    return RoomConnection.objects.filter(
-        topic=topic, left_at__isnull=True, seen_at__gte=since
-    ).count()
 
 
 # Notifications ---------------------------------------------------------------------

@@ -49,7 +49,6 @@ urlpatterns = [
     ),
     path("communautes/<slug:slug>/journal/", views.moderation_log, name="moderation_log"),
     path("communautes/<slug:slug>/nouvelle-discussion/", views.thread_create, name="thread_create"),
-    path("communautes/<slug:slug>/salon/", live_views.salon, name="salon"),
     path("communautes/<slug:slug>/suivre/", live_views.community_follow, name="community_follow"),
     path(
         "communautes/<slug:slug>/membres.json",
@@ -71,12 +70,6 @@ urlpatterns = [
     path("messages/<int:pk>/historique/", views.post_history, name="post_history"),
     path("messages/<int:pk>/masquer/", views.post_hide, name="post_hide"),
     path("messages/<int:pk>/retablir/", views.post_restore, name="post_restore"),
-    # Chat rooms: the HTTP side of docs/realtime-protocol.md
-    path("salons/<int:room_id>/evenements/", live_views.room_events, name="room_events"),
-    path("salons/<int:room_id>/historique/", live_views.room_history, name="room_history"),
-    path("salons/<int:room_id>/envoyer/", live_views.room_send, name="room_send"),
-    path("salons/messages/<int:pk>/modifier/", live_views.message_edit, name="message_edit"),
-    path("salons/messages/<int:pk>/supprimer/", live_views.message_delete, name="message_delete"),
     # Notifications
     path("notifications/", live_views.notifications, name="notifications"),
     path("notifications/<int:pk>/", live_views.notification_open, name="notification"),

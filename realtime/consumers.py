@@ -23,10 +23,14 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from forum import frames, permissions, selectors, services
+from forum import frames as forum_frames
+from forum import permissions as forum_permissions
+from forum import selectors as forum_selectors
 from forum.middleware import choose_language
-from forum.models import Post, Room, Thread
+from forum.models import Post, Thread
 from forum.presentation import audience_of, render_post_for
+from rooms import frames, permissions, selectors, services
+from rooms.models import Room
 
 from . import groups, presence
 from .local_groups import local_groups
@@ -232,7 +236,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return {
             "type": "hello",
             "topic": self.topic or None,
-            "user": frames.person(self.user) if self.signed_in else None,
+            "user": forum_frames.person(self.user) if self.signed_in else None,
             "unread": self.user.unread_notifications if self.signed_in else None,
             "heartbeat": settings.JEKAFO["HEARTBEAT"],
             **extra,
@@ -332,7 +336,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if now - self.last_typing < TYPING_INTERVAL:
             return
         self.last_typing = now
-        text = dumps({"type": "typing", "user": frames.person(self.user)})
+        text = dumps({"type": "typing", "user": forum_frames.person(self.user)})
         event = {"type": "live.typing", "text": text, "sender": self.channel_name}
         for group in targets:
             await self.channel_layer.group_send(group, event)
@@ -438,7 +442,7 @@ class RoomConsumer(LiveConsumer):
     async def load_rights(self) -> None:
         def rights():
             if self.signed_in:
-                permissions.forget_memberships(self.user)
+                forum_permissions.forget_memberships(self.user)
             return (
                 permissions.can_write_in_room(self.user, self.room),
                 permissions.can_moderate_room(self.user, self.room),
@@ -554,7 +558,7 @@ class RoomConsumer(LiveConsumer):
             if not key:
                 raise FrameError("bad_frame", _("Le champ « key » est obligatoire."))
             try:
-                services.chat.validate_client_key(key)
+                services.validate_client_key(key)
             except ValidationError as error:
                 raise FrameError("bad_frame", " ".join(error.messages)) from None
             body = _str_field(frame, "body")
@@ -619,7 +623,7 @@ class RoomConsumer(LiveConsumer):
     async def on_mute(self, frame: dict) -> None:
         user_id = _int_field(frame, "user")
         muted = _bool_field(frame, "muted", default=True)
-        target = await self.call(selectors.find_user, pk=user_id)
+        target = await self.call(forum_selectors.find_user, pk=user_id)
         if target is None:
             raise FrameError("not_found", _("Cette personne n'existe pas."), ref=user_id)
         await self.call_service(
@@ -652,7 +656,7 @@ class ThreadConsumer(LiveConsumer):
     async def open(self) -> None:
         thread_id = _route_id(self.scope, "thread_id")
         self.after = _after(self.scope)
-        self.thread: Thread = await database_sync_to_async(selectors.access_thread)(
+        self.thread: Thread = await database_sync_to_async(forum_selectors.access_thread)(
             self.user, thread_id
         )
         self.topic = f"thread.{self.thread.pk}"
@@ -661,11 +665,11 @@ class ThreadConsumer(LiveConsumer):
     async def subscribe(self) -> None:
         def rights():
             if self.signed_in:
-                permissions.forget_memberships(self.user)
+                forum_permissions.forget_memberships(self.user)
             return (
                 audience_of(self.user, self.thread),
-                permissions.can_reply_to_thread(self.user, self.thread),
-                permissions.can_moderate_community(self.user, self.thread.community),
+                forum_permissions.can_reply_to_thread(self.user, self.thread),
+                forum_permissions.can_moderate_community(self.user, self.thread.community),
             )
 
         self.audience, self.can_post, self.can_moderate = await database_sync_to_async(rights)()
@@ -726,7 +730,7 @@ class ThreadConsumer(LiveConsumer):
         await self.send(text_data=event["text"])
         if json.loads(event["text"]).get("event") in {"moved", "locked", "unlocked"}:
             try:
-                self.thread = await database_sync_to_async(selectors.access_thread)(
+                self.thread = await database_sync_to_async(forum_selectors.access_thread)(
                     self.user, self.thread.pk
                 )
             except Http404:

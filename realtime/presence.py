@@ -11,7 +11,7 @@ import asyncio
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from forum import frames, selectors
+from rooms import frames, selectors
 
 from . import groups
 from .receivers import dumps

@@ -13,9 +13,12 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from forum import events, rooms
-from forum.models import Post, Room, Thread, User
+from forum import events
+from forum.models import Post, Thread, User
 from forum.presentation import AUDIENCES, READER, render_post_for
+from rooms import events as room_events
+from rooms import kinds
+from rooms.models import Room
 
 from . import groups
 
@@ -32,9 +35,9 @@ def _send(group: str, message: dict) -> None:
         async_to_sync(layer.group_send)(group, message)
 
 
-def room_changed(event: events.RoomChanged) -> None:
+def room_changed(event: room_events.RoomChanged) -> None:
     room = Room(pk=event.room_id, community_id=event.community_id)
-    frame = rooms.frame_for(room, event.seq, event.kind, event.object_id)
+    frame = kinds.frame_for(room, event.seq, event.kind, event.object_id)
     if frame is None:
         return
     text = dumps(frame)
@@ -128,7 +131,7 @@ def user_deactivated(event: events.UserDeactivated) -> None:
 
 
 _HANDLERS = {
-    events.RoomChanged: room_changed,
+    room_events.RoomChanged: room_changed,
     events.PostCreated: post_changed,
     events.PostEdited: post_changed,
     events.PostDeleted: post_changed,

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from forum import frames as forum_frames
 from forum import permissions as forum_permissions
-from forum.services.chat import validate_client_key
+from rooms import permissions as room_permissions
+from rooms.services import validate_client_key
 from webinars import frames, permissions, selectors, services
 
 from . import groups
@@ -61,8 +62,8 @@ class WebinarRoomConsumer(RoomConsumer):
             if self.signed_in:
                 forum_permissions.forget_memberships(self.user)
             return (
-                forum_permissions.can_write_in_room(self.user, self.room),
-                forum_permissions.can_moderate_room(self.user, self.room),
+                room_permissions.can_write_in_room(self.user, self.room),
+                room_permissions.can_moderate_room(self.user, self.room),
                 permissions.can_take_part(self.user, self.session),
             )
 

@@ -9,16 +9,19 @@ class WebinarsConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
-        from forum import rooms
-        from forum.models import Room
+        from rooms import kinds
 
         from . import frames, selectors
+        from .models import ROOM_KIND
         from .services.room import HAND, POLL, QUESTION
 
-        # How the live room's own changes are replayed and pushed (see forum.rooms).
-        rooms.register(QUESTION, load=selectors.load_questions, frame=frames.question_frame)
-        rooms.register(POLL, load=selectors.load_polls, frame=frames.poll_frame)
-        rooms.register(HAND, load=selectors.load_hands, frame=frames.hand_frame)
-        rooms.register_page(
-            Room.Kind.WEBINAR, lambda room: reverse("webinar_room", args=[room.session.pk])
+        # How the live room's own changes are replayed and pushed (see rooms.kinds).
+        kinds.register(QUESTION, load=selectors.load_questions, frame=frames.question_frame)
+        kinds.register(POLL, load=selectors.load_polls, frame=frames.poll_frame)
+        kinds.register(HAND, load=selectors.load_hands, frame=frames.hand_frame)
+        kinds.register_room_kind(
+            kinds.RoomKind(
+                name=ROOM_KIND,
+                page=lambda room: reverse("webinar_room", args=[room.session.pk]),
+            )
         )

@@ -1,6 +1,6 @@
 """
 Who attended a session, for how long, from where: computed from the live
-room's connections (``forum.RoomConnection``), never stored.
+room's connections (``rooms.RoomConnection``), never stored.
 
 A person's tabs and reconnections overlap, so their connection intervals are
 merged before they are counted; each is clipped to the time the room is open
@@ -24,7 +24,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from forum.models import RoomConnection
+from rooms.models import RoomConnection
 
 from .models import Registration, Session
 

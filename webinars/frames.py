@@ -5,7 +5,7 @@ Drawn once per change and sent to the whole room, so a frame holds only what
 every participant may see: a hidden question goes out without its text.
 """
 
-from forum.frames import iso_time, person
+from rooms.frames import iso_time, person
 
 from .models import Hand, Poll, Question
 

@@ -1,11 +1,11 @@
 """
 Webinars: a series repeats by an iCalendar rule and generates sessions; each
-session has a live room (a ``forum.Room`` of kind "webinar") where members
+session has a live room (a ``rooms.Room`` of kind "webinar") where members
 chat, ask and upvote questions, vote in polls and raise their hand.
 
 Times are stored in UTC. Every change in the live room takes the room's next
-sequence number (``forum.RoomEvent``), so a client that reconnects replays
-what it missed; see forum.rooms for how each kind is drawn.
+sequence number (``rooms.RoomEvent``), so a client that reconnects replays
+what it missed; see rooms.kinds for how each kind is drawn.
 """
 
 import uuid
@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 SEMESTERLY = "FREQ=MONTHLY;INTERVAL=6"
+# The kind of a session's live room, registered with rooms.kinds.
+ROOM_KIND = "webinar"
 
 
 class Series(models.Model):
@@ -77,7 +79,7 @@ class Session(models.Model):
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="webinar_sessions"
     )
-    room = models.OneToOneField("forum.Room", on_delete=models.PROTECT, related_name="session")
+    room = models.OneToOneField("rooms.Room", on_delete=models.PROTECT, related_name="session")
     title = models.CharField(_("titre"), max_length=200)
     theme = models.CharField(_("thème"), max_length=200, blank=True)
     agenda = models.TextField(_("programme"), blank=True)

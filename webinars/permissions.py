@@ -17,10 +17,9 @@ from forum.permissions import (
     can_moderate_community,
     can_post_in_community,
     can_view_community,
-    check_room_open,
     check_view_community,
-    room_window,
 )
+from rooms.permissions import check_room_open, room_window
 
 from .models import Registration, Session
 

@@ -6,9 +6,10 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from forum.models import Community, Room, User
+from forum.models import Community, User
 from forum.permissions import check_view_community
 from forum.selectors import visible_communities_q
+from rooms.models import Room
 
 from .models import (
     Hand,
@@ -96,7 +97,7 @@ def list_registrations(session: Session) -> QuerySet[Registration]:
 
 
 # The live room --------------------------------------------------------------------------
-# Loaders for forum.rooms: the objects of a room's changes, in bulk.
+# Loaders for rooms.kinds: the objects of a room's changes, in bulk.
 
 
 def load_questions(room: Room, ids: list[int]) -> dict[int, Question]:

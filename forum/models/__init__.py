@@ -1,4 +1,3 @@
-from .chat import Message, Room, RoomConnection, RoomEvent, RoomMute
 from .communities import Community, Invitation, JoinRequest, Membership
 from .moderation import ModerationAction
 from .notifications import CommunityFollow, Notification
@@ -13,17 +12,12 @@ __all__ = [
     "Invitation",
     "JoinRequest",
     "Membership",
-    "Message",
     "ModerationAction",
     "Notification",
     "Organisation",
     "Post",
     "PostRevision",
     "Region",
-    "Room",
-    "RoomConnection",
-    "RoomEvent",
-    "RoomMute",
     "Tag",
     "TaggedOrganisation",
     "TaggedThread",

@@ -13,8 +13,8 @@ def main() -> None:
     import django
 
     django.setup()
-    from forum import services
     from forum.models import Community, Membership
+    from rooms import services as room_services
     from tests.factories import (
         PASSWORD,
         make_community,
@@ -38,7 +38,7 @@ def main() -> None:
     # belongs between them in depth-first order, not at the end.
     first = make_post(kadidia, thread, body="À Kati, la commission foncière s'est réunie.")
     second = make_post(awa, thread, body="À Ségou, rien de nouveau depuis mars.")
-    room = services.get_salon(community)
+    room = room_services.ensure_salon(community)
     thread.refresh_from_db()
     # A webinar session under way, its room open, with a moderator.
     from datetime import timedelta

@@ -18,15 +18,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from forum import services
-from forum.models import (
-    CommunityFollow,
-    Message,
-    ModerationAction,
-    Notification,
-    Room,
-    RoomEvent,
-    User,
-)
+from forum.models import CommunityFollow, ModerationAction, Notification, User
+from rooms import services as room_services
+from rooms.models import Message, Room, RoomEvent
 
 from ..factories import make_membership, make_post, make_thread, make_user
 
@@ -57,12 +51,12 @@ def no_rate_limit(settings):
 
 @pytest.fixture
 def salon(public_cop):
-    return services.get_salon(public_cop)
+    return room_services.ensure_salon(public_cop)
 
 
 @pytest.fixture
 def private_salon(private_cop):
-    return services.get_salon(private_cop)
+    return room_services.ensure_salon(private_cop)
 
 
 @pytest.fixture
@@ -71,7 +65,9 @@ def secret_message(private_salon, member):
 
 
 def say(author, room, body="Bonjour à toutes !", key="") -> Message:
-    message, _created = services.send_message(author=author, room=room, body=body, client_key=key)
+    message, _created = room_services.send_message(
+        author=author, room=room, body=body, client_key=key
+    )
     return message
 
 
@@ -152,7 +148,7 @@ def test_salon_page_is_empty_but_ready_before_the_first_message(public_cop, memb
 
     assert response.status_code == 200
     assert "lancez la conversation" in html(response)
-    assert Room.objects.filter(community=public_cop, kind=Room.Kind.SALON).count() == 1
+    assert Room.objects.filter(community=public_cop, kind="salon").count() == 1
 
 
 def test_anonymous_sees_public_salon_messages_and_a_sign_in_note(
@@ -254,8 +250,8 @@ def test_salon_page_shows_who_deleted_a_message_and_not_its_text(
 ):
     by_author = say(member, salon, "Texte retiré par son autrice")
     by_moderator = say(member, salon, "Texte retiré par la modération")
-    services.delete_message(user=member, message=by_author)
-    services.delete_message(user=moderator, message=by_moderator)
+    room_services.delete_message(user=member, message=by_author)
+    room_services.delete_message(user=moderator, message=by_moderator)
 
     page = html(client_for(None).get(salon_url(public_cop)))
 
@@ -289,9 +285,9 @@ def busy_salon(public_cop, salon, member, moderator, no_rate_limit):
     for number in range(60):
         say(authors[number % len(authors)], salon, f"Message {number} https://example.org")
     for message in Message.objects.order_by("id")[::7]:
-        services.delete_message(user=moderator, message=message)
-    services.open_connection(topic=f"room.{salon.pk}", channel_name="a", user=moderator)
-    services.open_connection(topic=f"room.{salon.pk}", channel_name="b", user=None)
+        room_services.delete_message(user=moderator, message=message)
+    room_services.open_connection(topic=f"room.{salon.pk}", channel_name="a", user=moderator)
+    room_services.open_connection(topic=f"room.{salon.pk}", channel_name="b", user=None)
     return salon
 
 
@@ -568,7 +564,7 @@ def test_send_with_a_malformed_key_answers_400_bad_frame(key, salon, member, cli
 def test_events_returns_changes_in_seq_order_each_message_once(salon, member, client_for):
     first = say(member, salon, "Un")
     second = say(member, salon, "Deux")
-    services.edit_message(editor=member, message=first, body="Un, corrigé")
+    room_services.edit_message(editor=member, message=first, body="Un, corrigé")
     third = say(member, salon, "Trois")
     url = reverse("room_events", args=[salon.pk])
 
@@ -779,7 +775,7 @@ def test_delete_of_ones_own_message_is_not_a_moderation_action(salon, member, cl
 
 def test_delete_of_a_deleted_message_answers_404_not_found(salon, member, client_for):
     message = say(member, salon, "Oups")
-    services.delete_message(user=member, message=message)
+    room_services.delete_message(user=member, message=message)
 
     response = client_for(member).post(delete_url(message), headers=JSON)
 

@@ -134,8 +134,9 @@ def _seed_main(members: int) -> None:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-    from forum import services
-    from forum.models import Community, Membership, Room, User
+    from forum.models import Community, Membership, User
+    from rooms import services as room_services
+    from rooms.models import Room
 
     session_store = import_module(settings.SESSION_ENGINE).SessionStore
     cookie = settings.SESSION_COOKIE_NAME
@@ -153,9 +154,9 @@ def _seed_main(members: int) -> None:
         visibility=Community.Visibility.PUBLIC,
     )
     room = Room.objects.create(
-        pk=random_id(), community=community, kind=Room.Kind.SALON, title=community.name
+        pk=random_id(), community=community, kind="salon", title=community.name
     )
-    assert services.get_salon(community).pk == room.pk
+    assert room_services.ensure_salon(community).pk == room.pk
     people = []
     for number in range(1, members + 1):
         user = User.objects.create_user(

@@ -23,9 +23,9 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
-from forum import services
 from forum.models import Membership, User
 from realtime.routing import websocket_urlpatterns
+from rooms import services as room_services
 
 from ..factories import make_membership, make_user
 
@@ -93,12 +93,12 @@ def colleague(public_cop, private_cop):
 
 @pytest.fixture
 def salon(public_cop):
-    return services.get_salon(public_cop)
+    return room_services.ensure_salon(public_cop)
 
 
 @pytest.fixture
 def private_salon(private_cop):
-    return services.get_salon(private_cop)
+    return room_services.ensure_salon(private_cop)
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ import pytest
 from django.utils import timezone
 
 from forum import events, services
-from forum.models import Membership, Message
+from forum.models import Membership
 from realtime import consumers, receivers
+from rooms import services as room_services
+from rooms.models import Message
 
 from .wire import (
     AMBIENT,
@@ -40,7 +42,7 @@ def send_frame(key: str, body: str) -> dict:
 
 
 async def say(author, room, body: str) -> Message:
-    message, _created = await in_db(services.send_message, author=author, room=room, body=body)
+    message, _created = await in_db(room_services.send_message, author=author, room=room, body=body)
     return message
 
 
@@ -105,7 +107,7 @@ async def test_join_sends_hello_then_last_50_messages_in_seq_order_then_presence
 ):
     def fill():
         for number in range(1, 61):
-            services.send_message(author=member, room=salon, body=f"Message {number}")
+            room_services.send_message(author=member, room=salon, body=f"Message {number}")
 
     await in_db(fill)
     socket = await connect(colleague, room_path(salon))
@@ -563,8 +565,10 @@ async def test_reconnect_with_after_sends_exactly_the_missed_changes_in_seq_orde
     # While away: two messages, an edit of one of them and a deletion.
     second = await say(colleague, salon, "Deuxième")  # seq 2
     third = await say(colleague, salon, "Troisième")  # seq 3
-    await in_db(services.edit_message, editor=colleague, message=second, body="Deuxième, corrigé")
-    await in_db(services.delete_message, user=moderator, message=first)  # seq 5
+    await in_db(
+        room_services.edit_message, editor=colleague, message=second, body="Deuxième, corrigé"
+    )
+    await in_db(room_services.delete_message, user=moderator, message=first)  # seq 5
 
     socket = await connect(member, room_path(salon, after=seen["seq"]))
     hello = await receive_type(socket, "hello", skip=())
@@ -626,8 +630,8 @@ async def test_live_change_that_overtakes_an_earlier_one_is_preceded_by_the_gap(
         events.unsubscribe(receivers.dispatch)
         events.subscribe(written.append)
         try:
-            services.send_message(author=colleague, room=salon, body="Deuxième")
-            services.edit_message(editor=colleague, message=first, body="Premier, corrigé")
+            room_services.send_message(author=colleague, room=salon, body="Deuxième")
+            room_services.edit_message(editor=colleague, message=first, body="Premier, corrigé")
         finally:
             events.unsubscribe(written.append)
             events.subscribe(receivers.dispatch)

@@ -7,7 +7,8 @@ from xml.etree import ElementTree
 import pytest
 from django.utils import timezone
 
-from forum.models import Region, RoomConnection
+from forum.models import Region
+from rooms.models import RoomConnection
 from webinars.attendance import BUCKET, STALE_AFTER, attendance, attendance_svg, merge_intervals
 from webinars.models import Registration
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from forum.models import RoomEvent
+from rooms.models import RoomEvent
 from webinars import services
 from webinars.models import Question, Registration
 

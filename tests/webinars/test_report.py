@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from forum import services as forum_services
-from forum.models import Membership, RoomConnection, Thread
+from forum.models import Membership, Thread
+from rooms import services as room_services
+from rooms.models import RoomConnection
 from webinars import services
 from webinars.models import Decision, Question, Session
 from webinars.services.report import add_decision, open_followup_thread, save_minutes
@@ -361,12 +362,12 @@ def test_unknown_decision_is_404(client_for, moderator):
 @pytest.fixture
 def live_content(live_session, moderator, member, mariam):
     """Chat messages (one deleted, one a formula), questions, a poll, minutes, a decision."""
-    forum_services.send_message(author=member, room=live_session.room, body="Bonjour à toutes")
-    formula, _ = forum_services.send_message(
+    room_services.send_message(author=member, room=live_session.room, body="Bonjour à toutes")
+    formula, _ = room_services.send_message(
         author=mariam, room=live_session.room, body='=HYPERLINK("http://x.example","clic")'
     )
-    gone, _ = forum_services.send_message(author=mariam, room=live_session.room, body="Mon numéro")
-    forum_services.delete_message(user=mariam, message=gone)
+    gone, _ = room_services.send_message(author=mariam, room=live_session.room, body="Mon numéro")
+    room_services.delete_message(user=mariam, message=gone)
     question, _ = services.ask_question(
         author=member, session=live_session, body="+33 ou -1 ? @admin"
     )

@@ -9,8 +9,8 @@ cause is proven on another socket with ``assert_no_frame`` (receive_nothing).
 
 import pytest
 
-from forum import services as forum_services
-from forum.models import Room, RoomMute
+from rooms import services as room_services
+from rooms.models import Room, RoomMute
 from tests.realtime import conftest as realtime
 from tests.realtime.wire import assert_no_frame, in_db, receive_any, receive_type
 from webinars import services
@@ -823,7 +823,7 @@ async def test_chat_in_slow_mode_is_refused_for_a_member(
     live_session,
 ):
     await in_db(
-        forum_services.set_slow_mode, moderator=moderator, room=live_session.room, seconds=60
+        room_services.set_slow_mode, moderator=moderator, room=live_session.room, seconds=60
     )
     sender = await opened(connect, member, live_session)
 

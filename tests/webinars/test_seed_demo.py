@@ -8,7 +8,8 @@ from django.core.management.base import CommandError
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from forum.models import Message, Room, RoomConnection, RoomEvent, User
+from forum.models import User
+from rooms.models import Message, Room, RoomConnection, RoomEvent
 from webinars.models import (
     Decision,
     Hand,

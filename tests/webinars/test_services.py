@@ -12,9 +12,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from forum import events
-from forum import services as forum_services
-from forum.models import Membership, Message, Notification, Room, RoomEvent
+from forum.models import Membership, Notification
+from rooms import events as room_events
+from rooms import services as room_services
+from rooms.models import Message, Room, RoomEvent
 from tests.factories import make_membership, make_user
 from webinars import services
 from webinars.models import Hand, Poll, PollOption, PollVote, Question, QuestionVote, Registration
@@ -47,7 +48,7 @@ def ask(author, session, body="Comment saisir le tribunal à Ségou ?", **kw):
 
 
 def say(author, session, body="Bonjour à toutes"):
-    message, _created = forum_services.send_message(author=author, room=session.room, body=body)
+    message, _created = room_services.send_message(author=author, room=session.room, body=body)
     return message
 
 
@@ -303,7 +304,7 @@ def test_poll_with_ten_options_is_accepted(live_session, moderator):
 
 
 def test_question_in_a_closed_room_is_refused_as_closed(live_session, moderator, member):
-    forum_services.close_room(moderator=moderator, room=live_session.room)
+    room_services.close_room(moderator=moderator, room=live_session.room)
     before = row_counts(Question, RoomEvent)
 
     with pytest.raises(PermissionDenied) as refusal:
@@ -331,7 +332,7 @@ def test_question_after_the_session_ended_is_refused_as_closed(ended_session, me
 
 def test_muted_participant_can_neither_ask_nor_chat_until_unmuted(live_session, moderator, member):
     room = live_session.room
-    forum_services.mute_participant(moderator=moderator, room=room, user=member)
+    room_services.mute_participant(moderator=moderator, room=room, user=member)
     before = row_counts(Question, Message, RoomEvent)
 
     with pytest.raises(PermissionDenied) as asking:
@@ -343,14 +344,14 @@ def test_muted_participant_can_neither_ask_nor_chat_until_unmuted(live_session, 
     assert chatting.value.code == "muted"
     assert row_counts(Question, Message, RoomEvent) == before
 
-    forum_services.mute_participant(moderator=moderator, room=room, user=member, muted=False)
+    room_services.mute_participant(moderator=moderator, room=room, user=member, muted=False)
 
     assert ask(member, live_session).author == member
     assert say(member, live_session).author == member
 
 
 def test_slow_mode_refuses_a_second_message_within_the_window(live_session, moderator, member):
-    forum_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=60)
+    room_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=60)
     say(member, live_session, "Premier message")
     before = row_counts(Message, RoomEvent)
 
@@ -362,7 +363,7 @@ def test_slow_mode_refuses_a_second_message_within_the_window(live_session, mode
 
 
 def test_slow_mode_lets_a_message_through_once_the_window_passed(live_session, moderator, member):
-    forum_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=60)
+    room_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=60)
     first = say(member, live_session, "Premier message")
     Message.objects.filter(pk=first.pk).update(created_at=first.created_at - timedelta(seconds=61))
 
@@ -370,7 +371,7 @@ def test_slow_mode_lets_a_message_through_once_the_window_passed(live_session, m
 
 
 def test_slow_mode_does_not_hold_back_moderators(live_session, moderator):
-    forum_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=60)
+    room_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=60)
 
     say(moderator, live_session, "Bienvenue à toutes et à tous")
     say(moderator, live_session, "Nous commençons dans une minute")
@@ -485,13 +486,13 @@ MODERATOR_ACTIONS = {
     "lower_anothers_hand": lambda user, s, q, p, h, other: services.lower_hand(
         user=user, session=s, hand=h
     ),
-    "slow_mode": lambda user, s, q, p, h, other: forum_services.set_slow_mode(
+    "slow_mode": lambda user, s, q, p, h, other: room_services.set_slow_mode(
         moderator=user, room=s.room, seconds=30
     ),
-    "mute": lambda user, s, q, p, h, other: forum_services.mute_participant(
+    "mute": lambda user, s, q, p, h, other: room_services.mute_participant(
         moderator=user, room=s.room, user=other
     ),
-    "close_room": lambda user, s, q, p, h, other: forum_services.close_room(
+    "close_room": lambda user, s, q, p, h, other: room_services.close_room(
         moderator=user, room=s.room
     ),
 }
@@ -579,17 +580,17 @@ def test_each_room_change_writes_one_event_with_the_next_seq(
         ("message", lambda: say(member, live_session)),
         (
             "room",
-            lambda: forum_services.set_slow_mode(moderator=moderator, room=room, seconds=10),
+            lambda: room_services.set_slow_mode(moderator=moderator, room=room, seconds=10),
         ),
         (
             "mute",
-            lambda: forum_services.mute_participant(moderator=moderator, room=room, user=fellow),
+            lambda: room_services.mute_participant(moderator=moderator, room=room, user=fellow),
         ),
         (
             "question",
             lambda: services.hide_question(moderator=moderator, question=state["question"]),
         ),
-        ("room", lambda: forum_services.close_room(moderator=moderator, room=room)),
+        ("room", lambda: room_services.close_room(moderator=moderator, room=room)),
     ]
     start = Room.objects.get(pk=room.pk).last_seq
 
@@ -603,7 +604,7 @@ def test_each_room_change_writes_one_event_with_the_next_seq(
         event = RoomEvent.objects.filter(room=room).latest("seq")
         assert (event.seq, event.kind, event.object_id) == (seq, kind, changed.pk)
         assert Room.objects.get(pk=room.pk).last_seq == seq
-        announced = [e for e in captured_events if isinstance(e, events.RoomChanged)][-1]
+        announced = [e for e in captured_events if isinstance(e, room_events.RoomChanged)][-1]
         assert (announced.room_id, announced.seq, announced.kind) == (room.pk, seq, kind)
 
     seqs = list(RoomEvent.objects.filter(room=room).order_by("seq").values_list("seq", flat=True))
@@ -613,11 +614,11 @@ def test_each_room_change_writes_one_event_with_the_next_seq(
 def test_changes_that_change_nothing_write_no_event(live_session, moderator, fellow):
     question = ask(fellow, live_session)
     services.answer_question(moderator=moderator, question=question)
-    forum_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=10)
+    room_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=10)
     before = row_counts(RoomEvent)
 
     services.answer_question(moderator=moderator, question=question)  # already answered
-    forum_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=10)
+    room_services.set_slow_mode(moderator=moderator, room=live_session.room, seconds=10)
 
     assert row_counts(RoomEvent) == before
 

@@ -1,7 +1,7 @@
 """
 The live room of a session: questions and upvotes, polls, raised hands.
 
-Chat, slow mode, mutes, the pinned message and closing are the forum's room
+Chat, slow mode, mutes, the pinned message and closing are the rooms app's
 services (the same room protocol as a CoP's salon). Every change here locks
 the room, takes its next sequence number (``record_change``) and is pushed
 after commit, so a client that reconnects replays it in order.
@@ -17,10 +17,9 @@ from django.utils.translation import gettext as _
 
 from forum.markup import render_chat_text
 from forum.models import User
-from forum.permissions import check_room_open, check_write_in_room, room_window
-from forum.services import lock_room, record_change
-from forum.services.chat import validate_client_key
 from forum.text import clean_body, clean_line
+from rooms.permissions import check_room_open, check_write_in_room, room_window
+from rooms.services import lock_room, record_change, validate_client_key
 
 from ..models import Hand, Poll, PollOption, PollVote, Question, QuestionVote, Session
 from ..permissions import check_moderate_session_room, check_take_part, check_view_session

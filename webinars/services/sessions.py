@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum.markup import render_markdown
-from forum.models import Community, Region, Room, User
+from forum.models import Community, Region, User
 from forum.permissions import check_moderate_community
-from forum.services import record_change
 from forum.text import clean_body, clean_line
+from rooms import services as room_services
 
 from .. import recurrence
-from ..models import Series, Session, SessionDocument
+from ..models import ROOM_KIND, Series, Session, SessionDocument
 from ..permissions import check_manage_session
 from .registration import fill_from_waiting_list
 
@@ -55,23 +55,19 @@ def _check_open_before(minutes: int) -> int:
 
 
 def _sync_room(session: Session) -> None:
-    """Keep the live room's writing window on the session's times (and announce it)."""
-    room = Room.objects.select_for_update().get(pk=session.room_id)
-    opens_at, closes_at = session.opens_at, session.ends_at
+    """Keep the live room's title and writing window on the session's (and announce it)."""
+    closes_at = session.ends_at
     if session.cancelled_at is not None:
         closes_at = min(closes_at, session.cancelled_at)
-    if (room.opens_at, room.closes_at) != (opens_at, closes_at):
-        Room.objects.filter(pk=room.pk).update(opens_at=opens_at, closes_at=closes_at)
-        room.opens_at, room.closes_at = opens_at, closes_at
-        record_change(room, "room", room.pk)
-    session.room = room
+    session.room = room_services.update_room(
+        session.room, title=session.title, opens_at=session.opens_at, closes_at=closes_at
+    )
 
 
 def _new_session(**fields) -> Session:
-    community = fields["community"]
-    room = Room.objects.create(
-        community=community,
-        kind=Room.Kind.WEBINAR,
+    room = room_services.create_room(
+        community=fields["community"],
+        kind=ROOM_KIND,
         title=fields["title"][:200],
         opens_at=fields["starts_at"] - timedelta(minutes=fields["open_minutes_before"]),
         closes_at=fields["ends_at"],
@@ -264,8 +260,6 @@ def edit_session(*, editor: User, session: Session, **changes) -> Session:
         session.sequence += 1
     session.updated_at = timezone.now()
     session.save()
-    if session.room.title != session.title:
-        Room.objects.filter(pk=session.room_id).update(title=session.title)
     _sync_room(session)
     if "capacity" in changes:
         fill_from_waiting_list(session)

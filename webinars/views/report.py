@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forum.models import Message
+from rooms.models import Message
 
 from ..attendance import Attendance, attendance, attendance_svg
 from ..models import Decision, Poll, Question, Session

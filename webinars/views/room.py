@@ -19,10 +19,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from forum import permissions as forum_perms
 from forum import selectors as forum_selectors
-from forum import services as forum_services
-from forum.live_views import _message_context
+from rooms import permissions as forum_perms
+from rooms import selectors as room_selectors
+from rooms import services as forum_services
+from rooms.views import prepare_messages
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -33,16 +34,16 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.access_session(request.user, pk)
     chat_room = session.room
     chat_room.community = session.community
-    history, has_more = forum_selectors.list_latest_messages(chat_room)
+    history, has_more = room_selectors.list_latest_messages(chat_room)
     can_moderate = forum_perms.can_moderate_room(request.user, chat_room)
-    present, anonymous = forum_selectors.list_present(f"room.{chat_room.pk}")
+    present, anonymous = room_selectors.list_present(f"room.{chat_room.pk}")
     pinned = chat_room.pinned if chat_room.pinned_id else None
     context = {
         "session": session,
         "community": session.community,
         "room": chat_room,
         "window": forum_perms.room_window(chat_room),
-        "chat_messages": _message_context(request.user, chat_room, history),
+        "chat_messages": prepare_messages(request.user, chat_room, history),
         "has_more": has_more,
         "after": chat_room.last_seq,
         "pinned": pinned if pinned is not None and not pinned.is_deleted else None,
@@ -169,7 +170,7 @@ def _perform(user, session, action: str, data) -> int | None:
     if action == "pin":
         message = None
         if data.get("id"):
-            message = forum_selectors.access_message(user, _int(data, "id"))
+            message = room_selectors.access_message(user, _int(data, "id"))
         forum_services.pin_message(moderator=user, room=session.room, message=message)
         return None
     if action == "close":

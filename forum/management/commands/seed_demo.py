@@ -26,7 +26,6 @@ from forum.models import (
     Invitation,
     JoinRequest,
     Membership,
-    Message,
     ModerationAction,
     Notification,
     Organisation,
@@ -37,6 +36,8 @@ from forum.models import (
     User,
 )
 from forum.text import parse_tags
+from rooms import services as room_services
+from rooms.models import Message
 
 SITE_URL = "http://127.0.0.1:8000"
 
@@ -387,11 +388,11 @@ class Command(BaseCommand):
     def seed_salons(self, communities: dict[str, Community], users: dict[str, User]) -> None:
         written = 0
         for slug, lines in content.SALONS.items():
-            room = services.get_salon(communities[slug])
+            room = room_services.ensure_salon(communities[slug])
             if room.messages.exists():
                 continue
             for username, minutes, text in lines:
-                message, _created = services.send_message(
+                message, _created = room_services.send_message(
                     author=users[username], room=room, body=text
                 )
                 # Dated back, which also keeps the per-user rate limit out of the way.

@@ -34,17 +34,15 @@ from forum.markup import render_chat_text
 from forum.models import (
     Community,
     Membership,
-    Message,
     Notification,
     Organisation,
     Post,
     Region,
-    Room,
-    RoomConnection,
-    RoomEvent,
     Thread,
     User,
 )
+from rooms import services as room_services
+from rooms.models import Message, Room, RoomConnection, RoomEvent
 from webinars import demo, services
 from webinars.models import (
     Decision,
@@ -389,7 +387,7 @@ class PastRoom:
         self.hands: dict[str, Hand] = {}
 
     def play(self, script: list[tuple]) -> None:
-        room = forum_services.lock_room(self.session.room)
+        room = room_services.lock_room(self.session.room)
         seq = room.last_seq
         events = []
         # sorted() is stable: steps at the same minute keep the script's order.

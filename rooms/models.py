@@ -1,10 +1,14 @@
 """
-Chat rooms: a CoP's *salon* now, webinar rooms next.
+Live rooms: a CoP's *salon*, a webinar session's room.
 
-Every change in a room (a message sent, edited or deleted) takes the room's
-next sequence number under a row lock and is written to ``RoomEvent``. A
-client that reconnects gives the last number it saw and receives the current
-state of everything that changed since, in order, once.
+Every change in a room (a message sent, edited or deleted, a setting, a mute,
+and what other apps add: questions, polls, hands) takes the room's next
+sequence number under a row lock and is written to ``RoomEvent``. A client
+that reconnects gives the last number it saw and receives the current state
+of everything that changed since, in order, once.
+
+The tables were created by the forum app and keep their names
+(``forum_room``…): the models moved, the data did not.
 """
 
 from django.conf import settings
@@ -13,14 +17,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+SALON = "salon"
+
 
 class Room(models.Model):
-    class Kind(models.TextChoices):
-        SALON = "salon", _("salon de discussion")
-        WEBINAR = "webinar", _("salle de webinaire")
-
     community = models.ForeignKey("forum.Community", on_delete=models.CASCADE, related_name="rooms")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SALON)
+    # A kind registered in rooms.kinds: "salon" here, "webinar" by the webinars app.
+    kind = models.CharField(max_length=10, default=SALON)
     title = models.CharField(_("titre"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Last sequence number handed out; the next change takes last_seq + 1.
@@ -34,13 +37,14 @@ class Room(models.Model):
     # Seconds a participant waits between two messages; 0: no slow mode.
     slow_mode = models.PositiveIntegerField(_("mode lent (secondes)"), default=0)
     pinned = models.ForeignKey(
-        "forum.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "rooms.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
+        db_table = "forum_room"
         constraints = [
             models.UniqueConstraint(
-                fields=["community"], condition=Q(kind="salon"), name="one_salon_per_community"
+                fields=["community"], condition=Q(kind=SALON), name="one_salon_per_community"
             )
         ]
         verbose_name = _("salon")
@@ -61,12 +65,13 @@ class RoomEvent(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveBigIntegerField()
     # Other apps add kinds of their own (webinar questions, polls, hands):
-    # see forum.rooms, which knows how to load and draw each kind.
+    # see rooms.kinds, which knows how to load and draw each kind.
     kind = models.CharField(max_length=20)
     object_id = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "forum_roomevent"
         constraints = [
             models.UniqueConstraint(fields=["room", "seq"], name="room_event_seq_unique")
         ]
@@ -95,6 +100,7 @@ class Message(models.Model):
     client_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
+        db_table = "forum_message"
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -130,6 +136,7 @@ class RoomMute(models.Model):
     lifted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "forum_roommute"
         constraints = [
             models.UniqueConstraint(
                 fields=["room", "user"],
@@ -160,6 +167,7 @@ class RoomConnection(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "forum_roomconnection"
         indexes = [models.Index(fields=["topic", "left_at", "seen_at"], name="connection_open")]
 
     def __str__(self) -> str:

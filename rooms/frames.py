@@ -1,0 +1,78 @@
+"""
+The wire shape of a room's data, shared by both doors.
+
+The realtime consumers and the HTTP views send exactly these dictionaries (as
+JSON), so a client handles one format whichever way it receives it. See
+docs/realtime-protocol.md.
+"""
+
+from forum.frames import iso_time, person
+from forum.models import User
+
+from .models import Message, Room, RoomMute
+
+
+def message(message: Message) -> dict:
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.pk,
+        "room": message.room_id,
+        "author": person(message.author),
+        "body": "" if deleted else message.body,
+        "html": "" if deleted else message.body_html,
+        "created_at": iso_time(message.created_at),
+        "edited_at": iso_time(message.edited_at),
+        "deleted": deleted,
+        "deleted_by_moderator": deleted and message.deleted_by_id != message.author_id,
+    }
+
+
+def message_frame(seq: int, msg: Message) -> dict:
+    return {"type": "message", "seq": seq, "message": message(msg)}
+
+
+def room_state(room: Room) -> dict:
+    pinned = room.pinned
+    return {
+        "id": room.pk,
+        "closed": room.is_closed,
+        "slow_mode": room.slow_mode,
+        "opens_at": iso_time(room.opens_at),
+        "closes_at": iso_time(room.closes_at),
+        "pinned": message(pinned) if pinned is not None and not pinned.is_deleted else None,
+    }
+
+
+def room_frame(seq: int, room: Room) -> dict:
+    return {"type": "room", "seq": seq, "room": room_state(room)}
+
+
+def mute_frame(seq: int, mute: RoomMute) -> dict:
+    return {
+        "type": "mute",
+        "seq": seq,
+        "user": person(mute.user),
+        "muted": mute.lifted_at is None,
+    }
+
+
+def ack_frame(key: str, msg: Message) -> dict:
+    return {"type": "ack", "key": key, "id": msg.pk, "seq": msg.seq}
+
+
+def presence_frame(users: list[User], anonymous: int) -> dict:
+    return {
+        "type": "presence",
+        "count": len(users) + anonymous,
+        "anonymous": anonymous,
+        "users": [person(user) for user in users],
+    }
+
+
+def error_frame(code: str, text: str, *, key: str | None = None, ref=None) -> dict:
+    frame = {"type": "error", "code": code, "message": text}
+    if key is not None:
+        frame["key"] = key
+    if ref is not None:
+        frame["ref"] = ref
+    return frame

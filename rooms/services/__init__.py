@@ -1,0 +1,40 @@
+"""
+Every write of a live room goes through these functions.
+
+They check permissions, validate, save in one transaction under the room's
+row lock (which numbers the room's changes) and announce each change after
+commit. Both doors — the WebSocket consumers and the HTTP views — reach them
+through ``rooms.actions``; other apps (webinars) call them to open and update
+their rooms. Callers import from ``rooms.services``.
+"""
+
+from .connections import close_connection, open_connection, touch_connection
+from .messages import (
+    delete_message,
+    edit_message,
+    send_message,
+    validate_chat_body,
+    validate_client_key,
+)
+from .moderation import close_room, mute_participant, pin_message, set_slow_mode
+from .rooms import create_room, ensure_salon, lock_room, record_change, update_room
+
+__all__ = [
+    "close_connection",
+    "close_room",
+    "create_room",
+    "delete_message",
+    "edit_message",
+    "ensure_salon",
+    "lock_room",
+    "mute_participant",
+    "open_connection",
+    "pin_message",
+    "record_change",
+    "send_message",
+    "set_slow_mode",
+    "touch_connection",
+    "update_room",
+    "validate_chat_body",
+    "validate_client_key",
+]

@@ -77,7 +77,9 @@ class Room:
                 },
             }
         )
-        ack = json.dumps({"type": "ack", "key": key, "id": self.message_id, "seq": self.seq})
+        ack = json.dumps(
+            {"type": "ack", "action": "send", "key": key, "id": self.message_id, "seq": self.seq}
+        )
         self.acks[key] = ack
         return ack, frame
 

@@ -1,10 +1,10 @@
 """
 WebSocket consumers: transport only.
 
-They check access before joining a group, turn frames into calls of the
-forum's services (the same ones the HTTP views call) and forward frames that
-``receivers`` serialised once. Every frame and close code is described in
-docs/realtime-protocol.md.
+They check access before joining a group, hand every room action to
+``rooms.actions.perform`` (the same table and services the HTTP door uses)
+and forward frames that ``receivers`` serialised once. Every frame and close
+code is described in docs/realtime-protocol.md.
 """
 
 import asyncio
@@ -18,7 +18,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -29,14 +29,14 @@ from forum import selectors as forum_selectors
 from forum.middleware import choose_language
 from forum.models import Post, Thread
 from forum.presentation import audience_of, render_post_for
-from rooms import frames, permissions, selectors, services
+from rooms import actions, selectors, services
 from rooms.models import Room
 
 from . import groups, presence
 from .local_groups import local_groups
 from .receivers import dumps
 
-MAX_FRAME_BYTES = 16 * 1024
+MAX_FRAME_BYTES = actions.MAX_FRAME_BYTES
 # Frames of any kind one socket may send per window before being told to slow down.
 FLOOD_FRAMES, FLOOD_SECONDS = 30, 10
 TYPING_INTERVAL = 3.0
@@ -59,45 +59,10 @@ class Refuse(Exception):  # noqa: N818 - a control-flow signal, not an error
         self.code = code
 
 
-class FrameError(Exception):
-    def __init__(self, code: str, text: str, *, ref=None) -> None:
-        self.code = code
-        self.text = text
-        self.ref = ref
-
-
-def _int_field(frame: dict, name: str) -> int:
-    value = frame.get(name)
-    if type(value) is not int or value <= 0:
-        raise FrameError(
-            "bad_frame", _("Le champ « %(name)s » doit être un entier positif.") % {"name": name}
-        )
-    return value
-
-
-def _str_field(frame: dict, name: str) -> str:
-    value = frame.get(name)
-    if not isinstance(value, str):
-        raise FrameError(
-            "bad_frame", _("Le champ « %(name)s » doit être un texte.") % {"name": name}
-        )
-    return value
-
-
-def _bool_field(frame: dict, name: str, *, default: bool) -> bool:
-    value = frame.get(name, default)
-    if type(value) is not bool:
-        raise FrameError(
-            "bad_frame", _("Le champ « %(name)s » doit valoir true ou false.") % {"name": name}
-        )
-    return value
-
-
 class LiveConsumer(AsyncWebsocketConsumer):
     """What every live endpoint shares: access on connect, frame checks, bell, heartbeat."""
 
     topic = ""
-    handlers: dict[str, str] = {}
 
     # Connection ------------------------------------------------------------------
 
@@ -264,38 +229,43 @@ class LiveConsumer(AsyncWebsocketConsumer):
             with translation.override(self.language):
                 try:
                     await self.dispatch_frame(text_data, bytes_data)
-                except FrameError as error:
-                    await self.send_error(error.code, error.text, ref=error.ref)
+                except actions.ActionError as error:
+                    await self.send_error(error.code, error.message, ref=error.ref)
         finally:
             if held:
                 await self.release()
 
     async def dispatch_frame(self, text_data, bytes_data) -> None:
+        """Transport checks, then the frame's handler; what a frame asks is not judged here."""
         now = time.monotonic()
         if len(self.recent_frames) == FLOOD_FRAMES and now - self.recent_frames[0] < FLOOD_SECONDS:
-            raise FrameError(
+            raise actions.ActionError(
                 "rate_limited",
                 _("Trop de messages envoyés d'un coup : attendez quelques secondes."),
             )
         self.recent_frames.append(now)
         if text_data is None:
-            raise FrameError("binary", _("Seuls les messages texte (JSON) sont acceptés."))
+            raise actions.ActionError("binary", _("Seuls les messages texte (JSON) sont acceptés."))
         if len(text_data) > MAX_FRAME_BYTES or len(text_data.encode()) > MAX_FRAME_BYTES:
-            raise FrameError("too_large", _("Message trop long : 16 Ko au plus par envoi."))
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            raise FrameError("bad_json", _("Ce message n'est pas du JSON valide.")) from None
-        if not isinstance(frame, dict):
-            raise FrameError("bad_json", _("Un message doit être un objet JSON."))
+            raise actions.ActionError(
+                "too_large", _("Message trop long : 16 Ko au plus par envoi.")
+            )
+        frame = actions.decode(text_data)
         kind = frame.get("type")
-        handler = self.handlers.get(kind) if isinstance(kind, str) else None
         if kind == "ping":
             await self.on_ping(frame)
-        elif handler is None:
-            raise FrameError("unknown_type", _("Type de message inconnu."))
+        elif kind == "typing" and self.topic:
+            await self.on_typing(frame)
         else:
-            await getattr(self, handler)(frame)
+            await self.on_frame(kind, frame)
+
+    async def on_frame(self, kind, frame: dict) -> None:
+        """A frame other than ping and typing: none here (rooms take actions)."""
+        raise actions.ActionError("unknown_type", _("Type de message inconnu."))
+
+    async def on_typing(self, frame: dict) -> None:
+        """Someone is writing: relayed to the others (rooms, threads)."""
+        raise actions.ActionError("unknown_type", _("Type de message inconnu."))
 
     async def on_ping(self, frame: dict) -> None:
         await self.send_frame({"type": "pong"})
@@ -316,22 +286,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
         return await database_sync_to_async(run)()
 
-    async def call_service(self, function, *, key: str | None = None, ref=None, **kwargs):
-        """Call a service; turn its refusals into an error frame and return None."""
-        try:
-            return await self.call(function, **kwargs)
-        except ValidationError as error:
-            code = error.code if error.code in ERROR_CODES else "invalid"
-            await self.send_error(code, " ".join(error.messages), key=key, ref=ref)
-        except Http404:
-            await self.send_error("not_found", _("Ce message n'existe pas."), key=key, ref=ref)
-        except PermissionDenied as error:
-            await self.send_error(getattr(error, "code", "forbidden"), str(error), key=key, ref=ref)
-        return None
-
     async def typing(self, targets: list[str]) -> None:
         if not self.can_post:
-            raise FrameError("forbidden", _("Seuls les membres peuvent écrire ici."))
+            raise actions.ActionError("forbidden", _("Seuls les membres peuvent écrire ici."))
         now = time.monotonic()
         if now - self.last_typing < TYPING_INTERVAL:
             return
@@ -353,7 +310,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=dumps(frame))
 
     async def send_error(self, code: str, text: str, *, key=None, ref=None) -> None:
-        await self.send_frame(frames.error_frame(code, text, key=key, ref=ref))
+        await self.send_frame(actions.error_frame(code, text, key=key, ref=ref))
 
     # Group messages, already serialised by receivers ---------------------------------
 
@@ -379,20 +336,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def rights_changed(self) -> None:
         """A role changed in this socket's CoP (e.g. member → moderator)."""
 
-
-ERROR_CODES = {
-    "bad_frame",
-    "invalid",
-    "forbidden",
-    "not_found",
-    "edit_window_closed",
-    "rate_limited",
-    "closed",
-    "not_open",
-    "muted",
-    "slow_mode",
-    "already_voted",
-}
+    async def user_room(self, event: dict) -> None:
+        """The reader's standing in a room changed; only that room's sockets care."""
 
 
 def _after(scope) -> int | None:
@@ -414,24 +359,11 @@ def _route_id(scope, name: str) -> int:
 
 
 class RoomConsumer(LiveConsumer):
-    """A chat room: /ws/rooms/<room_id>/?after=<seq>."""
-
-    handlers = {
-        "send": "on_send",
-        "edit": "on_edit",
-        "delete": "on_delete",
-        "typing": "on_typing",
-        # Moderators
-        "slow_mode": "on_slow_mode",
-        "mute": "on_mute",
-        "pin": "on_pin",
-        "close": "on_close",
-    }
+    """A live room (a CoP's salon, a webinar's room): /ws/rooms/<room_id>/?after=<seq>."""
 
     async def open(self) -> None:
-        room_id = _route_id(self.scope, "room_id")
         self.after = _after(self.scope)
-        self.room: Room = await database_sync_to_async(selectors.access_room)(self.user, room_id)
+        self.room: Room = await database_sync_to_async(self.find_room)()
         self.community_id = self.room.community_id
         self.topic = f"room.{self.room.pk}"
         await self.load_rights()
@@ -439,22 +371,20 @@ class RoomConsumer(LiveConsumer):
         # arrives live, what committed before is read below.
         await self.join(groups.room(self.room.pk), local=True)
 
-    async def load_rights(self) -> None:
-        def rights():
-            if self.signed_in:
-                forum_permissions.forget_memberships(self.user)
-            return (
-                permissions.can_write_in_room(self.user, self.room),
-                permissions.can_moderate_room(self.user, self.room),
-            )
+    def find_room(self) -> Room:
+        """The room of the URL, if the reader may see it (Http404 otherwise)."""
+        return selectors.access_room(self.user, _route_id(self.scope, "room_id"))
 
-        self.can_post, self.can_moderate = await database_sync_to_async(rights)()
+    async def load_rights(self) -> None:
+        self.rights = await database_sync_to_async(selectors.reader_rights)(self.user, self.room)
+        self.can_post = self.rights["can_post"]
+        self.can_moderate = self.rights["can_moderate"]
 
     def catch_up(self, after: int | None) -> tuple[int, list[dict]]:
         """Read the room's position, then what the client has not seen yet."""
         cursor = Room.objects.values_list("last_seq", flat=True).get(pk=self.room.pk)
         if after is None:
-            return cursor, self.snapshot(cursor)
+            return cursor, selectors.snapshot(self.room, cursor)
         sent = []
         read = 0  # the last seq read from the room's events, not the client's claim
         while True:
@@ -466,32 +396,16 @@ class RoomConsumer(LiveConsumer):
             if not more:
                 return max(cursor, read), sent
 
-    def snapshot(self, cursor: int) -> list[dict]:
-        """The room as a newcomer sees it: the latest messages."""
-        messages, _more = selectors.list_latest_messages(self.room)
-        # A message newer than the cursor was committed after the group was
-        # joined, so it also arrives live: send it only then, not twice.
-        return [frames.message_frame(m.seq, m) for m in messages if m.seq <= cursor]
-
-    def room_state(self) -> dict:
-        room = Room.objects.select_related("pinned__author").get(pk=self.room.pk)
-        return frames.room_state(room)
-
     def room_hello(self) -> dict:
-        """Hello of a room socket: the cursor, the reader's rights, the room's settings."""
-        return self.hello(
-            last_seq=self.cursor,
-            can_post=self.can_post,
-            can_moderate=self.can_moderate,
-            room=self.state,
-        )
+        """Hello of a room socket: the cursor, the reader's rights, the room's state."""
+        return self.hello(last_seq=self.cursor, room=self.state, **self.rights)
 
     async def ready(self) -> None:
         self.waiting: dict[int, str] = {}  # live frames that arrived ahead of a hole
         self.gap_task: asyncio.Task | None = None
         cursor, backlog = await database_sync_to_async(self.catch_up)(self.after)
         self.cursor = cursor
-        self.state = await database_sync_to_async(self.room_state)()
+        self.state = await self.call(selectors.room_state, user=self.user, room=self.room)
         await self.send_frame(self.room_hello())
         for frame in backlog:
             await self.send_frame(frame)
@@ -548,110 +462,27 @@ class RoomConsumer(LiveConsumer):
 
     async def rights_changed(self) -> None:
         await self.load_rights()
-        self.state = await database_sync_to_async(self.room_state)()
+        self.state = await self.call(selectors.room_state, user=self.user, room=self.room)
         await self.send_frame(self.room_hello())
 
-    async def on_send(self, frame: dict) -> None:
-        key = frame.get("key")
-        try:
-            key = _str_field(frame, "key")
-            if not key:
-                raise FrameError("bad_frame", _("Le champ « key » est obligatoire."))
-            try:
-                services.validate_client_key(key)
-            except ValidationError as error:
-                raise FrameError("bad_frame", " ".join(error.messages)) from None
-            body = _str_field(frame, "body")
-        except FrameError as error:
-            # Echo a usable key, so the client can tell which message was refused.
-            echo = key if isinstance(key, str) and len(key) <= 64 else None
-            await self.send_error(error.code, error.text, key=echo)
-            return
-        result = await self.call_service(
-            services.send_message,
-            key=key,
-            author=self.user,
-            room=self.room,
-            body=body,
-            client_key=key,
-        )
-        if result is not None:
-            message, _created = result
-            await self.send_frame(frames.ack_frame(key, message))
+    async def user_room(self, event: dict) -> None:
+        """The reader's standing in a room changed (muted, given the floor back)."""
+        if event.get("room_id") == self.room.pk and not self.closing:
+            await self.rights_changed()
 
-    async def _message(self, frame: dict):
-        message_id = _int_field(frame, "id")
-        try:
-            message = await self.call(selectors.access_message, user=self.user, pk=message_id)
-        except Http404:
-            message = None
-        if message is None or message.room_id != self.room.pk:
-            raise FrameError("not_found", _("Ce message n'existe pas."), ref=message_id)
-        return message
-
-    async def on_edit(self, frame: dict) -> None:
-        message = await self._message(frame)
-        body = _str_field(frame, "body")
-        edited = await self.call_service(
-            services.edit_message, ref=message.pk, editor=self.user, message=message, body=body
+    async def on_frame(self, kind, frame: dict) -> None:
+        """Every other frame is a room action: the table judges it, as for the HTTP door."""
+        answer = await self.call(
+            actions.perform, name=kind, user=self.user, room=self.room, data=frame
         )
-        if edited is not None and edited.edited_at == message.edited_at:
-            # Nothing changed, so nothing is broadcast: answer the editor alone.
-            await self.send_frame(frames.message_frame(self.cursor, edited))
-
-    async def on_delete(self, frame: dict) -> None:
-        message = await self._message(frame)
-        await self.call_service(
-            services.delete_message, ref=message.pk, user=self.user, message=message
-        )
+        await self.send_frame(answer)
 
     async def on_typing(self, frame: dict) -> None:
         await self.typing([groups.room(self.room.pk)])
 
-    # Moderation: the change itself is pushed to the whole room as a frame.
-
-    async def on_slow_mode(self, frame: dict) -> None:
-        seconds = frame.get("seconds")
-        if type(seconds) is not int or seconds < 0:
-            raise FrameError(
-                "bad_frame", _("Le champ « seconds » doit être un entier positif ou nul.")
-            )
-        await self.call_service(
-            services.set_slow_mode, moderator=self.user, room=self.room, seconds=seconds
-        )
-
-    async def on_mute(self, frame: dict) -> None:
-        user_id = _int_field(frame, "user")
-        muted = _bool_field(frame, "muted", default=True)
-        target = await self.call(forum_selectors.find_user, pk=user_id)
-        if target is None:
-            raise FrameError("not_found", _("Cette personne n'existe pas."), ref=user_id)
-        await self.call_service(
-            services.mute_participant,
-            ref=user_id,
-            moderator=self.user,
-            room=self.room,
-            user=target,
-            muted=muted,
-        )
-
-    async def on_pin(self, frame: dict) -> None:
-        message = None if frame.get("id") is None else await self._message(frame)
-        await self.call_service(
-            services.pin_message, moderator=self.user, room=self.room, message=message
-        )
-
-    async def on_close(self, frame: dict) -> None:
-        closed = _bool_field(frame, "closed", default=True)
-        await self.call_service(
-            services.close_room, moderator=self.user, room=self.room, closed=closed
-        )
-
 
 class ThreadConsumer(LiveConsumer):
     """A live thread page: /ws/threads/<thread_id>/?after=<post seq>."""
-
-    handlers = {"typing": "on_typing"}
 
     async def open(self) -> None:
         thread_id = _route_id(self.scope, "thread_id")

@@ -42,6 +42,10 @@ def room_changed(event: room_events.RoomChanged) -> None:
         return
     text = dumps(frame)
     _send(groups.room(event.room_id), {"type": "room.change", "seq": event.seq, "text": text})
+    if frame.get("type") == "mute" and frame.get("user"):
+        # The muted person's own sockets read their standing again (why, until
+        # when): that goes in their ``hello``, never in the room's frame.
+        _send(groups.user(frame["user"]["id"]), {"type": "user.room", "room_id": event.room_id})
 
 
 _POST_EVENTS = {

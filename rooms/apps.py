@@ -9,32 +9,20 @@ class RoomsConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
-        from . import frames, kinds
-        from .models import SALON, Message, Room, RoomEvent, RoomMute
+        from . import frames, kinds, selectors
+        from .actions import core
+        from .models import SALON, RoomEvent
 
+        # How each kind of change is replayed and pushed (see rooms.kinds).
         kinds.register(
-            RoomEvent.Kind.MESSAGE,
-            load=lambda room, ids: (
-                Message.objects.filter(room=room).select_related("author").in_bulk(ids)
-            ),
-            frame=frames.message_frame,
+            RoomEvent.Kind.MESSAGE, load=selectors.load_messages, frame=frames.message_frame
         )
-        kinds.register(
-            RoomEvent.Kind.ROOM,
-            load=lambda room, ids: (
-                Room.objects.filter(pk=room.pk).select_related("pinned__author").in_bulk(ids)
-            ),
-            frame=frames.room_frame,
-        )
-        kinds.register(
-            RoomEvent.Kind.MUTE,
-            load=lambda room, ids: (
-                RoomMute.objects.filter(room=room).select_related("user").in_bulk(ids)
-            ),
-            frame=frames.mute_frame,
-        )
+        kinds.register(RoomEvent.Kind.ROOM, load=selectors.load_room, frame=frames.room_frame)
+        kinds.register(RoomEvent.Kind.MUTE, load=selectors.load_mutes, frame=frames.mute_frame)
         kinds.register_room_kind(
             kinds.RoomKind(
                 name=SALON, page=lambda room: reverse("salon", args=[room.community.slug])
             )
         )
+        # Chat and moderation: rows of the room-action table, in every kind of room.
+        core.rows.register()

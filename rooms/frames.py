@@ -48,16 +48,19 @@ def room_frame(seq: int, room: Room) -> dict:
 
 
 def mute_frame(seq: int, mute: RoomMute) -> dict:
+    """A mute as the whole room sees it: who, and until when (the reason is not in it)."""
     return {
         "type": "mute",
         "seq": seq,
         "user": person(mute.user),
-        "muted": mute.lifted_at is None,
+        "muted": mute.in_force(),
+        "until": iso_time(mute.until) if mute.lifted_at is None else None,
     }
 
 
-def ack_frame(key: str, msg: Message) -> dict:
-    return {"type": "ack", "key": key, "id": msg.pk, "seq": msg.seq}
+def mute_state(mute: RoomMute) -> dict:
+    """A mute as the muted person (``hello.room.me.muted``) sees it: until when, and why."""
+    return {"until": iso_time(mute.until), "reason": mute.reason}
 
 
 def presence_frame(users: list[User], anonymous: int) -> dict:
@@ -67,12 +70,3 @@ def presence_frame(users: list[User], anonymous: int) -> dict:
         "anonymous": anonymous,
         "users": [person(user) for user in users],
     }
-
-
-def error_frame(code: str, text: str, *, key: str | None = None, ref=None) -> dict:
-    frame = {"type": "error", "code": code, "message": text}
-    if key is not None:
-        frame["key"] = key
-    if ref is not None:
-        frame["ref"] = ref
-    return frame

@@ -125,7 +125,12 @@ class Message(models.Model):
 
 
 class RoomMute(models.Model):
-    """A participant a moderator silenced in one room, until lifted."""
+    """A participant a moderator silenced in one room, for a while or until lifted.
+
+    A mute is in force while ``lifted_at`` is empty and ``until`` (when set)
+    is still ahead; an expired one is closed (``lifted_at`` = ``until``) when
+    the same person is muted again, so one row per person holds the constraint.
+    """
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="mutes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -133,6 +138,9 @@ class RoomMute(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField(_("jusqu'à"), null=True, blank=True)
+    # Shown to the muted person and to moderators, never to the room.
+    reason = models.CharField(_("motif"), max_length=300, blank=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -147,6 +155,10 @@ class RoomMute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} mute {self.user_id}"
+
+    def in_force(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.lifted_at is None and (self.until is None or self.until > now)
 
 
 class RoomConnection(models.Model):

@@ -8,7 +8,7 @@ for templates, ``check_*`` raise (``Http404`` for what may not be seen,
 request: both doors share them.
 """
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from forum.models import User
@@ -41,10 +41,16 @@ def room_window(room: Room, now=None) -> str:
     return "open"
 
 
-def is_muted(user: User | None, room: Room) -> bool:
+def mute_of(user: User | None, room: Room) -> RoomMute | None:
+    """The mute in force on ``user`` in ``room``, if any."""
     if user is None or not user.is_authenticated:
-        return False
-    return RoomMute.objects.filter(room=room, user=user, lifted_at__isnull=True).exists()
+        return None
+    mute = RoomMute.objects.filter(room=room, user=user, lifted_at__isnull=True).first()
+    return mute if mute is not None and mute.in_force() else None
+
+
+def is_muted(user: User | None, room: Room) -> bool:
+    return mute_of(user, room) is not None
 
 
 def can_write_in_room(user: User | None, room: Room) -> bool:
@@ -70,11 +76,27 @@ def check_write_in_room(user: User | None, room: Room) -> None:
     if not can_post_in_community(user, room.community):
         raise Refused(_("Seuls les membres de cette communauté peuvent écrire dans ce salon."))
     check_room_open(room)
-    if not can_moderate_room(user, room) and is_muted(user, room):
-        raise Refused(
-            _("Une modératrice ou un modérateur vous a rendu muet·te dans ce salon."),
-            code="muted",
-        )
+    mute = None if can_moderate_room(user, room) else mute_of(user, room)
+    if mute is not None:
+        raise Refused(mute_explanation(mute), code="muted")
+
+
+def mute_explanation(mute: RoomMute) -> str:
+    """What a muted person is told: until when, and why when the moderator said."""
+    if mute.until is None:
+        text = _("Une modératrice ou un modérateur vous a rendu muet·te ici, jusqu'à nouvel ordre.")
+    else:
+        until = timezone.localtime(mute.until)
+        moment = formats.time_format(until, "TIME_FORMAT")
+        if until.date() != timezone.localdate():
+            moment = formats.date_format(until, "SHORT_DATETIME_FORMAT")
+        text = _(
+            "Une modératrice ou un modérateur vous a rendu muet·te ici jusqu'à %(moment)s "
+            "(heure de Bamako)."
+        ) % {"moment": moment}
+    if mute.reason:
+        text += " " + _("Motif : %(reason)s") % {"reason": mute.reason}
+    return text
 
 
 def can_moderate_room(user: User | None, room: Room) -> bool:

@@ -5,15 +5,22 @@ Reads of live rooms, with the visibility rules applied (can't see → 404).
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from forum.models import User
+from forum.models import Membership, User
+from forum.permissions import forget_memberships
 
-from . import kinds
-from .models import Message, Room, RoomConnection, RoomEvent
-from .permissions import check_view_room
+from . import frames, kinds
+from .models import SALON, Message, Room, RoomConnection, RoomEvent, RoomMute
+from .permissions import can_moderate_room, can_write_in_room, check_view_room, mute_of
+
+
+def forget_memberships_of(user: User | None) -> None:
+    """Read rights afresh: a socket's user object outlives role changes."""
+    if user is not None and user.is_authenticated:
+        forget_memberships(user)
 
 
 def access_room(user: User | None, pk: int) -> Room:
@@ -44,6 +51,21 @@ def list_latest_messages(room: Room, before: int | None = None) -> tuple[list[Me
         messages = messages.filter(id__lt=before)
     page = list(messages[: size + 1])
     return page[:size][::-1], len(page) > size
+
+
+# Loaders for rooms.kinds: the objects of a room's changes, in bulk.
+
+
+def load_messages(room: Room, ids: list[int]) -> dict[int, Message]:
+    return Message.objects.filter(room=room).select_related("author").in_bulk(ids)
+
+
+def load_room(room: Room, ids: list[int]) -> dict[int, Room]:
+    return Room.objects.filter(pk=room.pk).select_related("pinned__author").in_bulk(ids)
+
+
+def load_mutes(room: Room, ids: list[int]) -> dict[int, RoomMute]:
+    return RoomMute.objects.filter(room=room).select_related("user").in_bulk(ids)
 
 
 def list_room_changes(
@@ -91,3 +113,85 @@ def count_present(topic: str) -> int:
     return RoomConnection.objects.filter(
         topic=topic, left_at__isnull=True, seen_at__gte=since
     ).count()
+
+
+# What a reader is told about a room -----------------------------------------------------
+
+
+def reader_rights(user: User | None, room: Room) -> dict:
+    """The reader's rights in ``room``, as ``hello`` gives them (and the page draws them)."""
+    forget_memberships_of(user)
+    kind = kinds.room_kind(room)
+    return {
+        "can_post": can_write_in_room(user, room),
+        "can_moderate": can_moderate_room(user, room),
+        **kind.hello(user, room, kind.subject(room)),
+    }
+
+
+def room_state(user: User | None, room: Room) -> dict:
+    """The room's settings, and the reader's own standing in it (``hello.room``)."""
+    fresh = Room.objects.select_related("pinned__author", "community").get(pk=room.pk)
+    state = frames.room_state(fresh)
+    mute = mute_of(user, fresh)
+    me = {"muted": frames.mute_state(mute) if mute is not None else None}
+    kind = kinds.room_kind(room)
+    extra = kind.state(user, room, kind.subject(room))
+    state["me"] = {**me, **extra.pop("me", {})}
+    state.update(extra)
+    return state
+
+
+def snapshot(room: Room, cursor: int) -> list[dict]:
+    """The room as a newcomer sees it: the latest messages, then what its kind adds."""
+    messages, _more = list_latest_messages(room)
+    # A message newer than the cursor was committed after the reader joined
+    # the room's group, so it also arrives live: send it only then, not twice.
+    drawn = [frames.message_frame(m.seq, m) for m in messages if m.seq <= cursor]
+    kind = kinds.room_kind(room)
+    return drawn + kind.snapshot(room, kind.subject(room), cursor)
+
+
+def list_active_mutes(room: Room) -> list[RoomMute]:
+    """Mutes in force in ``room``, soonest end first (for its moderators)."""
+    now = timezone.now()
+    mutes = (
+        RoomMute.objects.filter(room=room, lifted_at__isnull=True)
+        .filter(Q(until__isnull=True) | Q(until__gt=now))
+        .select_related("user", "muted_by")
+    )
+    return sorted(mutes, key=lambda m: (m.until is None, m.until or now, m.pk))
+
+
+def list_recent_authors(room: Room, limit: int = 30) -> list[User]:
+    """People who wrote in ``room`` lately, for the moderators' mute form."""
+    ids = (
+        Message.objects.filter(room=room, author__isnull=False)
+        .order_by("-id")
+        .values_list("author_id", flat=True)[:300]
+    )
+    seen = list(dict.fromkeys(ids))[:limit]
+    return list(User.objects.filter(pk__in=seen, is_active=True).order_by("display_name"))
+
+
+def find_salon(community) -> Room | None:
+    """The CoP's salon, if it was opened (by its first message); None otherwise."""
+    room = Room.objects.filter(community=community, kind=SALON).first()
+    if room is not None:
+        room.community = community
+    return room
+
+
+def moderator_ids(room: Room, user_ids) -> set[int]:
+    """Which of ``user_ids`` moderate ``room`` (its CoP's moderators, and staff)."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    moderators = Q(memberships__community=room.community_id) & Q(
+        memberships__role=Membership.Role.MODERATOR
+    )
+    return set(
+        User.objects.filter(pk__in=ids)
+        .filter(Q(is_staff=True, is_active=True) | moderators)
+        .values_list("pk", flat=True)
+    )

@@ -1,100 +1,75 @@
 """
-The HTTP door of live rooms: the salon page and the room protocol over HTTP.
+The HTTP door of live rooms: the salon page, the one action endpoint, and the
+room's log over HTTP.
 
-The fallback answers JSON in the exact shapes of docs/realtime-protocol.md
-and calls the same services as the WebSocket consumers. Without JavaScript,
-the salon is a plain form that redirects.
+Every action (chat, moderation, and what other kinds of room add) is posted
+to ``room_action`` and handed to ``rooms.actions.perform``, the function the
+WebSocket consumers call: the answer is the same ``ack`` or ``error`` frame,
+as JSON with the status of its code for a script, or a redirect (with a
+message for a refusal) for a plain form. docs/realtime-protocol.md describes
+both.
 """
 
-import functools
-import json
+import re
 import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum import selectors as forum_selectors
+from forum.models import Community, User
+from forum.permissions import can_post_in_community
 
-from . import frames, kinds, selectors, services
+from . import actions, frames, kinds, selectors, services
 from . import permissions as perms
+from .actions.fields import DIGITS
 from .models import Message, Room
 
-_STATUS = {"rate_limited": 429, "forbidden": 403, "closed": 403, "not_found": 404}
-_CODES = {"bad_frame", "invalid", "edit_window_closed", "rate_limited"}
-
-
-def _json_error(code: str, text: str, status: int | None = None) -> JsonResponse:
-    return JsonResponse(
-        {"error": {"code": code, "message": text}}, status=status or _STATUS.get(code, 400)
-    )
-
-
-def _refusal(error: Exception) -> tuple[str, str]:
-    """The protocol's (code, message) for a service's refusal."""
-    if isinstance(error, ValidationError):
-        code = error.code if error.code in _CODES else "invalid"
-        return code, " ".join(error.messages)
-    if isinstance(error, PermissionDenied):
-        return getattr(error, "code", "forbidden"), str(error)
-    return "not_found", _("Ce message n'existe pas.")
+# The hidden field a page's forms carry to come back to the same tab.
+TAB = re.compile(r"[a-z]{1,20}")
+# Durations a moderator picks from when muting someone, in minutes (0: until lifted).
+MUTE_DURATIONS = (10, 30, 60, 24 * 60, 7 * 24 * 60, 0)
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
+    return (
+        "application/json" in request.headers.get("Accept", "")
+        or request.content_type == "application/json"
+    )
 
 
-def _not_found_as_json(always: bool = False):
-    """Answer the protocol's ``not_found`` error instead of the HTML 404 page to a JSON client.
-
-    The same answer for a room or message that does not exist and for one the
-    reader may not see (private CoP), as the 404 page gives.
-    """
-
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            try:
-                return view(request, *args, **kwargs)
-            except Http404:
-                if not (always or _wants_json(request)):
-                    raise
-                return _json_error(
-                    "not_found", _("Cette page n'existe pas, ou vous n'y avez pas accès.")
-                )
-
-        return wrapper
-
-    return decorate
+def _json(frame: dict) -> JsonResponse:
+    return JsonResponse(frame, status=actions.status_of(frame))
 
 
 def _number(value: str | None, name: str) -> int | None:
     """A non-negative integer from the query string, or None when absent."""
     if value in (None, ""):
         return None
-    if not value.isdigit() or len(value) > 18:
-        raise ValueError(
-            _("Le paramètre « %(name)s » doit être un entier positif.") % {"name": name}
+    if not DIGITS.fullmatch(value):
+        raise actions.ActionError(
+            "bad_frame",
+            _("Le paramètre « %(name)s » doit être un entier positif.") % {"name": name},
         )
     return int(value)
 
 
-def _posted(request: HttpRequest) -> dict:
-    """Form fields, or a JSON object body."""
-    if request.content_type == "application/json":
-        try:
-            data = json.loads(request.body or b"{}")
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise ValueError(_("Le corps de la requête n'est pas un objet JSON valide."))
-        return data
-    return request.POST
+def _not_found() -> JsonResponse:
+    return _json(
+        actions.error_frame("not_found", _("Cette page n'existe pas, ou vous n'y avez pas accès."))
+    )
+
+
+# What a room page shows --------------------------------------------------------------
 
 
 def prepare_messages(user, room: Room, messages_: list[Message]) -> list[Message]:
@@ -105,136 +80,232 @@ def prepare_messages(user, room: Room, messages_: list[Message]) -> list[Message
     return messages_
 
 
-# The salon page ----------------------------------------------------------------------
+def mute_durations() -> list[tuple[int, str]]:
+    labels = []
+    for minutes in MUTE_DURATIONS:
+        if minutes == 0:
+            label = _("jusqu'à nouvel ordre")
+        elif minutes % (24 * 60) == 0:
+            days = minutes // (24 * 60)
+            label = ngettext("%(n)d jour", "%(n)d jours", days) % {"n": days}
+        elif minutes % 60 == 0:
+            hours = minutes // 60
+            label = ngettext("%(n)d heure", "%(n)d heures", hours) % {"n": hours}
+        else:
+            label = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+        labels.append((minutes, label))
+    return labels
 
 
-@require_GET
-def salon(request: HttpRequest, slug: str) -> HttpResponse:
-    community = forum_selectors.access_community(request.user, slug)
-    room = services.ensure_salon(community)
-    try:
-        before = _number(request.GET.get("avant"), "avant")
-    except ValueError as error:
-        return render(request, "400.html", {"message": str(error)}, status=400)
+def actions_schema(room: Room) -> dict:
+    """Each action of the room's kind with its fields' kinds (how a script builds a frame)."""
+    schema = {}
+    for action in actions.all_actions():
+        if actions.find(room, action.name) is action:
+            schema[action.name] = {f.name: type(f).__name__.lower() for f in action.fields}
+    return schema
+
+
+def room_context(request: HttpRequest, room: Room, *, before: int | None = None) -> dict:
+    """What a room page (salon or webinar room) draws of the room, for this reader."""
+    user = request.user
     history, has_more = selectors.list_latest_messages(room, before)
     present, anonymous = selectors.list_present(f"room.{room.pk}")
+    can_moderate = perms.can_moderate_room(user, room)
+    my_mute = perms.mute_of(user, room) if not can_moderate else None
+    pinned = room.pinned if room.pinned_id else None
     context = {
-        "community": community,
         "room": room,
-        "chat_messages": prepare_messages(request.user, room, history),
+        "window": perms.room_window(room),
+        "chat_messages": prepare_messages(user, room, history),
         "has_more": has_more,
         "older_url": f"?avant={history[0].pk}" if history and has_more else "",
         "after": room.last_seq if before is None else "",
         "present": present,
         "present_count": len(present) + anonymous,
-        "can_post": perms.can_write_in_room(request.user, room),
-        "can_moderate": perms.can_moderate_room(request.user, room),
+        "can_post": perms.can_write_in_room(user, room),
+        "can_moderate": can_moderate,
+        "my_mute": my_mute,
+        "my_mute_text": perms.mute_explanation(my_mute) if my_mute is not None else "",
+        "pinned": pinned if pinned is not None and not pinned.is_deleted else None,
         "client_key": "f" + secrets.token_urlsafe(18),
         "max_length": settings.JEKAFO["CHAT_MAX_LENGTH"],
+        "action_url": reverse("room_action", args=[room.pk]),
+        "actions_schema": actions_schema(room),
+        "me_state": {
+            "muted": frames.mute_state(my_mute) if my_mute is not None else None,
+        },
+        "live": True,
     }
+    if can_moderate:
+        mutes = selectors.list_active_mutes(room)
+        muted_ids = {mute.user_id for mute in mutes}
+        candidates = {p.pk: p for p in [*selectors.list_recent_authors(room), *present]}
+        # Moderators cannot be muted: leave them out (one query for all of them).
+        excluded = {user.pk, *muted_ids, *selectors.moderator_ids(room, candidates)}
+        chosen = _number_or_none(request.GET.get("muet"))
+        context.update(
+            mutes=mutes,
+            mute_candidates=sorted(
+                (p for pk, p in candidates.items() if pk not in excluded),
+                key=lambda p: p.display_name.casefold(),
+            ),
+            mute_chosen=chosen,
+            mute_durations=mute_durations(),
+        )
+    return context
+
+
+def _number_or_none(value: str | None) -> int | None:
+    return int(value) if value and DIGITS.fullmatch(value) else None
+
+
+# The salon page ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def salon(request: HttpRequest, slug: str) -> HttpResponse:
+    """A CoP's salon. It is opened by its first message: a GET never writes."""
+    community = forum_selectors.access_community(request.user, slug)
+    room = selectors.find_salon(community)
+    if request.method == "POST":
+        if room is not None:
+            return room_action(request, room.pk)
+        if not can_post_in_community(request.user, community):
+            return _answer(request, None, _refused_before_room(request.user, community), community)
+        # The first message opens the salon; a refused one leaves nothing behind.
+        with transaction.atomic():
+            room = services.ensure_salon(community)
+            answer, tab = _perform_posted(request, room)
+            if answer["type"] == "error":
+                transaction.set_rollback(True)
+                room = None
+        return _answer(request, room, answer, community, tab=tab)
+    try:
+        before = _number(request.GET.get("avant"), "avant")
+    except actions.ActionError as error:
+        return render(request, "400.html", {"message": error.message}, status=400)
+    context = {"community": community, "room": room}
+    if room is not None:
+        context.update(room_context(request, room, before=before))
+    else:
+        context.update(
+            can_post=can_post_in_community(request.user, community),
+            client_key="f" + secrets.token_urlsafe(18),
+            max_length=settings.JEKAFO["CHAT_MAX_LENGTH"],
+            present_count=0,
+        )
     return render(request, "rooms/salon.html", context)
 
 
-# The room protocol over HTTP ----------------------------------------------------------
+def _refused_before_room(user: User, community: Community) -> dict:
+    if user is None or not user.is_authenticated:
+        text = _("Connectez-vous pour écrire dans ce salon.")
+    else:
+        text = _("Seuls les membres de cette communauté peuvent écrire dans ce salon.")
+    return actions.error_frame("forbidden", text)
+
+
+# The one action endpoint ---------------------------------------------------------------
+
+
+def _posted(request: HttpRequest) -> tuple[object, bool]:
+    """The action's data and whether it is a form (text values) or JSON (typed values)."""
+    if request.content_type == "application/json":
+        if len(request.body) > actions.MAX_FRAME_BYTES:
+            raise actions.ActionError(
+                "too_large", _("Message trop long : 16 Ko au plus par envoi.")
+            )
+        try:
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise actions.ActionError("bad_json", _("Le corps n'est pas de l'UTF-8.")) from None
+        return actions.decode(text), False
+    try:
+        return request.POST, True
+    except (BadRequest, LookupError, UnicodeDecodeError, ValueError):  # not in its charset
+        raise actions.ActionError(
+            "bad_frame", _("Formulaire illisible : envoyez-le en UTF-8.")
+        ) from None
+
+
+@require_POST
+def room_action(request: HttpRequest, room_id: int) -> HttpResponse:
+    """POST /salles/<room_id>/action/: one room action, by form or JSON; see perform()."""
+    try:
+        room = selectors.access_room(request.user, room_id)
+    except Http404:
+        if _wants_json(request):
+            return _not_found()
+        raise
+    answer, tab = _perform_posted(request, room)
+    return _answer(request, room, answer, room.community, tab=tab)
+
+
+def _perform_posted(request: HttpRequest, room: Room) -> tuple[dict, str]:
+    """Run the posted action in ``room``: its answer frame, and the tab to come back to."""
+    try:
+        data, form = _posted(request)
+        name = data.get("type", data.get("action")) if not form else data.get("action")
+    except actions.ActionError as error:
+        return actions.error_frame(error.code, error.message, ref=error.ref), ""
+    answer = actions.perform(name=name, user=request.user, room=room, data=data, form=form)
+    return answer, _tab(data)
+
+
+def _tab(data) -> str:
+    value = data.get("onglet") if hasattr(data, "get") else None
+    return value if isinstance(value, str) and TAB.fullmatch(value) else ""
+
+
+def _answer(
+    request: HttpRequest, room: Room | None, answer: dict, community, tab: str = ""
+) -> HttpResponse:
+    """The action's answer: the frame as JSON, or for a form, back to the page."""
+    if _wants_json(request):
+        return _json(answer)
+    back = kinds.page_url(room) if room is not None else reverse("salon", args=[community.slug])
+    query = f"?{urlencode({'onglet': tab})}" if tab else ""
+    if answer["type"] == "error":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?{urlencode({'next': back + query})}")
+        messages.error(request, answer["message"])
+        return redirect(f"{back}{query}#{tab or 'contenu'}")
+    if answer.get("action") == "send" and answer.get("id"):
+        return redirect(f"{back}{query}#msg-{answer['id']}")
+    return redirect(f"{back}{query}#{tab or 'contenu'}")
+
+
+# The room's log over HTTP (the client's fallback when sockets fail) --------------------
 
 
 @require_GET
-@_not_found_as_json(always=True)
 def room_events(request: HttpRequest, room_id: int) -> JsonResponse:
-    room = selectors.access_room(request.user, room_id)
+    """GET /salons/<room_id>/evenements/?after=<seq>: the changes since ``after``, as frames."""
     try:
+        room = selectors.access_room(request.user, room_id)
         after = _number(request.GET.get("after"), "after") or 0
-    except ValueError as error:
-        return _json_error("bad_frame", str(error))
+    except Http404:
+        return _not_found()
+    except actions.ActionError as error:
+        return _json(actions.error_frame(error.code, error.message))
     pairs, cursor, more = selectors.list_room_changes(room, after)
     return JsonResponse(
-        {
-            "frames": [frame for _seq, frame in pairs],
-            "last_seq": cursor,
-            "more": more,
-        }
+        {"frames": [frame for _seq, frame in pairs], "last_seq": cursor, "more": more}
     )
 
 
 @require_GET
-@_not_found_as_json(always=True)
 def room_history(request: HttpRequest, room_id: int) -> JsonResponse:
-    room = selectors.access_room(request.user, room_id)
+    """GET /salons/<room_id>/historique/?before=<id>: older messages, oldest first."""
     try:
+        room = selectors.access_room(request.user, room_id)
         before = _number(request.GET.get("before"), "before")
-    except ValueError as error:
-        return _json_error("bad_frame", str(error))
+    except Http404:
+        return _not_found()
+    except actions.ActionError as error:
+        return _json(actions.error_frame(error.code, error.message))
     history, has_more = selectors.list_latest_messages(room, before)
     return JsonResponse(
         {"messages": [frames.message(message) for message in history], "has_more": has_more}
-    )
-
-
-@require_POST
-@_not_found_as_json()
-def room_send(request: HttpRequest, room_id: int) -> HttpResponse:
-    room = selectors.access_room(request.user, room_id)
-    back = kinds.page_url(room)
-    try:
-        data = _posted(request)
-        body, key = data.get("body", ""), data.get("key", "")
-        if not isinstance(body, str) or not isinstance(key, str):
-            raise ValueError(_("« body » et « key » doivent être des textes."))
-        message, _created = services.send_message(
-            author=request.user, room=room, body=body, client_key=key
-        )
-    except ValueError as error:
-        return _json_error("bad_frame", str(error))
-    except (ValidationError, PermissionDenied) as error:
-        return _refused(request, error, back)
-    if _wants_json(request):
-        return JsonResponse(frames.ack_frame(key, message))
-    return redirect(f"{back}#msg-{message.pk}")
-
-
-def _refused(request: HttpRequest, error: Exception, back: str) -> HttpResponse:
-    """A service's refusal: a JSON error for scripts, a message and a redirect for forms."""
-    code, text = _refusal(error)
-    if _wants_json(request):
-        return _json_error(code, text)
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={back}")
-    messages.error(request, text)
-    return redirect(back)
-
-
-def _change_message(request: HttpRequest, pk: int, change) -> HttpResponse:
-    message = selectors.access_message(request.user, pk)
-    back = reverse("salon", args=[message.room.community.slug])
-    try:
-        message = change(message, _posted(request))
-    except ValueError as error:
-        return _json_error("bad_frame", str(error))
-    except (ValidationError, PermissionDenied) as error:
-        return _refused(request, error, back)
-    if _wants_json(request):
-        return JsonResponse(frames.message_frame(message.room.last_seq, message))
-    return redirect(f"{back}#msg-{message.pk}")
-
-
-# No login_required: an anonymous JSON client gets the protocol's 403, like room_send.
-@require_POST
-@_not_found_as_json()
-def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    def change(message, data):
-        body = data.get("body", "")
-        if not isinstance(body, str):
-            raise ValueError(_("« body » doit être un texte."))
-        return services.edit_message(editor=request.user, message=message, body=body)
-
-    return _change_message(request, pk, change)
-
-
-@require_POST
-@_not_found_as_json()
-def message_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _change_message(
-        request,
-        pk,
-        lambda message, data: services.delete_message(user=request.user, message=message),
     )

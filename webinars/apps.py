@@ -11,8 +11,9 @@ class WebinarsConfig(AppConfig):
 
         from rooms import kinds
 
-        from . import frames, selectors
+        from . import actions, frames, selectors
         from .models import ROOM_KIND
+        from .permissions import can_take_part
         from .services.room import HAND, POLL, QUESTION
 
         # How the live room's own changes are replayed and pushed (see rooms.kinds).
@@ -23,5 +24,14 @@ class WebinarsConfig(AppConfig):
             kinds.RoomKind(
                 name=ROOM_KIND,
                 page=lambda room: reverse("webinar_room", args=[room.session.pk]),
+                subject=selectors.session_of_room,
+                state=lambda user, room, session: {
+                    "session": frames.session_times(session),
+                    "me": selectors.participant_state(user, session),
+                },
+                hello=lambda user, room, session: {"can_take_part": can_take_part(user, session)},
+                snapshot=selectors.snapshot,
             )
         )
+        # Questions, polls and hands: rows of the room-action table, in webinar rooms.
+        actions.rows.register()

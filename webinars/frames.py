@@ -56,3 +56,11 @@ def hand(item: Hand) -> dict:
 
 def hand_frame(seq: int, item: Hand) -> dict:
     return {"type": "hand", "seq": seq, "hand": hand(item)}
+
+
+def session_times(session) -> dict:
+    return {
+        "id": session.pk,
+        "starts_at": iso_time(session.starts_at),
+        "ends_at": iso_time(session.ends_at),
+    }

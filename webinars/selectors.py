@@ -11,7 +11,9 @@ from forum.permissions import check_view_community
 from forum.selectors import visible_communities_q
 from rooms.models import Room
 
+from . import frames
 from .models import (
+    CalendarToken,
     Hand,
     Poll,
     PollOption,
@@ -180,3 +182,25 @@ def access_hand(session: Session, pk: int) -> Hand:
     if hand is None:
         raise Http404
     return hand
+
+
+def session_of_room(room: Room) -> Session:
+    """The session whose live room is ``room`` (the subject of its actions)."""
+    session = Session.objects.select_related("community").get(room=room)
+    session.room = room
+    return session
+
+
+def snapshot(room: Room, session: Session, cursor: int) -> list[dict]:
+    """Every question (hidden ones without text), poll and hand up, for a newcomer."""
+    drawn = [frames.question_frame(cursor, q) for q in list_questions(session, hidden=True)]
+    drawn += [frames.poll_frame(cursor, p) for p in list_polls(session)]
+    drawn += [frames.hand_frame(cursor, h) for h in list_raised_hands(session)]
+    return drawn
+
+
+def calendar_token_of(user: User) -> CalendarToken | None:
+    """The member's calendar token, if they made one (a visit never makes it)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return CalendarToken.objects.filter(user=user).first()

@@ -16,7 +16,13 @@ from .messages import (
     validate_chat_body,
     validate_client_key,
 )
-from .moderation import close_room, mute_participant, pin_message, set_slow_mode
+from .moderation import (
+    close_room,
+    mute_participant,
+    pin_message,
+    set_slow_mode,
+    unmute_participant,
+)
 from .rooms import create_room, ensure_salon, lock_room, record_change, update_room
 
 __all__ = [
@@ -34,6 +40,7 @@ __all__ = [
     "send_message",
     "set_slow_mode",
     "touch_connection",
+    "unmute_participant",
     "update_room",
     "validate_chat_body",
     "validate_client_key",

@@ -4,6 +4,8 @@ Each change is one room event, so every client sees (and, after a
 reconnection, replays) the room's current settings and mutes.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from forum.models import ModerationAction, User
 from forum.services import log_action
+from forum.text import clean_line
 
 from ..models import Message, Room, RoomEvent, RoomMute
 from ..permissions import can_moderate_room, check_moderate_room, check_view_room
@@ -74,31 +77,78 @@ def close_room(*, moderator: User, room: Room, closed: bool = True) -> Room:
     return room
 
 
-@transaction.atomic
-def mute_participant(*, moderator: User, room: Room, user: User, muted: bool = True) -> RoomMute:
-    """Silence ``user`` in ``room`` (or give them the floor back)."""
-    room = lock_room(room)
+# A mute lasts from a few minutes to a month, or until a moderator lifts it (0).
+MUTE_MAX_MINUTES = 30 * 24 * 60
+MUTE_REASON_MAX_LENGTH = 300
+
+
+def _check_mutable(moderator: User, room: Room, user: User) -> None:
     check_moderate_room(moderator, room)
     check_view_room(user, room)  # nobody learns of a stranger through this
-    if muted and can_moderate_room(user, room):
+
+
+@transaction.atomic
+def mute_participant(
+    *, moderator: User, room: Room, user: User, minutes: int = 0, reason: str = ""
+) -> RoomMute:
+    """Silence ``user`` in ``room`` for ``minutes`` (0: until lifted), saying why.
+
+    Muting someone already muted sets the new duration and reason.
+    """
+    room = lock_room(room)
+    _check_mutable(moderator, room, user)
+    if can_moderate_room(user, room):
         raise ValidationError(
             _("On ne peut pas rendre muet·te une modératrice ou un modérateur."), code="invalid"
         )
-    active = RoomMute.objects.filter(room=room, user=user, lifted_at__isnull=True).first()
-    if muted == (active is not None):
-        if active is None:
-            raise ValidationError(_("Cette personne n'est pas muette ici."), code="invalid")
-        return active
-    if muted:
-        mute = RoomMute.objects.create(room=room, user=user, muted_by=moderator)
-    else:
-        mute = active
-        mute.lifted_at = timezone.now()
+    if type(minutes) is not int or not 0 <= minutes <= MUTE_MAX_MINUTES:
+        raise ValidationError(
+            _("Une durée de 0 (jusqu'à nouvel ordre) à %(max)d minutes.")
+            % {"max": MUTE_MAX_MINUTES},
+            code="invalid",
+        )
+    reason = clean_line(reason if isinstance(reason, str) else "")[:MUTE_REASON_MAX_LENGTH]
+    now = timezone.now()
+    until = now + timedelta(minutes=minutes) if minutes else None
+    mute = RoomMute.objects.filter(room=room, user=user, lifted_at__isnull=True).first()
+    if mute is not None and not mute.in_force(now):
+        # Over by itself: closed at its end, so that this one takes its place.
+        mute.lifted_at = mute.until
         mute.save(update_fields=["lifted_at"])
+        mute = None
+    if mute is None:
+        mute = RoomMute.objects.create(
+            room=room, user=user, muted_by=moderator, until=until, reason=reason
+        )
+    else:
+        mute.muted_by, mute.until, mute.reason = moderator, until, reason
+        mute.save(update_fields=["muted_by", "until", "reason"])
     log_action(
         actor=moderator,
         community=room.community,
-        kind=ModerationAction.Kind.MUTE if muted else ModerationAction.Kind.UNMUTE,
+        kind=ModerationAction.Kind.MUTE,
+        target_user=user,
+        reason=reason,
+        details={"room_id": room.pk, "minutes": minutes},
+    )
+    record_change(room, RoomEvent.Kind.MUTE, mute.pk)
+    return mute
+
+
+@transaction.atomic
+def unmute_participant(*, moderator: User, room: Room, user: User) -> RoomMute:
+    """Give ``user`` the floor back in ``room`` before their mute ends."""
+    room = lock_room(room)
+    _check_mutable(moderator, room, user)
+    mute = RoomMute.objects.filter(room=room, user=user, lifted_at__isnull=True).first()
+    if mute is None or not mute.in_force():
+        raise ValidationError(_("Cette personne n'est pas muette ici."), code="invalid")
+    mute.lifted_at = timezone.now()
+    mute.save(update_fields=["lifted_at"])
+    log_action(
+        actor=moderator,
+        community=room.community,
+        kind=ModerationAction.Kind.UNMUTE,
         target_user=user,
         details={"room_id": room.pk},
     )

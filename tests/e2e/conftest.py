@@ -44,6 +44,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+PHONE = {"width": 360, "height": 740}
 
 
 def require_browser() -> None:
@@ -126,13 +127,14 @@ def playwright_driver(site):
 
 @pytest.fixture
 def sign_in(site, playwright_driver):
-    """``sign_in("a")`` or ``sign_in("b")``: a page in a browser of its own, signed in
-    through the login form. Every browser is closed after the test."""
+    """``sign_in("a")``, ``sign_in("b")`` or ``sign_in("m")`` (the moderator): a page in a
+    browser of its own, signed in through the login form; ``phone=True`` gives it the
+    360×740 screen of a small Android phone. Every browser is closed after the test."""
     from playwright.sync_api import expect
 
     opened = []
 
-    def open_browser(who: str):
+    def open_browser(who: str, *, phone: bool = False):
         profile = tempfile.mkdtemp(prefix="jekafo-chromium-")
         context = playwright_driver.chromium.launch_persistent_context(
             profile,
@@ -140,7 +142,9 @@ def sign_in(site, playwright_driver):
             args=CHROMIUM_ARGS,
             headless=True,
             locale="fr-FR",
-            viewport={"width": 1100, "height": 900},
+            viewport=PHONE if phone else {"width": 1100, "height": 900},
+            is_mobile=phone,
+            has_touch=phone,
         )
         opened.append((context, profile))
         context.set_default_timeout(TIMEOUT_MS)

@@ -68,7 +68,7 @@ def test_reply_appears_live_on_the_other_readers_thread_page(site, sign_in):
     expect_live(kadidia)
     awa.goto(thread_url)
     expect_live(awa)
-    expect(kadidia.locator("#readers-count")).to_have_text("2")
+    expect(kadidia.locator("#readers-count")).to_have_text("2 personnes lisent cette discussion")
     before = post_ids(kadidia)
     assert before[1:] == [f"post-{first['id']}", f"post-{second['id']}"]
     mark(kadidia)
@@ -96,7 +96,7 @@ def test_reply_appears_live_on_the_other_readers_thread_page(site, sign_in):
     expect_live(kadidia)
     expect(kadidia.locator("#live-announce")).to_have_text("Nouveau message de Awa Traoré")
     # Awa's socket closed with the reload and opened again with the new page.
-    expect(kadidia.locator("#readers-count")).to_have_text("2")
+    expect(kadidia.locator("#readers-count")).to_have_text("2 personnes lisent cette discussion")
 
     # A reply to the first reply belongs between it and the second one.
     awa.locator(f"#post-{first['id']}").get_by_role("link", name="Répondre").click()
@@ -139,7 +139,7 @@ def test_salon_messages_cross_both_ways_without_reload_and_persist(site, sign_in
         expect_live(page)
         mark(page)
     for page in (awa, kadidia):
-        expect(page.locator("#presence-count")).to_have_text("2")
+        expect(page.locator("#presence-count")).to_have_text("2 présent·es")
         expect(page.locator("#presence-list")).to_contain_text("Awa Traoré")
         expect(page.locator("#presence-list")).to_contain_text("Kadidia Keita")
 

@@ -21,6 +21,9 @@ def test_question_asked_upvoted_and_answered_live_on_every_screen(site, sign_in)
         page.goto(room)
         expect_live(page)
         mark(page)
+        # Questions have a tab of their own; switching tabs does not reload the page.
+        page.locator(".room-tabs a[data-tab=questions]").click()
+        expect(page.locator("#questions")).to_be_visible()
     asker, voter, moderator = pages["a"], pages["b"], pages["m"]
 
     asker.locator("#ask-body").fill("Comment suivre les quotas dans les communes de Kayes ?")
@@ -42,7 +45,8 @@ def test_question_asked_upvoted_and_answered_live_on_every_screen(site, sign_in)
         assert_not_reloaded(page)
     voter.screenshot(path=SCREENSHOT, full_page=True)
 
-    # Persisted: a reload shows the same state.
+    # Persisted: a reload shows the same state, on the same tab.
     asker.reload()
+    expect(asker.locator(".room-tabs a[aria-current]")).to_have_attribute("data-tab", "questions")
     expect(asker.locator("#questions li.question .q-votes").first).to_have_text("1")
     expect(asker.locator("#questions li.question.answered")).to_have_count(1)

@@ -272,6 +272,7 @@ async def test_send_retried_on_the_other_process_after_a_kill_makes_one_message(
 
             assert ack == {
                 "type": "ack",
+                "action": "send",
                 "key": key,
                 "id": original["message"]["id"],
                 "seq": original["seq"],

@@ -75,6 +75,7 @@ async def test_member_hello_describes_room_reader_rights_and_heartbeat(connect, 
             "opens_at": None,
             "closes_at": None,
             "pinned": None,
+            "me": {"muted": None},
         },
     }
     await socket.disconnect()
@@ -172,7 +173,13 @@ async def test_send_is_acked_to_sender_and_broadcast_to_another_member(
     seen = await receive_type(watcher, "message")
 
     message = await in_db(Message.objects.get, client_key="k-0001-bonjour")
-    assert ack == {"type": "ack", "key": "k-0001-bonjour", "id": message.pk, "seq": 1}
+    assert ack == {
+        "type": "ack",
+        "action": "send",
+        "key": "k-0001-bonjour",
+        "id": message.pk,
+        "seq": 1,
+    }
     assert seen["seq"] == 1
     assert seen["message"]["id"] == message.pk
     assert seen["message"]["room"] == salon.pk
@@ -296,8 +303,10 @@ async def test_author_edits_own_message_and_members_see_the_current_text(
     await receive_type(watcher, "message", skip={"hello", "presence"})
 
     await author.send_json_to({"type": "edit", "id": message.pk, "body": "Rendez-vous à 11h"})
+    ack = await receive_type(author, "ack")
     seen = await receive_type(watcher, "message")
 
+    assert ack == {"type": "ack", "action": "edit", "id": message.pk}
     assert seen["seq"] == 2
     assert seen["message"]["id"] == message.pk
     assert seen["message"]["html"] == "Rendez-vous à 11h"
@@ -817,6 +826,7 @@ async def test_member_promoted_to_moderator_may_delete_others_messages_without_r
     hello = await receive_type(socket, "hello")
     assert hello["can_moderate"] is True
     await socket.send_json_to({"type": "delete", "id": message.pk})
+    assert (await receive_type(socket, "ack"))["action"] == "delete"
     answer = await receive_type(socket, "message")
     assert answer["message"]["deleted_by_moderator"] is True
     await socket.disconnect()

@@ -1,5 +1,6 @@
 """Webinar pages over HTTP: they render, work without JavaScript, keep private things private."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.urls import reverse
 
 from rooms.models import RoomEvent
 from webinars import services
-from webinars.models import Question, Registration
+from webinars.models import Hand, Question, Registration
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +66,18 @@ def test_private_session_pages_are_404_to_outsiders(client_for, outsider, privat
     for name in ("webinar", "webinar_room", "webinar_registrants"):
         assert client.get(reverse(name, args=[private_session.pk])).status_code == 404
     response = client.post(
-        reverse("webinar_room_action", args=[private_session.pk]),
+        reverse("room_action", args=[private_session.room.pk]),
         {"action": "ask", "body": "?", "key": "abcdefgh12"},
     )
     assert response.status_code == 404
+    as_json = client.post(
+        reverse("room_action", args=[private_session.room.pk]),
+        {"action": "ask", "body": "?", "key": "abcdefgh12"},
+        headers={"Accept": "application/json"},
+    )
+    assert as_json.status_code == 404
+    assert as_json.json()["code"] == "not_found"
+    assert not Question.objects.exists()
 
 
 def test_room_page_renders_questions_polls_and_hands(client_for, member, moderator, live_session):
@@ -90,30 +99,64 @@ def test_room_page_renders_questions_polls_and_hands(client_for, member, moderat
 
 def test_room_actions_work_as_plain_forms(client_for, member, moderator, live_session):
     client = client_for(member)
-    url = reverse("webinar_room_action", args=[live_session.pk])
-    response = client.post(url, {"action": "ask", "body": "Quel budget ?", "key": "qkey-000001"})
+    url = reverse("room_action", args=[live_session.room.pk])
+    room_url = reverse("webinar_room", args=[live_session.pk])
+    response = client.post(
+        url, {"action": "ask", "body": "Quel budget ?", "key": "qkey-000001", "onglet": "questions"}
+    )
     assert response.status_code == 302
+    assert response["Location"] == f"{room_url}?onglet=questions#questions"
     question = Question.objects.get()
     answer = client_for(moderator).post(
-        url, {"action": "answer", "id": question.pk, "answered": "1"}
+        url, {"action": "answer", "id": question.pk, "answered": "1", "onglet": "questions"}
     )
     assert answer.status_code == 302
+    assert answer["Location"] == f"{room_url}?onglet=questions#questions"
     question.refresh_from_db()
     assert question.answered_at is not None
     assert RoomEvent.objects.filter(room=live_session.room).count() == 2
 
 
+def test_room_action_form_with_a_bad_onglet_comes_back_to_the_room(
+    client_for, member, live_session
+):
+    response = client_for(member).post(
+        reverse("room_action", args=[live_session.room.pk]),
+        {"action": "hand", "up": "1", "onglet": "Mains levées"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('webinar_room', args=[live_session.pk])}#contenu"
+    assert Hand.objects.filter(user=member).exists()
+
+
 def test_room_action_bad_input_gets_a_clear_json_error(client_for, member, live_session):
     client = client_for(member)
-    url = reverse("webinar_room_action", args=[live_session.pk])
-    json = {"HTTP_ACCEPT": "application/json"}
-    assert client.post(url, {"action": "dance"}, **json).json()["error"]["code"] == "bad_frame"
-    response = client.post(url, {"action": "upvote", "id": "x"}, **json)
+    url = reverse("room_action", args=[live_session.room.pk])
+    as_json = {"HTTP_ACCEPT": "application/json"}
+    question, _ = services.ask_question(author=member, session=live_session, body="Et à Kayes ?")
+    response = client.post(url, {"action": "dance"}, **as_json)
     assert response.status_code == 400
-    response = client.post(url, {"action": "upvote", "id": "999"}, **json)
+    assert response.json()["type"] == "error"
+    assert response.json()["code"] == "unknown_type"
+    response = client.post(url, {"action": "upvote", "id": "x"}, **as_json)
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_frame"
+    response = client.post(url, {"action": "upvote", "id": "999999"}, **as_json)
     assert response.status_code == 404
-    response = client.post(url, {"action": "answer", "id": "1"}, **json)
-    assert response.status_code in (403, 404)
+    assert (response.json()["code"], response.json()["ref"]) == ("not_found", 999999)
+    response = client.post(url, {"action": "answer", "id": question.pk}, **as_json)
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    question.refresh_from_db()
+    assert question.answered_at is None
+
+
+def test_room_page_includes_the_schema_of_the_webinar_actions(client_for, member, live_session):
+    page = client_for(member).get(reverse("webinar_room", args=[live_session.pk])).content.decode()
+    script = page.split('<script id="room-actions" type="application/json">')[1]
+    schema = json.loads(script.split("</script>")[0])
+    assert {"send", "mute", "ask", "upvote", "poll", "vote", "hand", "call_hand"} <= set(schema)
+    assert schema["ask"] == {"key": "key", "body": "text"}
 
 
 def test_documents_are_served_only_to_those_who_see_the_session(

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 connect = realtime.connect
 colleague = realtime.colleague
 
-NOBODY_YET = {"upvoted": [], "votes": {}, "hand": None}
+NOBODY_YET = {"muted": None, "upvoted": [], "votes": {}, "hand": None}
 # In a parametrized frame: stands for the id of a question the test made.
 THE_QUESTION = "<the question's id>"
 
@@ -131,6 +131,7 @@ async def test_hello_me_tells_the_member_what_they_did_and_snapshot_follows(
     socket = await opened(connect, member, live_session)
 
     assert socket.hello["room"]["me"] == {
+        "muted": None,
         "upvoted": [question.pk],
         "votes": {str(poll.pk): chosen.pk},
         "hand": hand.pk,
@@ -561,12 +562,26 @@ async def test_mute_is_pushed_and_the_muted_member_can_no_longer_ask(
     chair = await opened(connect, moderator, live_session)
     muted = await opened(connect, member, live_session)
 
-    await chair.send_json_to({"type": "mute", "user": member.pk, "muted": True})
+    await chair.send_json_to(
+        {"type": "mute", "user": member.pk, "minutes": 10, "reason": "Hors sujet", "key": "m-0001"}
+    )
+    assert await receive_type(chair, "ack") == {
+        "type": "ack",
+        "action": "mute",
+        "id": member.pk,
+        "key": "m-0001",
+    }
     frame = await receive_type(chair, "mute")
 
     assert frame["user"] == {"id": member.pk, "name": "Awa Traoré"}
     assert frame["muted"] is True
+    assert frame["until"] is not None
+    assert "reason" not in frame  # the reason is for the person and moderators only
     assert await receive_type(muted, "mute") == frame
+    # The muted member's socket reads its standing again: why, and until when.
+    hello = await receive_type(muted, "hello")
+    assert hello["can_post"] is False
+    assert hello["room"]["me"]["muted"] == {"until": frame["until"], "reason": "Hors sujet"}
 
     await muted.send_json_to(ask_frame("q-0004-muted"))
     error = await receive_type(muted, "error")
@@ -590,6 +605,7 @@ async def test_slow_mode_frame_pushes_the_room_settings(
     watcher = await opened(connect, member, live_session)
 
     await chair.send_json_to({"type": "slow_mode", "seconds": 30})
+    assert (await receive_type(chair, "ack"))["action"] == "slow_mode"
     frame = await receive_type(chair, "room")
 
     assert frame["room"]["slow_mode"] == 30
@@ -632,6 +648,7 @@ async def test_close_pushes_a_closed_room_and_then_asking_is_refused(
     asker = await opened(connect, member, live_session)
 
     await chair.send_json_to({"type": "close", "closed": True})
+    assert (await receive_type(chair, "ack"))["action"] == "close"
     frame = await receive_type(chair, "room")
 
     assert frame["room"]["closed"] is True

@@ -344,7 +344,7 @@ def test_muted_participant_can_neither_ask_nor_chat_until_unmuted(live_session, 
     assert chatting.value.code == "muted"
     assert row_counts(Question, Message, RoomEvent) == before
 
-    room_services.mute_participant(moderator=moderator, room=room, user=member, muted=False)
+    room_services.unmute_participant(moderator=moderator, room=room, user=member)
 
     assert ask(member, live_session).author == member
     assert say(member, live_session).author == member

@@ -217,15 +217,35 @@ def video_embed(url: str) -> dict | None:
     return None
 
 
+def video_context(request: HttpRequest, session, registration=None) -> dict:
+    """The session's video or audio link as the page shows it to this reader."""
+    can_see_link = perms.can_see_video_link(request.user, session, registration)
+    embed = video_embed(session.video_url) if can_see_link else None
+    return {
+        "can_see_link": can_see_link,
+        "embed": embed,
+        # The player loads only on demand: a phone on 2G pays for it only if asked.
+        "show_embed": bool(embed) and request.GET.get("video") == "1",
+    }
+
+
+def allow_embed(response: HttpResponse, video: dict) -> HttpResponse:
+    """Let this one response load the player from its host (the CSP says 'self' otherwise)."""
+    if video["show_embed"]:
+        embed = video["embed"]
+        policy = dict(settings.SECURE_CSP)
+        directive = "media-src" if embed["kind"] == "audio" else "frame-src"
+        policy[directive] = ["'self'", embed["origin"]]
+        response._csp_config = policy
+    return response
+
+
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.access_session(request.user, pk)
     registration = selectors.registration_of(request.user, session)
     can_manage = perms.can_manage_session(request.user, session)
-    can_see_link = perms.can_see_video_link(request.user, session, registration)
-    embed = video_embed(session.video_url) if can_see_link else None
-    # The player loads only on demand: a phone on 2G pays for it only if asked.
-    show_embed = bool(embed) and request.GET.get("video") == "1"
+    video = video_context(request, session, registration)
     active = registration if registration and registration.status != "cancelled" else None
     form = None
     if active is None and perms.can_register(request.user, session):
@@ -241,19 +261,11 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "seats": selectors.seats(session),
         "documents": list(session.documents.all()),
         "can_manage": can_manage,
-        "can_see_link": can_see_link,
-        "embed": embed,
-        "show_embed": show_embed,
+        **video,
         "closed_reason": perms.registration_closed_reason(session),
         "document_form": DocumentForm() if can_manage else None,
     }
-    response = render(request, "webinars/session_detail.html", context)
-    if show_embed:
-        policy = dict(settings.SECURE_CSP)
-        directive = "media-src" if embed["kind"] == "audio" else "frame-src"
-        policy[directive] = ["'self'", embed["origin"]]
-        response._csp_config = policy
-    return response
+    return allow_embed(render(request, "webinars/session_detail.html", context), video)
 
 
 # Registration ---------------------------------------------------------------------------

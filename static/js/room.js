@@ -1,0 +1,594 @@
+/* Jɛkafɔ live room (a CoP's salon, a webinar's room): the chat log and its
+   outbox, every room form sent as a frame, moderation state, tabs on a phone.
+   Loaded before live.js, which owns the socket and calls the hooks below.
+   Every control is a plain form to the room's action endpoint and works
+   without this script; here the same fields go over the socket, or over HTTP
+   as JSON when the socket is down. docs/realtime-protocol.md is the contract. */
+(() => {
+'use strict';
+
+const $ = (sel, el = document) => el.querySelector(sel);
+const $$ = (sel, el = document) => Array.from(el.querySelectorAll(sel));
+const byId = (id) => document.getElementById(id);
+const make = (tag, cls, text) => {
+  const el = document.createElement(tag);
+  if (cls) el.className = cls;
+  if (text != null) el.textContent = text;
+  return el;
+};
+const show = (el, on) => { if (el) { el.hidden = !on; el.style.display = on ? '' : 'none'; } };
+const fill = (tpl, values) => Object.keys(values).reduce((s, k) => s.split('{' + k + '}').join(values[k]), tpl || '');
+const json = (id, fallback) => { try { return JSON.parse(byId(id).textContent) || fallback; } catch (e) { return fallback; } };
+const enterKey = (e) => e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.defaultPrevented;
+const lang = document.documentElement.lang || 'fr';
+const plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
+// "{n} présent·e" / "{n} présent·es": the element carries both forms.
+const counted = (el, n, one = 'one', many = 'many') => {
+  const form = plurals ? plurals.select(n) : (n > 1 ? 'other' : 'one');
+  return fill(el.dataset[form === 'one' ? one : many] || '{n}', { n });
+};
+const newKey = (prefix) => prefix + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+const root = $('.room[data-live]');
+if (!root) return;
+const uid = document.body.dataset.userId || '';
+const actionUrl = root.dataset.actionUrl;
+const schema = json('room-actions', {});
+const tpl = byId('chat-message-template');
+const log = byId('chat-log');
+const form = byId('chat-form');
+const input = form && form.elements.body;
+let me = json('room-me', {});
+let canModerate = !!$('#moderation');
+let canPost = !!form && !form.hidden;
+let api = null; // live.js: {send, http, flash, ready}
+const pending = {}; // key -> {frame, form}
+const hooks = { ack: {}, frames: {} }; // webinar.js adds its own
+const live = { frames: {}, hooks, me: () => me, get canModerate() { return canModerate; } };
+(window.jekafoLive = window.jekafoLive || []).push(live);
+window.jekafoRoom = live;
+
+/* Times and days, in the reader's own clock */
+
+const pad = (n) => String(n).padStart(2, '0');
+const hhmm = (d) => pad(d.getHours()) + ':' + pad(d.getMinutes());
+const dayKey = (d) => d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate());
+function dayLabel(d) {
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (dayKey(d) === dayKey(today)) return log.dataset.today;
+  if (dayKey(d) === dayKey(yesterday)) return log.dataset.yesterday;
+  const text = d.toLocaleDateString(lang, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+function stamp(time) {
+  const d = new Date(time.getAttribute('datetime'));
+  if (isNaN(d)) return;
+  time.textContent = hhmm(d);
+  time.title = d.toLocaleString(lang, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+const dayOf = (li) => { const t = $('.msg-time', li); const d = t && new Date(t.getAttribute('datetime')); return d && !isNaN(d) ? d : null; };
+
+// Separators only between messages of two days; drawn again after each insertion.
+function days() {
+  if (!log) return;
+  $$('li.day', log).forEach((el) => el.remove());
+  let last = '';
+  $$('li.msg', log).forEach((li) => {
+    const d = dayOf(li);
+    if (!d || dayKey(d) === last) return;
+    last = dayKey(d);
+    const sep = make('li', 'day');
+    sep.setAttribute('role', 'separator');
+    sep.append(make('span', '', dayLabel(d)));
+    li.before(sep);
+  });
+}
+
+/* The chat log */
+
+const boxed = () => /auto|scroll/.test(getComputedStyle(log).overflowY);
+const atBottom = () => (boxed()
+  ? log.scrollHeight - log.scrollTop - log.clientHeight < 48
+  : log.getBoundingClientRect().bottom <= innerHeight + 48);
+function toBottom() {
+  if (boxed()) log.scrollTop = log.scrollHeight;
+  else if (log.lastElementChild) log.lastElementChild.scrollIntoView({ block: 'nearest' });
+  show(byId('chat-new'), false);
+}
+
+function blank(id, name, iso, cls) {
+  const li = tpl.content.firstElementChild.cloneNode(true);
+  li.id = id;
+  if (cls) li.classList.add(cls);
+  $('.msg-author', li).textContent = name;
+  const time = $('.msg-time', li);
+  time.setAttribute('datetime', iso);
+  stamp(time);
+  show($('.msg-edited', li), false);
+  if (cls) $$('.msg-actions', li).forEach((el) => el.remove());
+  return li;
+}
+
+function renderMessage(m) {
+  const gone = !!m.deleted;
+  const li = blank('msg-' + m.id, m.author ? m.author.name : '', m.created_at || '', gone && 'deleted');
+  Object.assign(li.dataset, { id: m.id, author: m.author ? m.author.id : '', created: m.created_at || '', name: m.author ? m.author.name : '' });
+  const body = $('.msg-body', li);
+  if (gone) body.textContent = (m.deleted_by_moderator && tpl.dataset.deletedByModeratorLabel) || tpl.dataset.deletedLabel || '';
+  else {
+    body.innerHTML = m.html || ''; // escaped and linkified by the server: the one innerHTML for chat text
+    show($('.msg-edited', li), !!m.edited_at);
+  }
+  $$('input[name="id"]', li).forEach((el) => { el.value = m.id; });
+  const mute = $('.msg-mute', li);
+  if (mute) mute.href = '?muet=' + (m.author ? m.author.id : '') + '&onglet=moderation#moderation';
+  return actions(li);
+}
+
+// Which controls this reader may use on a message; the server checks again.
+function actions(li) {
+  if (!li.dataset || !li.dataset.id) return li;
+  const own = !!uid && li.dataset.author === uid && !li.classList.contains('deleted');
+  const time = $('.msg-time', li);
+  const created = Date.parse(li.dataset.created || (time && time.getAttribute('datetime')));
+  show($('.msg-edit', li), own && Date.now() - created < 15 * 60e3);
+  const del = $('.msg-delete', li);
+  if (del) show(del.form, own || canModerate);
+  $$('.mod-only', li).forEach((el) => show(el, canModerate && !(el.classList.contains('msg-mute') && (!li.dataset.author || li.dataset.author === uid))));
+  return li;
+}
+
+function upsert(m, seq) {
+  if (!log || m.id == null) return;
+  const old = byId('msg-' + m.id);
+  if (old && +old.dataset.seq >= seq) return; // never step back to an older state
+  const li = renderMessage(m);
+  li.dataset.seq = seq || 0;
+  if (old) {
+    const focused = old.contains(document.activeElement);
+    old.replaceWith(li);
+    if (focused && input) input.focus();
+    return;
+  }
+  const follow = atBottom();
+  // Id order; pending messages (no data-id yet) stay last.
+  let ref = null, prev = log.lastElementChild;
+  while (prev && !(prev.classList.contains('msg') && +prev.dataset.id < m.id)) { ref = prev; prev = prev.previousElementSibling; }
+  log.insertBefore(li, ref);
+  $$('li.empty', log).forEach((el) => el.remove());
+  days();
+  if (follow) toBottom(); else show(byId('chat-new'), true);
+}
+
+/* The outbox: messages written but not yet acknowledged. Kept on the device
+   (localStorage), so closing the page does not lose them: they leave with
+   their key when the room opens again, or, when too old, ask what to do. */
+
+const storeKey = 'jekafo-outbox:' + uid + ':' + root.dataset.live;
+const STALE = 6 * 3600e3;
+let outbox = [];
+
+function saveOutbox() {
+  try {
+    const items = outbox.map(({ key, body, at }) => ({ key, body, at }));
+    if (items.length) localStorage.setItem(storeKey, JSON.stringify(items));
+    else localStorage.removeItem(storeKey);
+  } catch (e) { /* storage off: the page keeps them while it is open */ }
+  outboxNote();
+}
+
+function loadOutbox() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(storeKey)) || [];
+    return saved.filter((o) => o && typeof o.key === 'string' && typeof o.body === 'string');
+  } catch (e) { return []; }
+}
+
+function outboxNote() {
+  const note = byId('outbox-note');
+  if (!note) return;
+  const waiting = outbox.filter((o) => !o.stale).length;
+  note.textContent = fill(note.dataset.waiting, { n: waiting });
+  show(note, waiting > 0 && !(api && api.ready));
+}
+
+function drawPending(item) {
+  const li = blank('out-' + item.key, document.body.dataset.userName || '', new Date(item.at || Date.now()).toISOString(), item.stale ? 'failed' : 'pending');
+  $('.msg-body', li).textContent = item.body;
+  if (item.stale) {
+    const p = make('p', 'msg-error', byId('outbox-note').dataset.stale);
+    const again = make('button', 'link', tpl.dataset.resendLabel);
+    const drop = make('button', 'link', tpl.dataset.dropLabel);
+    again.type = drop.type = 'button';
+    again.addEventListener('click', () => { item.stale = false; li.classList.replace('failed', 'pending'); p.remove(); sendItem(item); });
+    drop.addEventListener('click', () => { takeFromOutbox(item.key); li.remove(); });
+    p.append(' ', again, ' ', drop);
+    li.append(p);
+  }
+  log.append(li);
+}
+
+function takeFromOutbox(key) {
+  outbox = outbox.filter((o) => o.key !== key);
+  saveOutbox();
+}
+
+// Sending again with the same key is safe: the server answers a repeat with the first ack.
+async function sendItem(item) {
+  if (!api || item.busy || item.stale || item.retryAt > Date.now()) return;
+  const frame = { type: 'send', key: item.key, body: item.body };
+  if (api.send(frame)) return;
+  if (!api.fallback) return;
+  item.busy = true;
+  const { data } = await api.http(actionUrl, frame);
+  item.busy = false;
+  if (data.type === 'ack') { onSent(data); api.poll(); } else if (data.type === 'error') onError(data);
+}
+
+function queue() {
+  const body = input.value.trim();
+  if (!body) return;
+  const item = { key: newKey('k'), body, at: Date.now() };
+  outbox.push(item);
+  saveOutbox();
+  drawPending(item);
+  toBottom();
+  input.value = '';
+  sendItem(item);
+}
+
+function onSent(f) {
+  takeFromOutbox(f.key);
+  const li = byId('out-' + f.key);
+  if (!li) return;
+  if (byId('msg-' + f.id)) { li.remove(); return; }
+  // The message frame follows and replaces this node: seq 0 is older than any.
+  Object.assign(li.dataset, { id: f.id, seq: 0, author: uid });
+  li.id = 'msg-' + f.id;
+  li.classList.remove('pending');
+}
+
+function note(li, text, ttl) {
+  const p = make('p', 'msg-error', text);
+  p.setAttribute('role', 'alert');
+  li.append(p);
+  if (ttl) setTimeout(() => p.remove(), ttl);
+}
+
+function flash(text) { if (api) api.flash(text); }
+
+function onError(f) {
+  const text = f.message || f.code;
+  const item = f.key && outbox.find((o) => o.key === f.key);
+  if (item) {
+    if (f.code === 'rate_limited' || f.code === 'slow_mode') {
+      item.retryAt = Date.now() + 10e3;
+      setTimeout(() => outbox.forEach(sendItem), 10e3);
+      flash(text);
+      return true;
+    }
+    takeFromOutbox(f.key);
+    const li = byId('out-' + f.key);
+    if (li) { li.classList.replace('pending', 'failed'); note(li, text); }
+    return true;
+  }
+  const waiting = f.key && pending[f.key];
+  if (waiting) {
+    delete pending[f.key];
+    busy(waiting.form, false);
+    const target = waiting.form && waiting.form.closest('li[id]');
+    if (target) note(target, text, 8e3); else flash(text);
+    return true;
+  }
+  const target = f.ref != null && byId('msg-' + f.ref);
+  if (target) { note(target, text, 8e3); return true; }
+  return false;
+}
+
+/* Every room form, as a frame (the fields' kinds come from the server's table) */
+
+function toFrame(formEl) {
+  const data = new FormData(formEl);
+  const name = data.get('action');
+  const frame = { type: name };
+  Object.entries(schema[name] || {}).forEach(([field, kind]) => {
+    const values = data.getAll(field).filter((v) => typeof v === 'string');
+    if (!values.length || (values[0] === '' && kind !== 'text')) return;
+    const v = values[0];
+    if (kind === 'int' || kind === 'ref') frame[field] = /^[0-9]+$/.test(v) ? parseInt(v, 10) : v;
+    else if (kind === 'bool') frame[field] = ['1', 'true', 'on', 'oui', 'yes'].includes(v.toLowerCase());
+    else if (kind === 'textlist') frame[field] = values.length > 1 ? values : v.split('\n');
+    else frame[field] = v;
+  });
+  if (!frame.key) frame.key = newKey('a');
+  return frame;
+}
+
+function busy(formEl, on) {
+  if (!formEl) return;
+  $$('button[type="submit"], button:not([type])', formEl).forEach((b) => { b.disabled = on; });
+}
+
+async function perform(formEl) {
+  if (formEl.dataset.confirm && !confirm(formEl.dataset.confirm)) return;
+  const frame = toFrame(formEl);
+  pending[frame.key] = { frame, form: formEl };
+  busy(formEl, true);
+  setTimeout(() => { if (pending[frame.key]) { delete pending[frame.key]; busy(formEl, false); } }, 15e3);
+  if (api.send(frame)) return;
+  const { data } = await api.http(actionUrl, frame); // the same frame, as JSON
+  if (data.type === 'ack') onAck(data);
+  else onError(data.type === 'error' ? data : { key: frame.key, code: 'network', message: '…' });
+}
+
+function onAck(f) {
+  if (f.action === 'send') { onSent(f); return true; }
+  const waiting = f.key && pending[f.key];
+  if (!waiting) return false;
+  delete pending[f.key];
+  busy(waiting.form, false);
+  if (f.action === 'edit') closeEditor(byId('msg-' + f.id));
+  if (f.action === 'mute' || f.action === 'poll') waiting.form.reset();
+  const hook = hooks.ack[f.action];
+  if (hook) hook(waiting.frame, f, waiting.form);
+  return true;
+}
+
+/* Editing one's message (within 15 minutes) */
+
+function closeEditor(li) {
+  if (!li) return;
+  const editor = $('.msg-editor', li);
+  if (editor) editor.remove();
+  show($('.msg-body', li), true);
+}
+
+function openEditor(li, button) {
+  const body = $('.msg-body', li);
+  if (!body || $('.msg-editor', li)) return;
+  const id = +li.dataset.id;
+  // Frames carry the linkified HTML; rebuild the text from it.
+  const copy = body.cloneNode(true);
+  $$('br', copy).forEach((br) => br.replaceWith('\n'));
+  $$('a[href]', copy).forEach((a) => { if (/…$/.test(a.textContent)) a.textContent = a.getAttribute('href'); });
+  const original = copy.textContent.trim();
+  const editor = make('form', 'msg-editor');
+  const area = make('textarea');
+  const save = make('button', 'msg-save', tpl.dataset.saveLabel);
+  const cancel = make('button', 'msg-cancel link', tpl.dataset.cancelLabel);
+  cancel.type = 'button';
+  Object.assign(area, { maxLength: 2000, required: true, value: original });
+  area.setAttribute('aria-label', button.textContent.trim());
+  editor.append(area, ' ', save, ' ', cancel);
+  const close = () => { closeEditor(li); button.focus(); };
+  const submit = (e) => {
+    e.preventDefault();
+    const text = area.value.trim();
+    if (!text || text === original) { close(); return; }
+    const frame = { type: 'edit', id, body: text, key: newKey('e') };
+    pending[frame.key] = { frame, form: editor };
+    if (!api.send(frame)) api.http(actionUrl, frame).then(({ data }) => (data.type === 'ack' ? onAck(data) : onError(data)));
+  };
+  cancel.addEventListener('click', close);
+  editor.addEventListener('submit', submit);
+  area.addEventListener('keydown', (e) => { if (e.key === 'Escape') close(); else if (enterKey(e)) submit(e); });
+  show(body, false);
+  body.after(editor);
+  area.focus();
+}
+
+/* Tabs (webinar room): one part at a time on a phone; ?onglet= without JS */
+
+function selectTab(name, focus) {
+  const panel = $('[data-panel="' + name + '"]', root);
+  if (!panel) return;
+  $$('[data-panel]', root).forEach((p) => p.classList.toggle('current', p === panel));
+  $$('.room-tabs a[data-tab]', root).forEach((a) => {
+    if (a.dataset.tab === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  });
+  root.dataset.tab = name;
+  const url = new URL(location.href);
+  url.searchParams.set('onglet', name);
+  url.hash = '';
+  history.replaceState(null, '', url);
+  if (focus) (panel.querySelector('h2') || panel).focus({ preventScroll: false });
+}
+
+/* Moderation state: the room's settings, mutes, the reader's own standing */
+
+function drawRoom(r) {
+  const box = byId('room-state');
+  if (box) {
+    box.textContent = '';
+    const now = Date.now();
+    const closed = r.closed || (r.closes_at && Date.parse(r.closes_at) <= now);
+    if (closed) box.append(make('p', 'note', box.dataset.closed));
+    else if (r.opens_at && Date.parse(r.opens_at) > now) box.append(make('p', 'note', box.dataset.notYet));
+    if (r.slow_mode) box.append(make('p', 'note', fill(box.dataset.slow, { s: r.slow_mode })));
+    root.classList.toggle('closed', !!closed);
+  }
+  const pin = byId('pinned');
+  if (pin) {
+    show(pin, !!r.pinned);
+    if (r.pinned) {
+      byId('pinned-author').textContent = r.pinned.author ? r.pinned.author.name : '';
+      byId('pinned-body').innerHTML = r.pinned.html; // sanitised at write time
+    }
+  }
+  const close = byId('close-form');
+  if (close) {
+    close.elements.closed.value = r.closed ? '0' : '1';
+    const button = $('button', close);
+    button.textContent = r.closed ? button.dataset.reopenLabel : button.dataset.closeLabel;
+    button.classList.toggle('danger', !r.closed);
+  }
+  const slow = byId('slow-seconds');
+  if (slow && document.activeElement !== slow) slow.value = r.slow_mode || 0;
+}
+
+function untilText(iso, el) {
+  if (!iso) return el.dataset.forever;
+  const d = new Date(iso);
+  const time = dayKey(d) === dayKey(new Date()) ? hhmm(d) : d.toLocaleString(lang, { day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' });
+  return fill(el.dataset.until, { time });
+}
+
+let unmuteTimer;
+function drawStanding() {
+  const state = byId('write-state');
+  const muted = me && me.muted;
+  if (state) {
+    let text = '';
+    if (muted) {
+      text = untilText(muted.until, state);
+      if (muted.reason) text += ' ' + fill(state.dataset.reason, { reason: muted.reason });
+    }
+    state.textContent = text;
+    show(state, !!muted);
+  }
+  clearTimeout(unmuteTimer);
+  if (muted && muted.until) {
+    // The mute ends by itself: the room takes the member's words again then.
+    unmuteTimer = setTimeout(() => { me.muted = null; canPost = true; drawStanding(); }, Math.max(0, Date.parse(muted.until) - Date.now()) + 1e3);
+  }
+  if (form) show(form, canPost && !muted && !root.classList.contains('closed'));
+}
+
+function drawMute(f) {
+  const list = byId('mute-list');
+  if (!list || !f.user) return;
+  const id = String(f.user.id);
+  const old = $('li[data-user="' + id + '"]', list);
+  if (old) old.remove();
+  const choice = $('#mute-user option[value="' + id + '"]');
+  if (!f.muted) {
+    if (!list.children.length) list.append(make('li', 'empty', '—'));
+    return;
+  }
+  if (choice) choice.remove();
+  $$('li.empty', list).forEach((el) => el.remove());
+  const li = make('li');
+  li.dataset.user = id;
+  li.append(make('span', 'mute-name', f.user.name), ' — ', make('span', 'mute-until', untilText(f.until, list)), ' ');
+  const unmute = make('form', 'inline');
+  unmute.method = 'post';
+  unmute.action = actionUrl;
+  unmute.dataset.roomAction = '';
+  [['action', 'unmute'], ['user', id]].forEach(([name, value]) => {
+    const hidden = make('input');
+    Object.assign(hidden, { type: 'hidden', name, value });
+    unmute.append(hidden);
+  });
+  const button = make('button', 'link', list.dataset.unmute);
+  button.type = 'submit';
+  unmute.append(button);
+  li.append(unmute);
+  list.append(li);
+}
+
+function presence(f) {
+  const count = byId('presence-count');
+  if (count) count.textContent = counted(count, f.count);
+  const list = byId('presence-list');
+  if (!list || !Array.isArray(f.users)) return;
+  list.textContent = '';
+  f.users.forEach((u) => list.append(make('li', '', u.name)));
+}
+
+async function loadOlder(e) {
+  e.preventDefault();
+  const button = e.currentTarget;
+  const ids = $$('li[data-id]', log).map((li) => +li.dataset.id).filter((n) => n > 0);
+  const url = root.dataset.historyUrl + (ids.length ? '?before=' + Math.min(...ids) : '');
+  const { data } = await api.http(url);
+  if (!Array.isArray(data.messages)) return;
+  const batch = document.createDocumentFragment();
+  data.messages.forEach((m) => { if (m && !byId('msg-' + m.id)) batch.append(renderMessage(m)); });
+  // Keep the reader's place, whether or not the browser anchors scrolling.
+  const first = log.firstElementChild;
+  const top = first ? first.getBoundingClientRect().top : 0;
+  log.insertBefore(batch, $('li.msg', log));
+  days();
+  const shift = first ? first.getBoundingClientRect().top - top : 0;
+  if (boxed()) log.scrollTop += shift; else scrollBy(0, shift);
+  if (!data.has_more) show(button, false);
+}
+
+/* Hooks live.js calls */
+
+live.ready = (liveApi) => {
+  api = liveApi;
+  outbox = loadOutbox().map((o) => Object.assign(o, { stale: Date.now() - (o.at || 0) > STALE }));
+  if (log) outbox.forEach(drawPending);
+  outboxNote();
+};
+live.hello = (f) => {
+  canModerate = !!f.can_moderate;
+  canPost = !!f.can_post;
+  if (f.room) {
+    drawRoom(f.room);
+    me = Object.assign({}, me, f.room.me || {});
+  }
+  drawStanding();
+  if (log) $$('li[data-id]', log).forEach(actions);
+  outbox.forEach(sendItem);
+  outboxNote();
+};
+live.reconnected = () => { outbox.forEach(sendItem); outboxNote(); };
+live.ack = onAck;
+live.error = onError;
+Object.assign(live.frames, {
+  message: (f) => { if (f.message) upsert(f.message, f.seq); },
+  room: (f) => { if (f.room) { drawRoom(f.room); drawStanding(); } },
+  mute: drawMute,
+  presence,
+});
+
+/* Start */
+
+if (log) {
+  $$('.msg-time', log).forEach(stamp);
+  days();
+  log.addEventListener('click', (e) => {
+    const time = e.target.closest('.msg-time');
+    if (time) { time.textContent = time.textContent === time.title ? hhmm(new Date(time.getAttribute('datetime'))) : time.title; return; }
+    const edit = e.target.closest('.msg-edit');
+    if (edit) { e.preventDefault(); openEditor(edit.closest('li[data-id]'), edit); return; }
+    const mute = e.target.closest('.msg-mute');
+    const select = byId('mute-user');
+    if (mute && select) {
+      e.preventDefault();
+      const li = mute.closest('li[data-id]');
+      if (!$('option[value="' + li.dataset.author + '"]', select)) {
+        select.append(new Option(li.dataset.name || $('.msg-author', li).textContent, li.dataset.author));
+      }
+      select.value = li.dataset.author;
+      const details = select.closest('details');
+      if (details) details.open = true;
+      if ($('[data-panel="moderation"]', root)) selectTab('moderation');
+      byId('mute-minutes').focus();
+    }
+  });
+  (boxed() ? log : window).addEventListener('scroll', () => { if (atBottom()) show(byId('chat-new'), false); }, { passive: true });
+  const newButton = byId('chat-new');
+  if (newButton) newButton.addEventListener('click', (e) => { e.preventDefault(); toBottom(); });
+  const older = byId('chat-older');
+  if (older) older.addEventListener('click', (e) => { if (api) loadOlder(e); });
+  if (!location.hash) toBottom();
+  setInterval(() => $$('li[data-id]', log).forEach(actions), 60e3); // the edit window closes
+}
+if (form && input) {
+  // Once access is lost the browser posts the form itself and the server explains.
+  form.addEventListener('submit', (e) => { if (api && !api.stopped) { e.preventDefault(); queue(); } });
+  input.addEventListener('keydown', (e) => { if (enterKey(e) && api && !api.stopped) { e.preventDefault(); queue(); } });
+}
+root.addEventListener('submit', (e) => {
+  const target = e.target;
+  if (target === form || !target.hasAttribute('data-room-action') || !api || api.stopped) return;
+  e.preventDefault();
+  perform(target);
+});
+$$('.room-tabs a[data-tab]', root).forEach((a) => a.addEventListener('click', (e) => { e.preventDefault(); selectTab(a.dataset.tab, true); }));
+drawStanding();
+})();

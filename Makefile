@@ -4,13 +4,20 @@
 #   make test    install (first time) and run the test suite
 #
 # Only Python >= 3.12 is needed; everything else is installed into .venv.
-# Overridable: PYTHON, HOST, PORT, PYTEST_ARGS, BENCH_ARGS.
+# Overridable: PYTHON, HOST, PORT, SITE_URL, PYTEST_ARGS, BENCH_ARGS
+# (e.g. make run PORT=8103, or HOST=0.0.0.0 to be reached from other machines).
 
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# The address the site is reached on, given to `make run`'s commands: the links the demo
+# prints, e-mails and calendar feeds use it. A server bound to every interface is
+# reached on 127.0.0.1 from this machine. A SITE_URL set by the user wins.
+LINK_HOST = $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
+SITE_URL ?= http://$(LINK_HOST):$(PORT)
+RUN_ENV = SITE_URL='$(SITE_URL)'
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -21,7 +28,7 @@ MANAGE := $(BIN)/python manage.py
 .PHONY: help venv run test lint format bench bench-fanout bench-fanout-target messages clean distclean check-python
 
 help:
-	@echo "make run        migrate, load demo data, serve with Daphne on http://$(HOST):$(PORT)/"
+	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
 	@echo "make test       run the test suite (extra arguments: PYTEST_ARGS='-k thread -x')"
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make format     ruff format and ruff check --fix"
@@ -43,21 +50,24 @@ check-python:
 
 $(BIN)/python:
 	@$(MAKE) --no-print-directory check-python
-	$(PYTHON) -m venv $(VENV)
+	@echo "Jɛkafɔ : création de l'environnement Python dans $(VENV)…"
+	@$(PYTHON) -m venv $(VENV)
 
 # Re-install only when the declared dependencies change.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "Jɛkafɔ : installation des dépendances (une à deux minutes la première fois)…"
+	@$(BIN)/python -m pip install --progress-bar off --disable-pip-version-check -e '.[dev]'
 	@touch $@
+	@echo "Jɛkafɔ : prêt."
 
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(MANAGE) migrate --no-input
-	$(MANAGE) seed_demo
-	$(MANAGE) seed_demo_webinars
-	@echo "Jɛkafɔ: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(BIN)/python -m config.serve -b $(HOST) -p $(PORT) --ping-interval 20 --ping-timeout 60 config.asgi:application
+	$(RUN_ENV) $(MANAGE) migrate --no-input
+	$(RUN_ENV) $(MANAGE) seed_demo
+	$(RUN_ENV) $(MANAGE) seed_demo_webinars
+	@echo "Jɛkafɔ: $(SITE_URL)/  (Ctrl+C to stop)"
+	$(RUN_ENV) $(BIN)/python -m config.serve -b $(HOST) -p $(PORT) --ping-interval 20 --ping-timeout 60 config.asgi:application
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "forum",
     "rooms",
     "webinars",
+    "demo",
     "realtime",
 ]
 
@@ -188,8 +189,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Uploaded webinar documents. Never served as static files: each download goes
 # through a view that checks the reader may see the session (MEDIA_URL unused).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# The site's public address, for links in e-mails and calendar feeds.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The site's public address, for links in e-mails, calendar feeds and the demo's printout;
+# `make run` sets it from HOST and PORT unless SITE_URL is already set.
+SITE_URL = (os.environ.get("SITE_URL", "").strip() or "http://127.0.0.1:8000").rstrip("/")
 # Video hosts whose pages may be shown inside a session page (frame-src).
 WEBINAR_EMBED_HOSTS = [
     host.strip()

@@ -6,10 +6,10 @@ here are the forum's demo ones, plus a few participants from Ségou and Kayes
 who come for the webinars. Every name is fictional; links point to
 example.org or to ``.invalid`` domains.
 
-Times in the live room of the past session are minutes from its start
-(negative: the room is open before the session begins). Questions, polls
-and hands are named by a key so that later steps (upvotes, votes, calls)
-can refer to them.
+Times in the live rooms (the past session's and the one live now) are
+minutes from the session's start (negative: the room is open before the
+session begins). Questions, polls and hands are named by a key so that
+later steps (upvotes, votes, calls) can refer to them.
 """
 
 from typing import Any
@@ -614,3 +614,208 @@ Hawa Coulibaly — formatrice des candidates, Koulikoro""",
         ("ibrahim", 0.8),
     ],
 }
+
+
+# A one-off session that is live whenever the command runs ------------------------------
+
+# It started ``minutes_ago`` minutes before the command ran (to the minute) and
+# lasts ``duration`` minutes; the command writes it again when fewer than
+# LIVE_MARGIN minutes are left (see demo.live).
+LIVE_SESSION: dict[str, Any] = {
+    "community": "mariage-d-enfants",
+    "author": "mariam",
+    "minutes_ago": 8,
+    "duration": 100,
+    "capacity": 60,
+    "title": "Mariages religieux non déclarés : que peuvent faire les comités de veille ?",
+    "theme": "Quand le mariage d'une fille se fait sans passer par l'état civil",
+    "agenda": """\
+1. **Ouverture** et tour des régions connectées (10 min)
+2. **Ce que dit le droit** — mariage religieux, déclaration à l'état civil, âge légal :
+   ce que les familles croient et ce qui est écrit (REJUDEF, 20 min)
+3. **Kayes** — le cahier des mariages annoncés, tenu par les comités de veille avec
+   les chefs de village (ADEF, 20 min)
+4. Questions, sondage et **mains levées** (35 min)
+5. Ce que chaque comité fera d'ici la prochaine séance (15 min)
+
+*La fiche de la REJUDEF est dans les documents de la séance.*
+""",
+    "speakers": """\
+Mariam Dembélé — ADEF, Kayes (animation)
+Me Rokia Keïta — juriste, REJUDEF
+Fanta Diakité — clubs de jeunes filles de l'ADEF, Kayes""",
+    "video_url": "https://visio.jekafo.invalid/mariage-d-enfants/comites-de-veille",
+    "documents": [
+        (
+            "Déclarer un mariage à l'état civil : questions fréquentes (REJUDEF)",
+            "https://example.org/rejudef/declaration-mariage",
+        ),
+    ],
+    # (username, days ago). fatoumata, the demo's plain member, is registered
+    # but has not yet voted nor upvoted: whoever signs in as her can.
+    "registrations": [
+        ("mariam", 9),
+        ("aminata", 8.5),
+        ("fanta", 8),
+        ("coumba", 7.2),
+        ("fatoumata", 6.5),
+        ("kadiatou", 6),
+        ("seydou", 5.1),
+        ("nassira", 4.8),
+        ("aissata", 4),
+        ("moussa", 3.3),
+        ("sira", 3),
+        ("djeneba", 2.4),
+        ("nene", 1.9),
+        ("safiatou", 1.2),
+        ("boubacar", 0.7),
+        ("bintou", 0.3),
+    ],
+}
+
+# The same actions as ROOM_SCRIPT, written through the services; nothing
+# closes the poll nor lowers the last hand: the session is still going on.
+LIVE_SCRIPT: list[tuple] = [
+    (
+        -19,
+        "message",
+        "mariam",
+        "Bonjour à toutes et à tous, la salle est ouverte. Nous commençons à l'heure "
+        "prévue : dites-nous d'où vous vous connectez.",
+    ),
+    (
+        -16,
+        "message",
+        "fanta",
+        "Bonjour de Kayes ! Nous suivons à trois depuis le bureau de l'ADEF.",
+    ),
+    (
+        -13,
+        "message",
+        "kadiatou",
+        "Kadiatou, depuis Markala. Je suis sur mon téléphone, je laisse la vidéo coupée.",
+    ),
+    (
+        -11,
+        "message",
+        "djeneba",
+        "Bonjour de Sikasso. La connexion est lente chez nous, je suivrai surtout par écrit.",
+    ),
+    (
+        -7,
+        "message",
+        "sira",
+        "Sira, sage-femme à Kayes. On peut m'appeler en salle d'accouchement à tout moment : "
+        "je relirai les questions ensuite.",
+    ),
+    (
+        -3,
+        "message",
+        "aminata",
+        "Rappel : quand vous parlez d'une situation réelle, ni nom ni village. Pour un cas "
+        "urgent, écrivez à la modération en privé.",
+    ),
+    (
+        0.5,
+        "message",
+        "mariam",
+        "Nous commençons. La fiche de la REJUDEF sur la déclaration des mariages est dans "
+        "les documents de la séance.",
+    ),
+    (
+        1,
+        "ask",
+        "valeur",
+        "kadiatou",
+        "Un mariage célébré seulement à la mosquée, sans passage à la mairie, a-t-il une "
+        "valeur devant la loi ? Et que risquent les parents quand la fille n'a pas l'âge légal ?",
+    ),
+    (
+        1.5,
+        "ask",
+        "fiche",
+        "nassira",
+        "La fiche existera-t-elle aussi en bambara ? Nous voudrions la lire à l'antenne, "
+        "à la radio de Niono.",
+    ),
+    (2, "upvote", "valeur", "coumba"),
+    (2, "raise", "moussa", "moussa"),
+    (2.5, "call", "moussa", "mariam"),
+    (
+        2.5,
+        "message",
+        "coumba",
+        "À Diéma, la plupart des mariages de filles se font à la mosquée ou en famille. La "
+        "mairie ne l'apprend souvent que des années plus tard, pour l'acte de naissance du "
+        "premier enfant.",
+    ),
+    (3, "upvote", "fiche", "seydou"),
+    (
+        3.5,
+        "message",
+        "moussa",
+        "Ce que je viens de dire, pour ceux qui ont perdu le son : dans notre village, le "
+        "comité de veille note dans un cahier chaque mariage annoncé, et le chef de village "
+        "le signe à la fin du mois.",
+    ),
+    (3.5, "answer", "fiche", "aminata"),
+    (
+        3.5,
+        "message",
+        "aminata",
+        "Pour la fiche : la version en bambara est en relecture chez Benkadi, le soninké "
+        "suivra. Nous la mettrons dans les documents dès qu'elle est prête.",
+    ),
+    (4, "lower", "moussa"),
+    (
+        4,
+        "poll",
+        "declaration",
+        "mariam",
+        "Dans votre zone, les mariages de filles sont-ils déclarés à l'état civil ?",
+        [
+            "Presque toujours",
+            "Parfois, quand la famille a besoin d'un papier",
+            "Rarement",
+            "Je ne sais pas",
+        ],
+    ),
+    (
+        4.5,
+        "ask",
+        "signalement",
+        "aissata",
+        "Quand un comité de veille apprend qu'un mariage est prévu, qui prévenir en premier : "
+        "le chef de village, la mairie ou le service local du développement social ?",
+    ),
+    (4.5, "vote", "declaration", "coumba", 2),
+    (5, "vote", "declaration", "kadiatou", 1),
+    (5, "upvote", "signalement", "kadiatou"),
+    (5, "vote", "declaration", "sira", 2),
+    (5.5, "vote", "declaration", "djeneba", 1),
+    (5.5, "upvote", "signalement", "moussa"),
+    (5.5, "vote", "declaration", "seydou", 3),
+    (6, "upvote", "valeur", "sira"),
+    (6, "vote", "declaration", "aissata", 2),
+    (6, "vote", "declaration", "moussa", 2),
+    (6, "upvote", "signalement", "coumba"),
+    (
+        6.5,
+        "ask",
+        "radio",
+        "seydou",
+        "Avez-vous des exemples de messages radio qui ont convaincu des pères d'attendre "
+        "que leur fille finisse l'école ?",
+    ),
+    (6.5, "upvote", "valeur", "aissata"),
+    (6.5, "raise", "sira", "sira"),
+    (6.5, "vote", "declaration", "nene", 2),
+    (7, "upvote", "radio", "nene"),
+    (7, "upvote", "valeur", "djeneba"),
+    (
+        7,
+        "message",
+        "boubacar",
+        "Le son est bon ici. Nous sommes cinq enseignants autour d'un ordinateur, à l'école.",
+    ),
+]

@@ -4,17 +4,19 @@ Add demo webinars to the forum's demo data: ``python manage.py seed_demo_webinar
 Run after ``seed_demo``. Writes the semesterly series "Webinaire inter-régions
 Ségou–Kayes" with a past session (registrations, its live room's chat,
 questions, polls and raised hands, attendance, minutes and decisions) and the
-next one, plus a one-off session in another CoP.
+next one, a one-off session in another CoP, and a one-off session that is
+live now in the series' CoP (see ``demo.live``).
 
 Idempotent: the series is keyed on its title within its CoP, the one-off
-session on its title within its CoP; what exists is left as it is.
+sessions on their titles within their CoPs; what exists is left as it is,
+except the live session, written again when it is over or nearly so, so
+that every run leaves exactly one session in progress.
 
 Sessions, registrations to upcoming sessions, minutes, decisions and their
 follow-up thread go through the services, then get dated back. The services
 refuse to write in a room whose session has ended, so the past room's rows
-(chat, questions, polls, hands) and attendance are written directly: text
-rendered as the services render it, and each change taking the room's next
-sequence number as ``record_change`` would give it.
+(chat, questions, polls, hands: ``demo.past``) and attendance are written
+directly.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -26,11 +28,14 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from demo import live
+from demo import webinars as content
+from demo.content import DEMO_PASSWORD
+from demo.past import PastRoom
 from forum import services as forum_services
-from forum.demo_content import DEMO_PASSWORD
-from forum.markup import render_chat_text
 from forum.models import (
     Community,
     Membership,
@@ -41,26 +46,17 @@ from forum.models import (
     Thread,
     User,
 )
-from rooms import services as room_services
-from rooms.models import Message, Room, RoomConnection, RoomEvent
-from webinars import demo, services
+from rooms.models import Room, RoomConnection
+from webinars import services
 from webinars.models import (
     Decision,
-    Hand,
-    Poll,
-    PollOption,
-    PollVote,
-    Question,
-    QuestionVote,
     Registration,
     Series,
     Session,
     SessionDocument,
 )
 from webinars.services import report
-from webinars.services.room import HAND, POLL, QUESTION
 
-SITE_URL = "http://127.0.0.1:8000"
 TIME_ZONE = "Africa/Bamako"
 # The past session took place about four months ago, so that the semesterly
 # rule puts the next one about two months ahead.
@@ -71,8 +67,8 @@ SESSION_HOUR = 9
 class Command(BaseCommand):
     help = (
         "Ajoute des webinaires de démonstration (série semestrielle Ségou–Kayes, une "
-        "séance passée avec son bilan, les séances à venir). À lancer après seed_demo ; "
-        "peut être relancée sans créer de doublons."
+        "séance passée avec son bilan, les séances à venir, une séance en direct). À lancer "
+        "après seed_demo ; peut être relancée sans créer de doublons."
     )
 
     def add_arguments(self, parser) -> None:
@@ -93,9 +89,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             communities = self.load_communities()
             users = self.load_users(communities)
-            series = self.seed_series(communities[demo.SERIES_COMMUNITY], users)
-            one_off = self.seed_one_off(communities[demo.ONE_OFF["community"]], users)
-        self.print_summary(series, one_off)
+            series = self.seed_series(communities[content.SERIES_COMMUNITY], users)
+            one_off = self.seed_one_off(communities[content.ONE_OFF["community"]], users)
+            live_session = self.seed_live_session(
+                communities[content.LIVE_SESSION["community"]], users
+            )
+        self.print_summary(series, one_off, live_session)
 
     def step(self, message: str) -> None:
         if self.verbosity >= 1:
@@ -104,7 +103,11 @@ class Command(BaseCommand):
     # People and places ---------------------------------------------------------------
 
     def load_communities(self) -> dict[str, Community]:
-        slugs = {demo.SERIES_COMMUNITY, demo.ONE_OFF["community"]}
+        slugs = {
+            content.SERIES_COMMUNITY,
+            content.ONE_OFF["community"],
+            content.LIVE_SESSION["community"],
+        }
         communities = {c.slug: c for c in Community.objects.filter(slug__in=slugs)}
         if len(communities) != len(slugs):
             raise CommandError(
@@ -114,10 +117,10 @@ class Command(BaseCommand):
 
     def load_users(self, communities: dict[str, Community]) -> dict[str, User]:
         """Return the demo members by username, adding the webinars' participants if missing."""
-        community = communities[demo.SERIES_COMMUNITY]
-        names = {spec["username"] for spec in demo.PARTICIPANTS}
+        community = communities[content.SERIES_COMMUNITY]
+        names = {spec["username"] for spec in content.PARTICIPANTS}
         existing = {u.username: u for u in User.objects.filter(username__in=names)}
-        missing = [spec for spec in demo.PARTICIPANTS if spec["username"] not in existing]
+        missing = [spec for spec in content.PARTICIPANTS if spec["username"] not in existing]
         if missing:
             regions = {r.slug: r for r in Region.objects.all()}
             organisations = {o.slug: o for o in Organisation.objects.all()}
@@ -147,7 +150,8 @@ class Command(BaseCommand):
                 )
             self.step(f"Participant·es des webinaires… {len(missing)} comptes ajoutés")
         users = {u.username: u for u in User.objects.select_related("region", "organisation")}
-        if demo.SERIES_AUTHOR not in users or demo.ONE_OFF["author"] not in users:
+        authors = {content.SERIES_AUTHOR, content.ONE_OFF["author"], content.LIVE_SESSION["author"]}
+        if not authors <= users.keys():
             raise CommandError(
                 "Comptes de démonstration absents : lancez d'abord « manage.py seed_demo »."
             )
@@ -156,12 +160,12 @@ class Command(BaseCommand):
     # The semesterly series -----------------------------------------------------------
 
     def seed_series(self, community: Community, users: dict[str, User]) -> Series:
-        spec = demo.SERIES
+        spec = content.SERIES
         series = Series.objects.filter(community=community, title=spec["title"]).first()
         if series is not None:
             self.step(f"Série « {series.title} »… déjà présente")
             return series
-        author = users[demo.SERIES_AUTHOR]
+        author = users[content.SERIES_AUTHOR]
         first_start = self.first_start()
         series = services.create_series(
             author=author,
@@ -212,8 +216,8 @@ class Command(BaseCommand):
         return datetime.combine(candidate, time(SESSION_HOUR), tzinfo=zone)
 
     def write_past_session(self, session: Session, users: dict[str, User]) -> None:
-        spec = demo.PAST_SESSION
-        moderator = users[demo.SERIES_AUTHOR]
+        spec = content.PAST_SESSION
+        moderator = users[content.SERIES_AUTHOR]
         session = services.edit_session(
             editor=moderator,
             session=session,
@@ -242,9 +246,9 @@ class Command(BaseCommand):
                 registered_at=session.starts_at - timedelta(days=days),
                 cancelled_at=session.starts_at - timedelta(days=2) if cancelled else None,
             )
-            for username, days, cancelled in demo.PAST_REGISTRATIONS
+            for username, days, cancelled in content.PAST_REGISTRATIONS
         )
-        PastRoom(session, users).play(demo.ROOM_SCRIPT)
+        PastRoom(session, users).play(content.ROOM_SCRIPT)
         RoomConnection.objects.bulk_create(
             RoomConnection(
                 topic=f"room.{session.room_id}",
@@ -254,13 +258,13 @@ class Command(BaseCommand):
                 seen_at=session.starts_at + timedelta(minutes=left),
                 left_at=session.starts_at + timedelta(minutes=left),
             )
-            for username, visits in demo.ATTENDANCE.items()
+            for username, visits in content.ATTENDANCE.items()
             for number, (joined, left) in enumerate(visits, start=1)
         )
         written_at = session.ends_at + timedelta(days=1)
-        report.save_minutes(moderator=moderator, session=session, minutes=demo.MINUTES)
+        report.save_minutes(moderator=moderator, session=session, minutes=content.MINUTES)
         Session.objects.filter(pk=session.pk).update(minutes_updated_at=written_at)
-        for index, (text, replies) in enumerate(demo.DECISIONS):
+        for index, (text, replies) in enumerate(content.DECISIONS):
             decision = report.add_decision(moderator=moderator, session=session, text=text)
             decided_at = written_at + timedelta(minutes=index)
             Decision.objects.filter(pk=decision.pk).update(created_at=decided_at)
@@ -299,16 +303,16 @@ class Command(BaseCommand):
             User.objects.filter(pk=user_id).update(unread_notifications=unread.count())
 
     def write_upcoming_session(self, session: Session, users: dict[str, User]) -> None:
-        spec = demo.UPCOMING_SESSION
+        spec = content.UPCOMING_SESSION
         services.edit_session(
-            editor=users[demo.CO_MODERATOR],
+            editor=users[content.CO_MODERATOR],
             session=session,
             theme=spec["theme"],
             agenda=spec["agenda"],
             speakers=spec["speakers"],
             video_url=spec["video_url"],
         )
-        self.register(session, users, demo.UPCOMING_REGISTRATIONS)
+        self.register(session, users, content.UPCOMING_REGISTRATIONS)
 
     def register(
         self, session: Session, users: dict[str, User], registrations: list[tuple[str, float]]
@@ -323,7 +327,7 @@ class Command(BaseCommand):
     # A one-off session -----------------------------------------------------------------
 
     def seed_one_off(self, community: Community, users: dict[str, User]) -> Session:
-        spec = demo.ONE_OFF
+        spec = content.ONE_OFF
         session = Session.objects.filter(
             community=community, series__isnull=True, title=spec["title"]
         ).first()
@@ -351,145 +355,56 @@ class Command(BaseCommand):
         self.step(f"Séance « {session.title} »… {len(spec['registrations'])} inscriptions")
         return session
 
+    # A session live now ---------------------------------------------------------------
+
+    def seed_live_session(self, community: Community, users: dict[str, User]) -> Session:
+        """Keep the live session if it has a while to go, else write it again, starting now."""
+        kept = None
+        for session in live.live_sessions(community):
+            if kept is None and live.keeps_going(session, self.now):
+                kept = session
+            else:
+                live.remove(session)
+        zone = ZoneInfo(TIME_ZONE)
+        if kept is not None:
+            until = timezone.localtime(kept.ends_at, zone)
+            self.step(f"Séance en direct « {kept.title} »… déjà en cours, jusqu'à {until:%H:%M}")
+            return kept
+        session = live.write(community, users, self.now)
+        counts = live.counts(session)
+        until = timezone.localtime(session.ends_at, zone)
+        self.step(
+            f"Séance en direct « {session.title} »… jusqu'à {until:%H:%M} "
+            f"({counts['messages']} messages, {counts['questions']} questions, "
+            f"{counts['ballots']} votes au sondage, mains levées : {counts['hands']})"
+        )
+        return session
+
     # Output ----------------------------------------------------------------------------
 
-    def print_summary(self, series: Series, one_off: Session) -> None:
+    def print_summary(self, series: Series, one_off: Session, live_session: Session) -> None:
         if self.verbosity < 1:
             return
         write = self.stdout.write
+        site_url = settings.SITE_URL
         write("")
         write(self.style.MIGRATE_HEADING("Webinaires de démonstration"))
+        write(f"  Tous les webinaires : {site_url}{reverse('webinars')}")
         zone = ZoneInfo(TIME_ZONE)
-        for session in [*series.sessions.order_by("starts_at"), one_off]:
+        sessions = sorted(
+            [*series.sessions.all(), one_off, live_session],
+            key=lambda session: session.starts_at,
+        )
+        for session in sessions:
             when = timezone.localtime(session.starts_at, zone)
-            write(f"  {when:%d/%m/%Y %H:%M}  {session.title}")
-            write(f"    {SITE_URL}{session.get_absolute_url()}")
+            if session.pk == live_session.pk:
+                until = timezone.localtime(session.ends_at, zone)
+                write(self.style.SUCCESS(f"  EN DIRECT jusqu'à {until:%H:%M}  {session.title}"))
+                write(f"    salle : {site_url}{reverse('webinar_room', args=[session.pk])}")
+            else:
+                write(f"  {when:%d/%m/%Y %H:%M}  {session.title}")
+            write(f"    {site_url}{session.get_absolute_url()}")
             if session.minutes_html:
-                write(f"    bilan : {SITE_URL}{report.report_url(session)}")
-        names = ", ".join(spec["username"] for spec in demo.PARTICIPANTS)
+                write(f"    bilan : {site_url}{report.report_url(session)}")
+        names = ", ".join(spec["username"] for spec in content.PARTICIPANTS)
         write(f"  Participant·es (mot de passe {DEMO_PASSWORD}) : {names}")
-
-
-class PastRoom:
-    """
-    Replay a finished session's live room from a script, as it happened.
-
-    Each step writes its rows with the step's time and takes the room's next
-    sequence number, so the room's log (RoomEvent) counts 1, 2, 3… as if the
-    services had written it live, and a chat message's ``seq`` is its event's.
-    """
-
-    def __init__(self, session: Session, users: dict[str, User]) -> None:
-        self.session = session
-        self.users = users
-        self.questions: dict[str, Question] = {}
-        self.polls: dict[str, tuple[Poll, list[PollOption]]] = {}
-        self.hands: dict[str, Hand] = {}
-
-    def play(self, script: list[tuple]) -> None:
-        room = room_services.lock_room(self.session.room)
-        seq = room.last_seq
-        events = []
-        # sorted() is stable: steps at the same minute keep the script's order.
-        for minutes, action, *arguments in sorted(script, key=lambda step: step[0]):
-            moment = self.session.starts_at + timedelta(minutes=minutes)
-            seq += 1
-            kind, object_id = getattr(self, f"do_{action}")(seq, moment, *arguments)
-            events.append(
-                RoomEvent(room=room, seq=seq, kind=kind, object_id=object_id, created_at=moment)
-            )
-        RoomEvent.objects.bulk_create(events)
-        Room.objects.filter(pk=room.pk).update(last_seq=seq)
-
-    def do_message(self, seq: int, moment: datetime, username: str, text: str) -> tuple[str, int]:
-        message = Message.objects.create(
-            room=self.session.room,
-            author=self.users[username],
-            seq=seq,
-            body=text,
-            body_html=render_chat_text(text),
-            created_at=moment,
-        )
-        return RoomEvent.Kind.MESSAGE, message.pk
-
-    def do_ask(
-        self, seq: int, moment: datetime, key: str, username: str, text: str
-    ) -> tuple[str, int]:
-        question = Question.objects.create(
-            session=self.session,
-            author=self.users[username],
-            body=text,
-            body_html=render_chat_text(text),
-            created_at=moment,
-        )
-        self.questions[key] = question
-        return QUESTION, question.pk
-
-    def do_upvote(self, seq: int, moment: datetime, key: str, username: str) -> tuple[str, int]:
-        question = self.questions[key]
-        QuestionVote.objects.create(question=question, user=self.users[username], created_at=moment)
-        question.votes += 1
-        question.save(update_fields=["votes"])
-        return QUESTION, question.pk
-
-    def do_answer(self, seq: int, moment: datetime, key: str, moderator: str) -> tuple[str, int]:
-        question = self.questions[key]
-        question.answered_at, question.answered_by = moment, self.users[moderator]
-        question.save(update_fields=["answered_at", "answered_by"])
-        return QUESTION, question.pk
-
-    def do_hide(self, seq: int, moment: datetime, key: str, moderator: str) -> tuple[str, int]:
-        question = self.questions[key]
-        question.hidden_at, question.hidden_by = moment, self.users[moderator]
-        question.save(update_fields=["hidden_at", "hidden_by"])
-        return QUESTION, question.pk
-
-    def do_poll(
-        self, seq: int, moment: datetime, key: str, moderator: str, text: str, labels: list[str]
-    ) -> tuple[str, int]:
-        poll = Poll.objects.create(
-            session=self.session, author=self.users[moderator], question=text, created_at=moment
-        )
-        options = PollOption.objects.bulk_create(
-            PollOption(poll=poll, label=label, position=position)
-            for position, label in enumerate(labels, start=1)
-        )
-        self.polls[key] = (poll, options)
-        return POLL, poll.pk
-
-    def do_vote(
-        self, seq: int, moment: datetime, key: str, username: str, index: int
-    ) -> tuple[str, int]:
-        poll, options = self.polls[key]
-        option = options[index]
-        PollVote.objects.create(
-            poll=poll, option=option, user=self.users[username], created_at=moment
-        )
-        option.votes += 1
-        option.save(update_fields=["votes"])
-        return POLL, poll.pk
-
-    def do_close(self, seq: int, moment: datetime, key: str) -> tuple[str, int]:
-        poll, _options = self.polls[key]
-        poll.closed_at = moment
-        poll.save(update_fields=["closed_at"])
-        return POLL, poll.pk
-
-    def do_raise(self, seq: int, moment: datetime, key: str, username: str) -> tuple[str, int]:
-        hand = Hand.objects.create(
-            session=self.session, user=self.users[username], raised_at=moment
-        )
-        self.hands[key] = hand
-        return HAND, hand.pk
-
-    def do_call(self, seq: int, moment: datetime, key: str, moderator: str) -> tuple[str, int]:
-        hand = self.hands[key]
-        hand.called_at, hand.called_by = moment, self.users[moderator]
-        hand.save(update_fields=["called_at", "called_by"])
-        return HAND, hand.pk
-
-    def do_lower(self, seq: int, moment: datetime, key: str) -> tuple[str, int]:
-        hand = self.hands[key]
-        hand.lowered_at = moment
-        hand.save(update_fields=["lowered_at"])
-        return HAND, hand.pk

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from forum import demo_content as content
+from demo import content
 from forum import services
 from forum.models import (
     Community,
@@ -38,8 +38,6 @@ from forum.models import (
 from forum.text import parse_tags
 from rooms import services as room_services
 from rooms.models import Message
-
-SITE_URL = "http://127.0.0.1:8000"
 
 # Communities and members "exist" from this many days ago, before the oldest thread.
 HISTORY_DAYS = 150
@@ -103,6 +101,7 @@ class Command(BaseCommand):
         if self.verbosity < 1:
             return
         write = self.stdout.write
+        site_url = settings.SITE_URL
         write("")
         write(self.style.MIGRATE_HEADING("Comptes de démonstration"))
         write(f"  Mot de passe pour tous les comptes : {content.DEMO_PASSWORD}")
@@ -114,10 +113,10 @@ class Command(BaseCommand):
         if invitation is not None:
             write(
                 f"  Lien d'invitation vers « {invitation.community.name} » : "
-                f"{SITE_URL}{invitation.get_absolute_url()}"
+                f"{site_url}{invitation.get_absolute_url()}"
             )
         write("")
-        write(self.style.SUCCESS(f"Ouvrez {SITE_URL}/."))
+        write(self.style.SUCCESS(f"Ouvrez {site_url}/."))
 
     # Reference data ------------------------------------------------------------------
 

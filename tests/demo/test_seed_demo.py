@@ -2,10 +2,11 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from forum.demo_content import DEMO_PASSWORD
+from demo.content import DEMO_PASSWORD
 from forum.models import (
     Community,
     Invitation,
@@ -52,7 +53,7 @@ def test_seed_demo_fills_the_forum_and_a_second_run_changes_nothing():
     assert ModerationAction.objects.exists()
     assert JoinRequest.objects.filter(status=JoinRequest.Status.PENDING).count() == 1
     assert Invitation.objects.filter(community__visibility=Community.Visibility.PRIVATE).exists()
-    assert "http://127.0.0.1:8000/" in first_output
+    assert f"Ouvrez {settings.SITE_URL}/." in first_output
 
     second_output = seed()
 

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import frames, selectors, services
 
@@ -28,11 +28,12 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a notification read and go to what it is about."""
+    """Go to what a notification is about; a POST (the list's buttons) also marks it read."""
     notification = selectors.access_notification(request.user, pk)
-    services.mark_notification_read(user=request.user, notification=notification)
+    if request.method == "POST":
+        services.mark_notification_read(user=request.user, notification=notification)
     if notification.post_id:
         return redirect("post", notification.post_id)
     if notification.thread_id:

@@ -653,7 +653,20 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            user = form.save()
+            data = form.cleaned_data
+            try:
+                user = services.sign_up(
+                    username=data["username"],
+                    password=data["password1"],
+                    display_name=data["display_name"],
+                    email=data.get("email") or "",
+                    region=data.get("region"),
+                    organisation=data.get("organisation"),
+                    preferred_language=data.get("preferred_language") or "fr",
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+                return render_invalid(request, "registration/signup.html", {"form": form})
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Bienvenue sur Jɛkafɔ !"))
             return redirect(safe_next(request, reverse("home")))
@@ -679,10 +692,16 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # The form works on a copy: only the service writes the signed-in member's row.
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST":
         if form.is_valid():
-            user = form.save()
+            changes = {name: form.cleaned_data[name] for name in services.PROFILE_FIELDS}
+            try:
+                user = services.update_profile(user=request.user, **changes)
+            except ValidationError as error:
+                add_service_errors(form, error)
+                return render_invalid(request, "accounts/profile_edit.html", {"form": form})
             translation.activate(user.preferred_language)
             messages.success(request, _("Profil enregistré."))
             response = redirect(user)
@@ -711,11 +730,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
-    if language not in dict(settings.LANGUAGES):
+    try:
+        services.set_preferred_language(user=request.user, language=language)
+    except ValidationError:
         messages.error(request, _("Langue inconnue."))
         return redirect(safe_next(request, reverse("home")))
-    if request.user.is_authenticated and request.user.preferred_language != language:
-        User.objects.filter(pk=request.user.pk).update(preferred_language=language)
     response = redirect(safe_next(request, reverse("home")))
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=365 * 24 * 3600

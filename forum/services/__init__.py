@@ -8,6 +8,7 @@ callers import from ``forum.services``.
 """
 
 from ._common import log_action
+from .accounts import PROFILE_FIELDS, set_preferred_language, sign_up, update_profile
 from .communities import (
     accept_invitation,
     change_member_role,
@@ -43,6 +44,7 @@ from .threads import (
 )
 
 __all__ = [
+    "PROFILE_FIELDS",
     "accept_invitation",
     "change_member_role",
     "create_invitation",
@@ -69,6 +71,9 @@ __all__ = [
     "retag_thread",
     "revoke_invitation",
     "set_thread_locked",
+    "set_preferred_language",
     "set_thread_pinned",
+    "sign_up",
     "unfollow_community",
+    "update_profile",
 ]

@@ -413,11 +413,22 @@ def test_calendar_page_needs_a_login(client, db):
     assert reverse("login") in response["Location"]
 
 
+def test_calendar_page_offers_to_make_the_addresses_and_a_visit_makes_none(member, client_for):
+    client = client_for(member)
+
+    page = client.get(reverse("calendar")).content.decode()
+
+    assert not CalendarToken.objects.filter(user=member).exists()
+    assert "Créer mes adresses d&#x27;agenda" in page or "Créer mes adresses d'agenda" in page
+    assert ".ics" not in page
+
+
 def test_calendar_page_makes_a_token_once_and_shows_absolute_addresses(
     private_cop, public_cop, member, client_for
 ):
     client = client_for(member)
 
+    assert client.post(reverse("calendar")).status_code == 302
     page = client.get(reverse("calendar")).content.decode()
     token = CalendarToken.objects.get(user=member).token
     client.get(reverse("calendar"))
@@ -444,7 +455,7 @@ def test_regenerating_from_the_page_retires_the_old_address(
     private_session, member, client_for, client
 ):
     member_client = client_for(member)
-    member_client.get(reverse("calendar"))
+    member_client.post(reverse("calendar"))
     old = CalendarToken.objects.get(user=member).token
 
     response = member_client.post(reverse("calendar"))

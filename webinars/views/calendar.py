@@ -111,26 +111,30 @@ def _feed_link(request: HttpRequest, name: str, args: list) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def calendar_page(request: HttpRequest) -> HttpResponse:
+    """The member's calendar addresses; made (or made anew) by a POST, never by a visit."""
     if request.method == "POST":
-        regenerate_token(request.user)
-        messages.success(
-            request,
-            _("Nouveaux liens d'agenda créés : les anciens ne fonctionnent plus."),
-        )
+        if selectors.calendar_token_of(request.user) is None:
+            get_or_create_token(request.user)
+            messages.success(request, _("Vos adresses d'agenda sont prêtes."))
+        else:
+            regenerate_token(request.user)
+            messages.success(
+                request,
+                _("Nouveaux liens d'agenda créés : les anciens ne fonctionnent plus."),
+            )
         return redirect("calendar")
-    token = get_or_create_token(request.user).token
-    feeds = [
-        {
-            "community": community,
-            **_feed_link(request, "calendar_feed_community", [token, community.slug]),
-        }
-        for community in list_member_communities(request.user)
-    ]
-    return render(
-        request,
-        "webinars/calendar.html",
-        {"feed": _feed_link(request, "calendar_feed", [token]), "community_feeds": feeds},
-    )
+    token = selectors.calendar_token_of(request.user)
+    context = {"feed": None, "community_feeds": []}
+    if token is not None:
+        context["feed"] = _feed_link(request, "calendar_feed", [token.token])
+        context["community_feeds"] = [
+            {
+                "community": community,
+                **_feed_link(request, "calendar_feed_community", [token.token, community.slug]),
+            }
+            for community in list_member_communities(request.user)
+        ]
+    return render(request, "webinars/calendar.html", context)
 
 
 urlpatterns = [

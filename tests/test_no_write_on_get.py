@@ -1,0 +1,124 @@
+"""
+A GET never writes: no page, feed or JSON read changes a row.
+
+Every GET route of the site is opened by each kind of reader on a small
+world with something behind each page; the SQL of each request is captured
+and must hold no INSERT, UPDATE or DELETE. (A GET that wrote — a salon
+created by its page, a notification marked read by a link — could be
+triggered by a link preview, a prefetch or a crawler, and repeated at will.)
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from forum import services
+from forum.models import Notification
+from rooms import services as room_services
+from webinars import services as webinar_services
+from webinars.models import CalendarToken
+
+from .factories import make_post
+from .webinars.conftest import make_session
+
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def world(public_cop, private_cop, thread, member, moderator, outsider):
+    from datetime import timedelta
+
+    reply = make_post(moderator, thread, body=f"Merci @[{member.display_name}] !")
+    salon = room_services.ensure_salon(public_cop)
+    room_services.send_message(author=member, room=salon, body="Bonjour", client_key="k-get-001")
+    session = make_session(public_cop, moderator, starts_in=timedelta(minutes=-5))
+    webinar_services.ask_question(
+        author=member, session=session, body="Une question ?", client_key="k-get-q01"
+    )
+    services.follow_community(user=member, community=public_cop)
+    token = CalendarToken.objects.filter(user=member).first()
+    notification = Notification.objects.filter(recipient=member).first()
+    return {
+        "cop": public_cop,
+        "private": private_cop,
+        "thread": thread,
+        "post": reply,
+        "salon": salon,
+        "session": session,
+        "token": token,
+        "notification": notification,
+    }
+
+
+def pages(w) -> list[str]:
+    cop, thread, session = w["cop"], w["thread"], w["session"]
+    urls = [
+        reverse("home"),
+        reverse("community", args=[cop.slug]),
+        reverse("community", args=[w["private"].slug]),
+        reverse("community_members", args=[cop.slug]),
+        reverse("join_requests", args=[cop.slug]),
+        reverse("invitations", args=[cop.slug]),
+        reverse("moderation_log", args=[cop.slug]),
+        reverse("thread_create", args=[cop.slug]),
+        reverse("mention_candidates", args=[cop.slug]) + "?q=a",
+        thread.get_absolute_url(),
+        reverse("thread_short", args=[thread.pk]),
+        reverse("post", args=[w["post"].pk]),
+        reverse("post_reply", args=[w["post"].pk]),
+        reverse("post_edit", args=[w["post"].pk]),
+        reverse("post_delete", args=[w["post"].pk]),
+        reverse("post_history", args=[w["post"].pk]),
+        reverse("notifications"),
+        reverse("notifications_count"),
+        reverse("tag", args=["loi-052"]),
+        reverse("organisations"),
+        reverse("signup"),
+        reverse("login"),
+        reverse("profile_edit"),
+        reverse("password_change"),
+        reverse("profile", args=[thread.author_id]),
+        reverse("salon", args=[cop.slug]),
+        reverse("salon", args=[w["private"].slug]),
+        reverse("room_events", args=[w["salon"].pk]) + "?after=0",
+        reverse("room_history", args=[w["salon"].pk]),
+        reverse("webinars"),
+        reverse("community_webinars", args=[cop.slug]),
+        reverse("webinar_series_new", args=[cop.slug]),
+        reverse("webinar_session_new", args=[cop.slug]),
+        reverse("webinar", args=[session.pk]),
+        reverse("webinar_edit", args=[session.pk]),
+        reverse("webinar_registrants", args=[session.pk]),
+        reverse("webinar_registrants_csv", args=[session.pk]),
+        reverse("webinar_room", args=[session.pk]),
+        reverse("webinar_room", args=[session.pk]) + "?onglet=questions&video=1",
+        reverse("webinar_ics", args=[session.pk]),
+        reverse("community_webinars_ics", args=[cop.slug]),
+        reverse("calendar"),
+        reverse("webinar_report", args=[session.pk]),
+        reverse("webinar_minutes", args=[session.pk]),
+        reverse("webinar_export", args=[session.pk, "questions", "csv"]),
+    ]
+    if w["notification"] is not None:
+        urls.append(reverse("notification", args=[w["notification"].pk]))
+    if w["token"] is not None:
+        urls.append(reverse("calendar_feed", args=[w["token"].token]))
+    return urls
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member", "moderator", "outsider"])
+def test_no_get_writes_a_row(world, who, client_for, member, moderator, outsider, anonymous):
+    reader = {"anonymous": anonymous, "member": member, "moderator": moderator}.get(who, outsider)
+    client = client_for(reader)
+    writes = {}
+    for url in pages(world):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code < 500, url
+        found = [q["sql"][:120] for q in queries.captured_queries if WRITE.match(q["sql"])]
+        if found:
+            writes[url] = found
+    assert writes == {}

@@ -11,7 +11,12 @@ from rooms.actions import MEMBER, MODERATOR, Bool, Context, Key, Ref, Rows, Text
 
 from . import selectors, services
 from .models import ROOM_KIND
-from .services.room import POLL_MAX_OPTIONS, QUESTION_MAX_LENGTH
+from .services.room import (
+    POLL_MAX_OPTIONS,
+    POLL_OPTION_MAX_LENGTH,
+    POLL_QUESTION_MAX_LENGTH,
+    QUESTION_MAX_LENGTH,
+)
 
 rows = Rows(room_kinds={ROOM_KIND})
 
@@ -38,7 +43,7 @@ def flag(name: str) -> Bool:
 
 
 @rows.action(
-    "ask", Key("key"), Text("body", max_length=4 * QUESTION_MAX_LENGTH),
+    "ask", Key("key"), Text("body", max_length=QUESTION_MAX_LENGTH),
     who=MEMBER, acks="question", summary=_("poser une question aux intervenant·es"),
 )  # fmt: skip
 def ask(context: Context, *, key: str, body: str) -> dict:
@@ -76,8 +81,8 @@ def hide_question(context: Context, *, id, hidden: bool) -> dict:
 
 @rows.action(
     "poll",
-    Text("question", max_length=1200),
-    TextList("options", max_items=POLL_MAX_OPTIONS * 2, max_length=800),
+    Text("question", max_length=POLL_QUESTION_MAX_LENGTH),
+    TextList("options", max_items=POLL_MAX_OPTIONS, max_length=POLL_OPTION_MAX_LENGTH),
     who=MODERATOR, acks="poll", summary=_("lancer un sondage (2 à 10 réponses)"),
 )  # fmt: skip
 def poll(context: Context, *, question: str, options: list[str]) -> dict:

@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from forum.selectors import find_user
 
 from .. import selectors, services
+from ..services.messages import CHAT_MAX_LENGTH
 from ..services.moderation import MUTE_MAX_MINUTES, MUTE_REASON_MAX_LENGTH, SLOW_MODE_MAX
-from .fields import MAX_FRAME_BYTES, Bool, Int, Key, Ref, Text
+from .fields import Bool, Int, Key, Ref, Text
 from .table import AUTHOR, AUTHOR_OR_MODERATOR, MEMBER, MODERATOR, Context, Rows
 
 rows = Rows()
@@ -31,7 +32,7 @@ def find_person(context: Context, pk: int):
 
 
 MESSAGE = Ref("id", find=find_message)
-BODY = Text("body", max_length=MAX_FRAME_BYTES)
+BODY = Text("body", max_length=CHAT_MAX_LENGTH)
 PERSON = Ref("user", find=find_person)
 
 

@@ -115,18 +115,19 @@ class Bool(Field):
 
 @dataclass(frozen=True, slots=True)
 class Text(Field):
-    # A transport bound on the raw text; the service checks the cleaned text.
+    # The text's bound, white space around it not counted (the service trims it).
     max_length: int = 2000
     empty_is_value = True
 
     def parse(self, raw, *, form: bool, data) -> str:
         if not isinstance(raw, str):
             raise _bad(self.name, _("Le champ « %(name)s » doit être un texte."))
-        if len(raw) > self.max_length:
+        length = len(raw.strip())
+        if length > self.max_length:
             raise ActionError(
                 "invalid",
                 _("Le champ « %(name)s » fait %(length)d caractères ; %(max)d au plus.")
-                % {"name": self.name, "length": len(raw), "max": self.max_length},
+                % {"name": self.name, "length": length, "max": self.max_length},
             )
         return raw
 
@@ -167,7 +168,7 @@ class TextList(Field):
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise _bad(self.name, _("Le champ « %(name)s » doit être une liste de textes."))
         values = [value for value in values if value.strip()]
-        if len(values) > self.max_items or any(len(v) > self.max_length for v in values):
+        if len(values) > self.max_items or any(len(v.strip()) > self.max_length for v in values):
             raise ActionError(
                 "invalid",
                 _("« %(name)s » : %(items)d éléments de %(length)d caractères au plus.")

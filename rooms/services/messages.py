@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from forum.markup import render_chat_text
 from forum.models import ModerationAction, User
@@ -30,6 +31,10 @@ def _limits() -> dict:
     return settings.JEKAFO
 
 
+# The longest message, once trimmed (settings.JEKAFO, read once: the action table declares it).
+CHAT_MAX_LENGTH = settings.JEKAFO["CHAT_MAX_LENGTH"]
+
+
 def validate_client_key(key: str) -> str:
     if not isinstance(key, str) or (key and not CLIENT_KEY.fullmatch(key)):
         raise ValidationError(
@@ -43,7 +48,7 @@ def validate_chat_body(value: str) -> str:
     body = clean_body(value) if isinstance(value, str) else ""
     if not body:
         raise ValidationError(_("Le message ne peut pas être vide."), code="invalid")
-    maximum = _limits()["CHAT_MAX_LENGTH"]
+    maximum = CHAT_MAX_LENGTH
     if len(body) > maximum:
         raise ValidationError(
             _("Le message fait %(length)d caractères ; %(max)d au plus.")
@@ -67,7 +72,11 @@ def _check_slow_mode(author: User, room: Room) -> None:
     wait = room.slow_mode - (timezone.now() - last).total_seconds()
     if wait > 0:
         raise ValidationError(
-            _("Mode lent : un message toutes les %(seconds)d secondes ; encore %(wait)d s.")
+            ngettext(
+                "Mode lent : un message toutes les %(seconds)d seconde ; encore %(wait)d s.",
+                "Mode lent : un message toutes les %(seconds)d secondes ; encore %(wait)d s.",
+                room.slow_mode,
+            )
             % {"seconds": room.slow_mode, "wait": max(1, round(wait))},
             code="slow_mode",
         )

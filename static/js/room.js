@@ -189,7 +189,7 @@ function outboxNote() {
   const note = byId('outbox-note');
   if (!note) return;
   const waiting = outbox.filter((o) => !o.stale).length;
-  note.textContent = fill(note.dataset.waiting, { n: waiting });
+  note.textContent = counted(note, waiting);
   show(note, waiting > 0 && !(api && api.ready));
 }
 
@@ -405,7 +405,7 @@ function drawRoom(r) {
     const closed = r.closed || (r.closes_at && Date.parse(r.closes_at) <= now);
     if (closed) box.append(make('p', 'note', box.dataset.closed));
     else if (r.opens_at && Date.parse(r.opens_at) > now) box.append(make('p', 'note', box.dataset.notYet));
-    if (r.slow_mode) box.append(make('p', 'note', fill(box.dataset.slow, { s: r.slow_mode })));
+    if (r.slow_mode) box.append(make('p', 'note', counted(box, r.slow_mode, 'slowOne', 'slowMany')));
     root.classList.toggle('closed', !!closed);
   }
   const pin = byId('pinned');

@@ -39,6 +39,8 @@ def test_moderator_mutes_a_member_for_ten_minutes_from_the_salon_page(site, sign
         page.goto(salon)
         expect_live(page)
         mark(page)
+    for page in (member, moderator):
+        expect(page.locator("#presence-count")).to_have_text("2 présent·es")
     member.locator("#chat-body").fill("Je partage le modèle de plaidoyer de Kayes.")
     member.locator("#chat-body").press("Enter")
     line = moderator.locator("#chat-log > li.msg", has_text="modèle de plaidoyer")
@@ -79,6 +81,17 @@ def test_moderator_mutes_a_member_for_ten_minutes_from_the_salon_page(site, sign
     member.locator("#chat-body").fill("Bien noté, merci.")
     member.locator("#chat-body").press("Enter")
     expect(moderator.locator("#chat-log > li.msg", has_text="Bien noté, merci.")).to_be_visible()
+    # Today's messages sit under a day separator.
+    expect(member.locator("#chat-log > li.day")).to_have_text("Aujourd'hui")
+
+    # Closing turns the button into "Rouvrir" at once, and the member reads a note, not a form.
+    moderator.get_by_role("button", name="Fermer la salle (lecture seule)").click()
+    expect(moderator.locator("#close-form button")).to_have_text("Rouvrir la salle")
+    expect(member.locator("#room-state")).to_contain_text("La salle est fermée")
+    expect(member.locator("#chat-form")).to_be_hidden()
+    moderator.get_by_role("button", name="Rouvrir la salle").click()
+    expect(moderator.locator("#close-form button")).to_have_text("Fermer la salle (lecture seule)")
+    expect(member.locator("#chat-form")).to_be_visible()
     assert_not_reloaded(member)
     assert_not_reloaded(moderator)
 
@@ -138,3 +151,32 @@ def test_the_webinar_room_fits_a_phone_with_one_presence_count(site, sign_in):
     member.screenshot(path=SCREENSHOTS.format("webinar-member"))
     moderator.locator(".room-tabs a[data-tab=discussion]").click()
     moderator.screenshot(path=SCREENSHOTS.format("webinar-moderator"))
+
+
+def test_a_message_held_by_the_rate_limit_survives_closing_the_page(site, sign_in):
+    salon = site.url(f"/communautes/{site.seeded['community']}/salon/")
+    writer, reader = sign_in("a", phone=True), sign_in("m", phone=True)
+    for page in (writer, reader):
+        page.goto(salon)
+        expect_live(page)
+    texts = [f"Point {n} de l'ordre du jour" for n in range(1, 7)]
+    for text in texts:  # five in ten seconds pass; the sixth is held back
+        writer.locator("#chat-body").fill(text)
+        writer.locator("#chat-body").press("Enter")
+    expect(writer.locator("#chat-error")).to_contain_text("Doucement")
+    expect(writer.locator("#chat-log > li.pending", has_text=texts[-1])).to_have_count(1)
+
+    # The page is closed while the sixth waits; opened again, it still has it, and sends it.
+    writer.goto(site.url("/"))
+    writer.goto(salon)
+    expect(writer.locator("#chat-log > li", has_text=texts[-1])).to_have_count(1)
+    sent = reader.locator("#chat-log > li.msg", has_text=texts[-1])
+    expect(sent).to_have_count(1, timeout=25_000)
+    expect(writer.locator("#chat-log > li.msg", has_text=texts[-1])).to_have_attribute(
+        "id", re.compile(r"^msg-\d+$"), timeout=15_000
+    )
+    reader.reload()
+    expect_live(reader)
+    for text in texts:  # each once, in order
+        expect(reader.locator("#chat-log > li.msg", has_text=text)).to_have_count(1)
+    expect(writer.locator("#outbox-note")).to_be_hidden()

@@ -1632,7 +1632,9 @@ def test_slow_mode_through_the_form_is_shown_on_the_page(
 
     assert response.status_code == 302
     page = html(client_for(member).get(salon_url(public_cop)))
-    assert "Mode lent : un message toutes les 30 secondes." in element(page, "div", "room-state")
+    assert "Mode lent : un message par personne toutes les 30 secondes." in element(
+        page, "div", "room-state"
+    )
     assert 'id="slow-form"' not in page
     moderator_page = html(client_for(moderator).get(salon_url(public_cop)))
     assert 'name="seconds" type="number" min="0" max="600" value="30"' in moderator_page

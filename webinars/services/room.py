@@ -30,6 +30,8 @@ HAND = "hand"
 
 QUESTION_MAX_LENGTH = 500
 POLL_MAX_OPTIONS = 10
+POLL_QUESTION_MAX_LENGTH = 300
+POLL_OPTION_MAX_LENGTH = 200
 # Questions one person may ask per window, as for chat messages.
 QUESTION_RATE = (3, 30)
 
@@ -170,8 +172,12 @@ def validate_poll(question, options) -> tuple[str, list[str]]:
     text = clean_line(question) if isinstance(question, str) else ""
     if not text:
         raise ValidationError(_("Le sondage a besoin d'une question."), code="invalid")
-    if len(text) > 300:
-        raise ValidationError(_("La question du sondage : 300 caractères au plus."), code="invalid")
+    if len(text) > POLL_QUESTION_MAX_LENGTH:
+        raise ValidationError(
+            _("La question du sondage : %(max)d caractères au plus.")
+            % {"max": POLL_QUESTION_MAX_LENGTH},
+            code="invalid",
+        )
     if not isinstance(options, list | tuple) or not all(isinstance(o, str) for o in options):
         raise ValidationError(_("Les réponses doivent être une liste de textes."), code="invalid")
     labels = [clean_line(option) for option in options]
@@ -183,8 +189,11 @@ def validate_poll(question, options) -> tuple[str, list[str]]:
             _("Un sondage a au plus %(max)d réponses.") % {"max": POLL_MAX_OPTIONS},
             code="invalid",
         )
-    if any(len(label) > 200 for label in labels):
-        raise ValidationError(_("Une réponse : 200 caractères au plus."), code="invalid")
+    if any(len(label) > POLL_OPTION_MAX_LENGTH for label in labels):
+        raise ValidationError(
+            _("Une réponse : %(max)d caractères au plus.") % {"max": POLL_OPTION_MAX_LENGTH},
+            code="invalid",
+        )
     if len({label.casefold() for label in labels}) != len(labels):
         raise ValidationError(_("Deux réponses sont identiques."), code="invalid")
     return text, labels

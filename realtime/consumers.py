@@ -287,7 +287,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return await database_sync_to_async(run)()
 
     async def typing(self, targets: list[str]) -> None:
-        if not self.can_post:
+        if not self.may_type:
             raise actions.ActionError("forbidden", _("Seuls les membres peuvent écrire ici."))
         now = time.monotonic()
         if now - self.last_typing < TYPING_INTERVAL:
@@ -379,6 +379,9 @@ class RoomConsumer(LiveConsumer):
         self.rights = await database_sync_to_async(selectors.reader_rights)(self.user, self.room)
         self.can_post = self.rights["can_post"]
         self.can_moderate = self.rights["can_moderate"]
+        # Whether the room is open, or the member muted, changes under the socket:
+        # "typing" asks only for membership, and the services judge every action.
+        self.may_type = self.rights["member"]
 
     def catch_up(self, after: int | None) -> tuple[int, list[dict]]:
         """Read the room's position, then what the client has not seen yet."""
@@ -504,6 +507,7 @@ class ThreadConsumer(LiveConsumer):
             )
 
         self.audience, self.can_post, self.can_moderate = await database_sync_to_async(rights)()
+        self.may_type = self.can_post
         self.community_id = self.thread.community_id
         group = groups.thread(self.thread.pk, self.audience, self.language)
         if group in self.joined:

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from forum.models import Membership, User
-from forum.permissions import forget_memberships
+from forum.permissions import can_post_in_community, forget_memberships
 
 from . import frames, kinds
 from .models import SALON, Message, Room, RoomConnection, RoomEvent, RoomMute
@@ -123,6 +123,10 @@ def reader_rights(user: User | None, room: Room) -> dict:
     forget_memberships_of(user)
     kind = kinds.room_kind(room)
     return {
+        # May write here when the room is open and they are not muted (a member):
+        # the client follows the room's state and its own mute from there on.
+        "member": can_post_in_community(user, room.community),
+        # May write right now.
         "can_post": can_write_in_room(user, room),
         "can_moderate": can_moderate_room(user, room),
         **kind.hello(user, room, kind.subject(room)),

@@ -112,18 +112,27 @@ def room_context(request: HttpRequest, room: Room, *, before: int | None = None)
     history, has_more = selectors.list_latest_messages(room, before)
     present, anonymous = selectors.list_present(f"room.{room.pk}")
     can_moderate = perms.can_moderate_room(user, room)
-    my_mute = perms.mute_of(user, room) if not can_moderate else None
+    is_member = can_post_in_community(user, room.community)
+    my_mute = perms.mute_of(user, room) if is_member and not can_moderate else None
+    window = perms.room_window(room)
     pinned = room.pinned if room.pinned_id else None
     context = {
         "room": room,
-        "window": perms.room_window(room),
+        "window": window,
+        "room_state": frames.room_state(room),
         "chat_messages": prepare_messages(user, room, history),
         "has_more": has_more,
         "older_url": f"?avant={history[0].pk}" if history and has_more else "",
-        "after": room.last_seq if before is None else "",
+        # An older page is an archive: no socket, nothing replayed to it.
+        "archive": before is not None,
+        "after": room.last_seq,
         "present": present,
         "present_count": len(present) + anonymous,
-        "can_post": perms.can_write_in_room(user, room),
+        # Members write while the room is open and they are not muted (as
+        # rooms.permissions.can_write_in_room says); the page draws their forms
+        # either way, hidden until they may, and the script follows the room.
+        "is_member": is_member,
+        "can_post": is_member and window == "open" and my_mute is None,
         "can_moderate": can_moderate,
         "my_mute": my_mute,
         "my_mute_text": perms.mute_explanation(my_mute) if my_mute is not None else "",
@@ -166,13 +175,30 @@ def _number_or_none(value: str | None) -> int | None:
 @require_http_methods(["GET", "POST"])
 def salon(request: HttpRequest, slug: str) -> HttpResponse:
     """A CoP's salon. It is opened by its first message: a GET never writes."""
-    community = forum_selectors.access_community(request.user, slug)
+    try:
+        community = forum_selectors.access_community(request.user, slug)
+    except Http404:
+        if request.method == "POST" and _wants_json(request):
+            return _not_found()
+        raise
     room = selectors.find_salon(community)
     if request.method == "POST":
         if room is not None:
             return room_action(request, room.pk)
         if not can_post_in_community(request.user, community):
             return _answer(request, None, _refused_before_room(request.user, community), community)
+        name = _posted_action(request)
+        if name != "send":
+            # Only a message opens a salon: nothing else has anything to act on yet.
+            if name in {action.name for action in actions.all_actions()}:
+                refusal = actions.error_frame(
+                    "not_found", _("Ce salon n'a pas encore de message : écrivez le premier.")
+                )
+            else:
+                refusal = actions.error_frame(
+                    "unknown_type", _("Action inconnue dans cette salle.")
+                )
+            return _answer(request, None, refusal, community)
         # The first message opens the salon; a refused one leaves nothing behind.
         with transaction.atomic():
             room = services.ensure_salon(community)
@@ -240,6 +266,14 @@ def room_action(request: HttpRequest, room_id: int) -> HttpResponse:
         raise
     answer, tab = _perform_posted(request, room)
     return _answer(request, room, answer, room.community, tab=tab)
+
+
+def _posted_action(request: HttpRequest):
+    try:
+        data, form = _posted(request)
+    except actions.ActionError:
+        return None
+    return data.get("action") if form else data.get("type", data.get("action"))
 
 
 def _perform_posted(request: HttpRequest, room: Room) -> tuple[dict, str]:

@@ -14,7 +14,8 @@ def question(item: Question) -> dict:
     hidden = item.hidden_at is not None
     return {
         "id": item.pk,
-        "author": person(item.author),
+        # A hidden question names no one: the frame goes to the whole room.
+        "author": None if hidden else person(item.author),
         "body": "" if hidden else item.body,
         "html": "" if hidden else item.body_html,
         "votes": item.votes,

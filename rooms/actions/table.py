@@ -14,6 +14,7 @@ The error codes and their HTTP statuses are listed here, once.
 """
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ from forum.models import User
 from .. import kinds
 from ..models import Room
 from .fields import ActionError, Field, Ref
+
+ECHOABLE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 # Every error code of the room protocol, with the HTTP status the HTTP door answers it with.
 ERRORS: dict[str, tuple[int, Any]] = {
@@ -192,9 +195,13 @@ def refusal(error: Exception) -> ActionError:
 
 
 def _echo_key(data) -> str | None:
-    """The client's key, echoed in the answer when it can name a pending action."""
+    """The client's key, echoed in the answer when it can name a pending action.
+
+    Only a key of the protocol's alphabet goes back: anything else (a lone
+    UTF-16 surrogate, say) could not even be written to the socket.
+    """
     key = data.get("key") if hasattr(data, "get") else None
-    return key if isinstance(key, str) and 0 < len(key) <= 64 else None
+    return key if isinstance(key, str) and ECHOABLE_KEY.fullmatch(key) else None
 
 
 def _echo_ref(action: Action | None, data) -> Any:

@@ -318,6 +318,15 @@ const api = {
 };
 exts.forEach((ext) => { if (typeof ext.ready === 'function') ext.ready(api); });
 
+// Messages written but not sent stay on this device until they leave, unless one signs
+// out: on a shared phone, the next person must not find them (room.js keeps them).
+const logout = byId('logout-form');
+if (logout) logout.addEventListener('submit', () => {
+  try {
+    Object.keys(localStorage).filter((k) => k.startsWith('jekafo-outbox:')).forEach((k) => localStorage.removeItem(k));
+  } catch (e) { /* storage off: nothing kept */ }
+});
+
 if (posts) adopt(posts);
 const writing = kind === 'thread' ? $('#reply-form textarea') : byId('chat-body');
 if (writing) writing.addEventListener('input', sendTyping);

@@ -39,8 +39,14 @@ const log = byId('chat-log');
 const form = byId('chat-form');
 const input = form && form.elements.body;
 let me = json('room-me', {});
+let settings = json('room-settings', {});
 let canModerate = !!$('#moderation');
-let canPost = !!form && !form.hidden;
+// A member writes while the room is open and they are not muted: the page
+// follows the room's state and their own mute from here on, clock included.
+let member = !!root.dataset.member;
+const csrf = ($('meta[name="csrf-token"]') || {}).content || '';
+// setTimeout takes at most 2^31 - 1 ms (24.8 days); a later moment is checked again then.
+const later = (fn, at) => setTimeout(fn, Math.min(Math.max(0, at - Date.now()) + 500, 2 ** 31 - 1));
 let api = null; // live.js: {send, http, flash, ready}
 const pending = {}; // key -> {frame, form}
 const hooks = { ack: {}, frames: {} }; // webinar.js adds its own
@@ -169,9 +175,13 @@ const storeKey = 'jekafo-outbox:' + uid + ':' + root.dataset.live;
 const STALE = 6 * 3600e3;
 let outbox = [];
 
+const sentKeys = new Set(); // acknowledged or given up here: gone from every tab's list
 function saveOutbox() {
   try {
-    const items = outbox.map(({ key, body, at }) => ({ key, body, at }));
+    // Another tab of this room may have its own waiting messages: keep them.
+    const mine = new Set(outbox.map((o) => o.key));
+    const others = loadOutbox().filter((o) => !mine.has(o.key) && !sentKeys.has(o.key));
+    const items = others.concat(outbox.map(({ key, body, at }) => ({ key, body, at })));
     if (items.length) localStorage.setItem(storeKey, JSON.stringify(items));
     else localStorage.removeItem(storeKey);
   } catch (e) { /* storage off: the page keeps them while it is open */ }
@@ -210,6 +220,7 @@ function drawPending(item) {
 }
 
 function takeFromOutbox(key) {
+  sentKeys.add(key);
   outbox = outbox.filter((o) => o.key !== key);
   saveOutbox();
 }
@@ -312,6 +323,14 @@ function busy(formEl, on) {
 
 async function perform(formEl) {
   if (formEl.dataset.confirm && !confirm(formEl.dataset.confirm)) return;
+  const { key, body } = formEl.elements;
+  if (key && body) {
+    // The key names one text: sent again unchanged, it is the same question (never
+    // asked twice); changed, it is a new one, whatever became of the first.
+    const text = body.value.trim();
+    if (formEl.dataset.sent !== undefined && formEl.dataset.sent !== text) key.value = newKey('q');
+    formEl.dataset.sent = text;
+  }
   const frame = toFrame(formEl);
   pending[frame.key] = { frame, form: formEl };
   busy(formEl, true);
@@ -330,6 +349,7 @@ function onAck(f) {
   busy(waiting.form, false);
   if (f.action === 'edit') closeEditor(byId('msg-' + f.id));
   if (f.action === 'mute' || f.action === 'poll') waiting.form.reset();
+  delete waiting.form.dataset.sent;
   const hook = hooks.ack[f.action];
   if (hook) hook(waiting.frame, f, waiting.form);
   return true;
@@ -392,22 +412,44 @@ function selectTab(name, focus) {
   url.searchParams.set('onglet', name);
   url.hash = '';
   history.replaceState(null, '', url);
-  if (focus) (panel.querySelector('h2') || panel).focus({ preventScroll: false });
+  if (focus) {
+    const heading = panel.querySelector('h2') || panel;
+    heading.tabIndex = -1; // reachable by focus(), not by the Tab key
+    heading.focus({ preventScroll: false });
+  }
 }
 
 /* Moderation state: the room's settings, mutes, the reader's own standing */
 
+// Where the room stands for writing now: "open", "not_yet" or "closed" (as the server says).
+function windowNow(r) {
+  const now = Date.now();
+  if (r.closed || (r.closes_at && Date.parse(r.closes_at) <= now)) return 'closed';
+  if (r.opens_at && Date.parse(r.opens_at) > now) return 'not_yet';
+  return 'open';
+}
+
+let windowTimer;
 function drawRoom(r) {
+  settings = r;
+  const state = windowNow(r);
   const box = byId('room-state');
   if (box) {
-    box.textContent = '';
-    const now = Date.now();
-    const closed = r.closed || (r.closes_at && Date.parse(r.closes_at) <= now);
-    if (closed) box.append(make('p', 'note', box.dataset.closed));
-    else if (r.opens_at && Date.parse(r.opens_at) > now) box.append(make('p', 'note', box.dataset.notYet));
-    if (r.slow_mode) box.append(make('p', 'note', counted(box, r.slow_mode, 'slowOne', 'slowMany')));
-    root.classList.toggle('closed', !!closed);
+    const notes = [];
+    if (state === 'closed') notes.push(box.dataset.closed);
+    else if (state === 'not_yet') notes.push(box.dataset.notYet);
+    if (r.slow_mode) notes.push(counted(box, r.slow_mode, 'slowOne', 'slowMany'));
+    // Redrawn only when it says something new: it is a live region.
+    if (notes.join('\n') !== Array.from(box.children, (p) => p.textContent).join('\n')) {
+      box.textContent = '';
+      notes.forEach((text) => box.append(make('p', 'note', text)));
+    }
   }
+  root.classList.toggle('closed', state === 'closed');
+  // The room opens, or closes, by the clock: look again then.
+  clearTimeout(windowTimer);
+  const next = [r.opens_at, r.closes_at].map((t) => Date.parse(t || '')).filter((t) => t > Date.now());
+  if (next.length) windowTimer = later(() => { drawRoom(settings); drawWriting(); }, Math.min(...next));
   const pin = byId('pinned');
   if (pin) {
     show(pin, !!r.pinned);
@@ -434,25 +476,40 @@ function untilText(iso, el) {
   return fill(el.dataset.until, { time });
 }
 
+const isOpen = () => windowNow(settings) === 'open';
+const muted = () => !!(me && me.muted && (!me.muted.until || Date.parse(me.muted.until) > Date.now()));
+live.canTakePart = () => member && isOpen();
+
 let unmuteTimer;
-function drawStanding() {
+function drawWriting() {
   const state = byId('write-state');
-  const muted = me && me.muted;
+  const silenced = muted();
   if (state) {
     let text = '';
-    if (muted) {
-      text = untilText(muted.until, state);
-      if (muted.reason) text += ' ' + fill(state.dataset.reason, { reason: muted.reason });
+    if (silenced) {
+      text = untilText(me.muted.until, state);
+      if (me.muted.reason) text += ' ' + fill(state.dataset.reason, { reason: me.muted.reason });
     }
-    state.textContent = text;
-    show(state, !!muted);
+    if (state.textContent !== text) state.textContent = text;
+    show(state, silenced);
   }
   clearTimeout(unmuteTimer);
-  if (muted && muted.until) {
+  if (silenced && me.muted.until) {
     // The mute ends by itself: the room takes the member's words again then.
-    unmuteTimer = setTimeout(() => { me.muted = null; canPost = true; drawStanding(); }, Math.max(0, Date.parse(muted.until) - Date.now()) + 1e3);
+    unmuteTimer = later(drawWriting, Date.parse(me.muted.until));
   }
-  if (form) show(form, canPost && !muted && !root.classList.contains('closed'));
+  const writes = member && isOpen() && (canModerate || !silenced);
+  show(form, writes);
+  show(byId('ask-form'), writes);
+  show(byId('hand-form'), member && isOpen());
+  show(byId('poll-new'), canModerate && windowNow(settings) !== 'closed');
+}
+
+// A mute that ends by itself leaves the moderators' list then.
+function expire(li) {
+  const until = Date.parse(li.dataset.until || '');
+  if (!until) return;
+  later(() => { if (until <= Date.now()) li.remove(); else expire(li); }, until);
 }
 
 function drawMute(f) {
@@ -463,6 +520,9 @@ function drawMute(f) {
   if (old) old.remove();
   const choice = $('#mute-user option[value="' + id + '"]');
   if (!f.muted) {
+    // Back among those a moderator may name.
+    const select = byId('mute-user');
+    if (select && !choice) select.append(new Option(f.user.name, id));
     if (!list.children.length) list.append(make('li', 'empty', '—'));
     return;
   }
@@ -471,11 +531,13 @@ function drawMute(f) {
   const li = make('li');
   li.dataset.user = id;
   li.append(make('span', 'mute-name', f.user.name), ' — ', make('span', 'mute-until', untilText(f.until, list)), ' ');
+  if (f.until) li.dataset.until = f.until;
+  expire(li);
   const unmute = make('form', 'inline');
   unmute.method = 'post';
   unmute.action = actionUrl;
   unmute.dataset.roomAction = '';
-  [['action', 'unmute'], ['user', id]].forEach(([name, value]) => {
+  [['csrfmiddlewaretoken', csrf], ['action', 'unmute'], ['user', id]].forEach(([name, value]) => {
     const hidden = make('input');
     Object.assign(hidden, { type: 'hidden', name, value });
     unmute.append(hidden);
@@ -525,12 +587,12 @@ live.ready = (liveApi) => {
 };
 live.hello = (f) => {
   canModerate = !!f.can_moderate;
-  canPost = !!f.can_post;
+  member = !!f.member;
   if (f.room) {
-    drawRoom(f.room);
     me = Object.assign({}, me, f.room.me || {});
+    drawRoom(f.room);
   }
-  drawStanding();
+  drawWriting();
   if (log) $$('li[data-id]', log).forEach(actions);
   outbox.forEach(sendItem);
   outboxNote();
@@ -540,7 +602,7 @@ live.ack = onAck;
 live.error = onError;
 Object.assign(live.frames, {
   message: (f) => { if (f.message) upsert(f.message, f.seq); },
-  room: (f) => { if (f.room) { drawRoom(f.room); drawStanding(); } },
+  room: (f) => { if (f.room) { drawRoom(f.room); drawWriting(); } },
   mute: drawMute,
   presence,
 });
@@ -590,5 +652,7 @@ root.addEventListener('submit', (e) => {
   perform(target);
 });
 $$('.room-tabs a[data-tab]', root).forEach((a) => a.addEventListener('click', (e) => { e.preventDefault(); selectTab(a.dataset.tab, true); }));
-drawStanding();
+$$('#mute-list li[data-until]').forEach(expire);
+drawRoom(settings);
+drawWriting();
 })();

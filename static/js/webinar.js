@@ -11,7 +11,6 @@ const root = document.querySelector('.webinar-room');
 if (!root || !room) return;
 const actionUrl = root.dataset.actionUrl;
 const uid = document.body.dataset.userId || '';
-let canTakePart = !!root.dataset.canTakePart;
 const lang = document.documentElement.lang || 'fr';
 const plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
 const counted = (el, n, one, many) => {
@@ -31,7 +30,8 @@ function miniForm(action, fields, text, cls, tab) {
   form.method = 'post';
   form.action = actionUrl;
   form.dataset.roomAction = '';
-  const all = Object.assign({ action, onglet: tab }, fields);
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
+  const all = Object.assign({ csrfmiddlewaretoken: csrf, action, onglet: tab }, fields);
   Object.keys(all).forEach((name) => {
     const input = el('input');
     Object.assign(input, { type: 'hidden', name, value: String(all[name]) });
@@ -78,7 +78,7 @@ function drawQuestion(q) {
   li.append(' ', badge, ' ');
   const actions = el('span', 'q-actions');
   const mine = q.author && String(q.author.id) === uid;
-  if (canTakePart && !mine && !q.hidden) {
+  if (room.canTakePart() && !mine && !q.hidden) {
     const voted = me().upvoted.includes(q.id);
     const form = miniForm('upvote', { id: q.id, up: voted ? '0' : '1' },
       voted ? list.dataset.unvoteLabel : list.dataset.upvoteLabel, 'q-upvote', 'questions');
@@ -131,7 +131,7 @@ function drawPoll(p) {
     li.dataset.option = o.id;
     const lab = el('label');
     const radio = el('input');
-    Object.assign(radio, { type: 'radio', name: 'option', value: o.id, required: true, disabled: p.closed || !canTakePart || !!voted, checked: voted === o.id });
+    Object.assign(radio, { type: 'radio', name: 'option', value: o.id, required: true, disabled: p.closed || !room.canTakePart() || !!voted, checked: voted === o.id });
     lab.append(radio, ' ' + o.label);
     if (voted === o.id) lab.append(' ', el('span', 'badge mine', box.dataset.votedLabel));
     const meter = el('meter');
@@ -140,7 +140,7 @@ function drawPoll(p) {
     list.append(li);
   });
   form.insertBefore(list, button);
-  if (p.closed || !canTakePart || voted) button.remove();
+  if (p.closed || !room.canTakePart() || voted) button.remove();
   art.append(form, el('p', 'meta', counted(box, p.total, 'totalOne', 'totalMany')));
   if (room.canModerate && !p.closed) art.append(miniForm('close_poll', { id: p.id }, box.dataset.closeLabel, 'poll-close', 'sondages'));
   const old = byId('poll-' + p.id);
@@ -189,6 +189,7 @@ Object.assign(room.hooks.ack, {
   ask(frame, ack, form) {
     form.reset();
     form.elements.key.value = 'q' + Math.random().toString(36).slice(2, 14);
+    delete form.dataset.sent;
   },
   upvote(frame) {
     const state = room.me();
@@ -214,8 +215,7 @@ Object.assign(room.hooks.ack, {
     poll: (f) => drawPoll(f.poll),
     hand: (f) => drawHand(f.hand),
   },
-  hello(f) {
-    canTakePart = !!f.can_take_part;
+  hello() {
     drawHandButton();
   },
 });

@@ -56,6 +56,14 @@ def main() -> None:
         starts_at=timezone.now() - timedelta(minutes=5),
         duration=180,
     )
+    # And one whose room opens in an hour and a half.
+    soon = webinar_services.create_session(
+        author=mariam,
+        community=community,
+        title="Webinaire Kati–Koulikoro : les comités de veille",
+        starts_at=timezone.now() + timedelta(hours=2),
+        duration=90,
+    )
     print(
         json.dumps(
             {
@@ -64,6 +72,7 @@ def main() -> None:
                 "b": {"username": kadidia.username, "name": kadidia.display_name, "id": kadidia.pk},
                 "m": {"username": mariam.username, "name": mariam.display_name, "id": mariam.pk},
                 "webinar_room": f"/webinaires/{session.pk}/salle/",
+                "upcoming_room": f"/webinaires/{soon.pk}/salle/",
                 "community": community.slug,
                 "room": room.pk,
                 "thread_url": thread.get_absolute_url(),

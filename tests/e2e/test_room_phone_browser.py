@@ -89,9 +89,15 @@ def test_moderator_mutes_a_member_for_ten_minutes_from_the_salon_page(site, sign
     expect(moderator.locator("#close-form button")).to_have_text("Rouvrir la salle")
     expect(member.locator("#room-state")).to_contain_text("La salle est fermée")
     expect(member.locator("#chat-form")).to_be_hidden()
+    # A page opened while the room is closed gets its form back when it reopens.
+    member.reload()
+    expect_live(member)
+    expect(member.locator("#chat-form")).to_be_hidden()
+    mark(member)
     moderator.get_by_role("button", name="Rouvrir la salle").click()
     expect(moderator.locator("#close-form button")).to_have_text("Fermer la salle (lecture seule)")
     expect(member.locator("#chat-form")).to_be_visible()
+    expect(member.locator("#room-state")).to_have_text("")
     assert_not_reloaded(member)
     assert_not_reloaded(moderator)
 
@@ -180,3 +186,22 @@ def test_a_message_held_by_the_rate_limit_survives_closing_the_page(site, sign_i
     for text in texts:  # each once, in order
         expect(reader.locator("#chat-log > li.msg", has_text=text)).to_have_count(1)
     expect(writer.locator("#outbox-note")).to_be_hidden()
+
+
+def test_a_room_page_opened_early_lets_the_member_in_when_the_room_opens(site, sign_in):
+    member = sign_in("a", phone=True)
+    # The page's clock runs ahead on demand; the room opens 30 minutes before the session.
+    member.clock.install()
+    member.goto(site.url(site.seeded["upcoming_room"]))
+    expect_live(member)
+    expect(member.locator("#room-state")).to_contain_text("pas encore ouverte")
+    expect(member.locator("#chat-form")).to_be_hidden()
+    member.locator(".room-tabs a[data-tab=questions]").click()
+    expect(member.locator("#ask-form")).to_be_hidden()
+
+    member.clock.fast_forward("01:31:00")
+
+    expect(member.locator("#ask-form")).to_be_visible()
+    member.locator(".room-tabs a[data-tab=discussion]").click()
+    expect(member.locator("#chat-form")).to_be_visible()
+    expect(member.locator("#room-state")).to_have_text("")

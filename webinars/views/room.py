@@ -13,9 +13,11 @@ were posted from.
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from rooms.actions.fields import DIGITS
 from rooms.views import room_context
 
 from .. import permissions as perms
@@ -23,12 +25,12 @@ from .. import selectors
 from .sessions import allow_embed, video_context
 
 TABS = (
-    ("discussion", _("Discussion")),
-    ("questions", _("Questions")),
-    ("sondages", _("Sondages")),
-    ("mains", _("Mains levées")),
+    ("discussion", gettext_lazy("Discussion")),
+    ("questions", gettext_lazy("Questions")),
+    ("sondages", gettext_lazy("Sondages")),
+    ("mains", gettext_lazy("Mains levées")),
 )
-MODERATION_TAB = ("moderation", _("Modération"))
+MODERATION_TAB = ("moderation", gettext_lazy("Modération"))
 
 
 @require_GET
@@ -36,14 +38,20 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.access_session(request.user, pk)
     live_room = session.room
     live_room.community = session.community
-    context = room_context(request, live_room)
+    before = request.GET.get("avant")
+    if before not in (None, "") and not DIGITS.fullmatch(before):
+        message = _("Le paramètre « avant » doit être un entier positif.")
+        return render(request, "400.html", {"message": message}, status=400)
+    context = room_context(request, live_room, before=int(before) if before else None)
+    if context["older_url"]:
+        context["older_url"] += "&onglet=discussion"
     can_moderate = context["can_moderate"]
     me = selectors.participant_state(request.user, session)
     polls = selectors.list_polls(session)
     for poll in polls:
         poll.my_vote = me["votes"].get(str(poll.pk))
     tabs = [*TABS, MODERATION_TAB] if can_moderate else list(TABS)
-    tab = request.GET.get("onglet")
+    tab = request.GET.get("onglet") if before is None else "discussion"
     video = video_context(request, session, selectors.registration_of(request.user, session))
     context.update(
         session=session,

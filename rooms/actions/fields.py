@@ -10,6 +10,7 @@ bounds; what a text may say (empty, too long once trimmed) is the service's.
 """
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +52,7 @@ def _whole_number(raw, *, form: bool) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Field:
+class Field(ABC):
     name: str
     required: bool = True
     default: Any = None
@@ -71,8 +72,9 @@ class Field:
     # A text field may be empty in a form ("" is a value); others treat "" as absent.
     empty_is_value = False
 
-    def parse(self, raw, *, form: bool, data) -> Any:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def parse(self, raw, *, form: bool, data) -> Any:
+        """The value ``raw`` stands for, or ActionError (each kind of field says how)."""
 
     def describe(self) -> str:
         """The field's shape, for docs/realtime-protocol.md and error messages."""

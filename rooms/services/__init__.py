@@ -11,6 +11,7 @@ their rooms. Callers import from ``rooms.services``.
 from .connections import close_connection, open_connection, touch_connection
 from .messages import (
     delete_message,
+    earlier_by_key,
     edit_message,
     send_message,
     validate_chat_body,
@@ -30,6 +31,7 @@ __all__ = [
     "close_room",
     "create_room",
     "delete_message",
+    "earlier_by_key",
     "edit_message",
     "ensure_salon",
     "lock_room",

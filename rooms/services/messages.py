@@ -58,6 +58,22 @@ def validate_chat_body(value: str) -> str:
     return body
 
 
+def earlier_by_key(model, *, author: User, client_key: str, place: dict, elsewhere: str):
+    """What ``author`` already made with ``client_key`` in this ``place``, or None.
+
+    A client retries with the same key until it gets its ack: the retry gets
+    the first object back. The same key used in another place is refused
+    (``elsewhere``: the translated reason), never a second object. Both the
+    chat and the webinar's questions keep their keys by this one rule.
+    """
+    if not client_key or author is None or not author.is_authenticated:
+        return None
+    existing = model.objects.filter(author=author, client_key=client_key).first()
+    if existing is not None and any(getattr(existing, k) != v for k, v in place.items()):
+        raise ValidationError(elsewhere, code="bad_frame")
+    return existing
+
+
 def _check_slow_mode(author: User, room: Room) -> None:
     if not room.slow_mode or can_moderate_room(author, room):
         return
@@ -107,14 +123,15 @@ def send_message(
     client_key = validate_client_key(client_key)
     # The room lock orders the room's changes and serialises retries of one key.
     room = lock_room(room)
-    if client_key:
-        existing = Message.objects.filter(author=author, client_key=client_key).first()
-        if existing is not None:
-            if existing.room_id != room.pk:
-                raise ValidationError(
-                    _("Cette clé a déjà servi pour un autre salon."), code="bad_frame"
-                )
-            return existing, False
+    existing = earlier_by_key(
+        Message,
+        author=author,
+        client_key=client_key,
+        place={"room_id": room.pk},
+        elsewhere=_("Cette clé a déjà servi pour un autre salon."),
+    )
+    if existing is not None:
+        return existing, False
     check_write_in_room(author, room)
     body = validate_chat_body(body)
     _check_rate(author)

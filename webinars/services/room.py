@@ -19,7 +19,7 @@ from forum.markup import render_chat_text
 from forum.models import User
 from forum.text import clean_body, clean_line
 from rooms.permissions import check_room_open, check_write_in_room, room_window
-from rooms.services import lock_room, record_change, validate_client_key
+from rooms.services import earlier_by_key, lock_room, record_change, validate_client_key
 
 from ..models import Hand, Poll, PollOption, PollVote, Question, QuestionVote, Session
 from ..permissions import check_moderate_session_room, check_take_part, check_view_session
@@ -67,14 +67,15 @@ def ask_question(
     """Save a question and announce it; a retried key returns the first question."""
     client_key = validate_client_key(client_key)
     session = _locked(session)
-    if client_key and author is not None and author.is_authenticated:
-        existing = Question.objects.filter(author=author, client_key=client_key).first()
-        if existing is not None:
-            if existing.session_id != session.pk:
-                raise ValidationError(
-                    _("Cette clé a déjà servi pour une autre séance."), code="bad_frame"
-                )
-            return existing, False
+    existing = earlier_by_key(
+        Question,
+        author=author,
+        client_key=client_key,
+        place={"session_id": session.pk},
+        elsewhere=_("Cette clé a déjà servi pour une autre séance."),
+    )
+    if existing is not None:
+        return existing, False
     check_view_session(author, session)
     # Asking is speaking: the room's rules for writing apply (open hours, mutes).
     check_write_in_room(author, session.room)

@@ -11,6 +11,7 @@ from tests.realtime._daphne import cluster_env, run_python
 def collected_static():
     """STATIC_ROOT as production has it: hashed names, a manifest and .gz files beside them."""
     root = Path(tempfile.mkdtemp(prefix="jekafo-static-"))
+    root.chmod(0o755)  # nginx's workers (nobody, when the tests run as root) read it
     env = cluster_env("sqlite:///unused.sqlite3", "")  # collectstatic opens no database
     env["STATIC_ROOT"] = str(root / "static")
     try:

@@ -335,6 +335,20 @@ def test_environment_example_covers_what_production_requires():
     assert required <= names
 
 
+def test_environment_example_reads_the_same_in_sh_and_systemd():
+    """backup.sh and the guide read the file with sh; systemd strips the same quotes."""
+    example = SYSTEMD / "jekafo.env.example"
+    result = subprocess.run(
+        ["sh", "-c", 'set -a; . "$1"; printf %s "$DEFAULT_FROM_EMAIL"', "sh", str(example)],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+    )
+    assert result.stdout == "Jɛkafɔ <ne-pas-repondre@example.org>"
+
+
 def test_readme_points_to_the_deployment_guide():
     readme = (BASE_DIR / "README.md").read_text()
     section = readme.split("## Deployment", 1)[1].split("\n## ", 1)[0]

@@ -183,8 +183,10 @@ def stack(collected_static):
             )
         )
         conf = render_main_config(workdir, site)
+        # -e: not even the log of start-up errors goes to nginx's default /var/log/nginx.
+        in_workdir = ["-p", str(workdir), "-e", str(workdir / "nginx-error.log"), "-c", str(conf)]
         checked = subprocess.run(
-            [nginx, "-t", "-p", str(workdir), "-c", str(conf)],
+            [nginx, "-t", *in_workdir],
             capture_output=True,
             text=True,
             timeout=30,
@@ -195,7 +197,7 @@ def stack(collected_static):
         with nginx_log.open("wb") as output:
             running.processes.append(
                 subprocess.Popen(
-                    [nginx, "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"],
+                    [nginx, *in_workdir, "-g", "daemon off;"],
                     stdout=output,
                     stderr=output,
                 )

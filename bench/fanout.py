@@ -1211,6 +1211,9 @@ def main() -> int:
             "DATABASE_URL": database.url,
             "REDIS_URL": "",
             "LOG_LEVEL": "WARNING",
+            # DEBUG off refuses to start without a named e-mail backend; none is sent here.
+            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+            "SECURE_SSL_REDIRECT": "0",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }
         os.environ.update(base_env)

@@ -220,15 +220,32 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# nginx terminates TLS and tells Daphne the scheme (deploy/nginx/jekafo.conf sets
+# X-Forwarded-Proto); only trust that header when a proxy that sets it is in front.
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 )
+# Production is HTTPS only. nginx already sends port 80 to 443; Django's redirect is the
+# second line for a request that reaches Daphne over plain HTTP some other way.
+# SECURE_SSL_REDIRECT=0 for a DEBUG=0 server on plain http://127.0.0.1 (tests).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Browsers remember "HTTPS only" for this long (sent on HTTPS responses only). A year,
+# the usual value; lower it while trying HTTPS out, 0 turns it off.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# "preload" asks browsers to ship the domain as HTTPS-only; it is a commitment for the
+# whole registrable domain that only its owner can make (https://hstspreload.org), so it
+# is off unless asked for, and Django's reminder (security.W021) is silenced then.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Everything is served from this origin: no CDN, no font service, no inline script.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF],
+    # The nonce is for Django admin's one inline <style> (change list); the site's own
+    # templates carry no inline style or script at all (tests/test_deploy.py).
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
@@ -238,21 +255,34 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        ),
-    }
-}
-if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+# E-mail: reminders, password resets. The console backend (the default with DEBUG on)
+# prints them; production must name a real backend, usually SMTP (docs/deployment.md).
+email_backend = os.environ.get("EMAIL_BACKEND", "").strip()
+smtp_backend = "django.core.mail.backends.smtp.EmailBackend"
+if not email_backend:
+    if not DEBUG:
+        raise RuntimeError(
+            "EMAIL_BACKEND must be set when DEBUG is off: EMAIL_BACKEND="
+            f"{smtp_backend} with SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD and "
+            "SMTP_TLS (or SMTP_SSL); see docs/deployment.md."
+        )
+    email_backend = "django.core.mail.backends.console.EmailBackend"
+MAILERS = {"default": {"BACKEND": email_backend}}
+if email_backend == smtp_backend:
     # The SMTP server, for reminder e-mails (see docs/reminders.md).
+    if not DEBUG and not os.environ.get("SMTP_HOST", "").strip():
+        raise RuntimeError(
+            "SMTP_HOST must be set when EMAIL_BACKEND is the SMTP backend and DEBUG is off"
+            " (SMTP_HOST=localhost for a mail server on this machine); see docs/deployment.md."
+        )
+    smtp_ssl = env_bool("SMTP_SSL", False)  # TLS from the first byte, usually port 465
     MAILERS["default"]["OPTIONS"] = {
-        "host": os.environ.get("SMTP_HOST", "localhost"),
-        "port": int(os.environ.get("SMTP_PORT", "587")),
+        "host": os.environ.get("SMTP_HOST", "localhost").strip(),
+        "port": int(os.environ.get("SMTP_PORT", "465" if smtp_ssl else "587")),
         "username": os.environ.get("SMTP_USER", ""),
         "password": os.environ.get("SMTP_PASSWORD", ""),
-        "use_tls": os.environ.get("SMTP_TLS", "1") == "1",
+        "use_ssl": smtp_ssl,
+        "use_tls": not smtp_ssl and env_bool("SMTP_TLS", True),  # STARTTLS
         "timeout": 30,
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Jɛkafɔ <ne-pas-repondre@jekafo.invalid>")

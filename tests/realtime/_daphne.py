@@ -384,6 +384,10 @@ def cluster_env(database_url: str, redis_url: str) -> dict[str, str]:
         REDIS_URL=redis_url,
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(BASE_DIR),
+        # Production settings served on plain http://127.0.0.1: no redirect to HTTPS,
+        # and e-mails printed (DEBUG off refuses to start without a named backend).
+        SECURE_SSL_REDIRECT="0",
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     return env
 

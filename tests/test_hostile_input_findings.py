@@ -25,6 +25,7 @@ from .factories import make_user
 def segou(db):
     return Region.objects.get_or_create(slug="segou", defaults={"name": "Ségou"})[0]
 
+
 NEW_PASSWORD = "Un-nouveau-mot-de-passe-2025!"
 ODD_NEXT = [
     "a",
@@ -244,7 +245,7 @@ def test_multipart_post_in_another_charset_is_400(client_for, member):
     response = Client().generic(
         "POST",
         reverse("login"),
-        b"--x\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\na\r\n--x--\r\n",
+        b'--x\r\nContent-Disposition: form-data; name="username"\r\n\r\na\r\n--x--\r\n',
         content_type="multipart/form-data; boundary=x; charset=utf-16",
     )
     assert response.status_code == 400

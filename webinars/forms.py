@@ -3,6 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -116,10 +117,11 @@ class DocumentForm(forms.Form):
     url = forms.URLField(label=_("Lien"), required=False, assume_scheme="https")
     file = forms.FileField(label=_("ou fichier (10 Mo au plus)"), required=False)
 
-    MAX_BYTES = 10 * 1024 * 1024
-
     def clean_file(self):
         upload = self.cleaned_data.get("file")
-        if upload and upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("Fichier trop lourd : 10 Mo au plus."))
+        if upload and upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("Fichier trop lourd : %(size)s Mo au plus.")
+                % {"size": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
         return upload

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum import selectors as forum_selectors
+from forum import uploads
 from forum.permissions import can_moderate_community, check_moderate_community
 from forum.views import add_service_errors
 
@@ -407,10 +408,11 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     except (FileNotFoundError, OSError):
         raise Http404 from None
     name = document.file.name.rsplit("/", 1)[-1]
-    response = FileResponse(handle, as_attachment=True, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # Served as what its content is if that is an accepted kind, else as bytes;
+    # always an attachment, sandboxed (see forum.uploads).
+    content_type = uploads.content_type_for(handle, name)
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    return uploads.protect_download(response)
 
 
 @login_required

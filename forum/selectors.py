@@ -89,6 +89,11 @@ def paginate(queryset, page_number, per_page: int) -> Page:
     paginator = Paginator(queryset, per_page)
     number = 1 if page_number in (None, "") else inputs.read_whole_number(page_number)
     if number is None:
+        # A number out of bounds ("-1", forty nines) is a page that does not exist;
+        # anything else ("abc", "²") is no page number at all.
+        digits = page_number.lstrip("-") if isinstance(page_number, str) else ""
+        if digits.isascii() and digits.isdigit():
+            raise Http404
         number = 1
     if number < 1 or number > paginator.num_pages:
         raise Http404

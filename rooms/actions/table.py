@@ -23,6 +23,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from forum import frames as forum_frames
 from forum import inputs
 from forum.models import User
 
@@ -160,7 +161,7 @@ def names_for(room: Room) -> list[str]:
 
 
 def error_frame(code: str, message: str, *, key: Any = None, ref: Any = None) -> dict:
-    frame = {"type": "error", "code": code, "message": str(message)}
+    frame = forum_frames.error(code, message)
     if key is not None:
         frame["key"] = key
     if ref is not None:

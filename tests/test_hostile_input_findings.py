@@ -139,6 +139,33 @@ def test_safe_next_is_still_followed_everywhere(client_for, client, member):
     )
 
 
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("/\\evil.example/", "/notifications/"),
+        ("//evil.example/", "/notifications/"),
+        ("https://evil.example/", "/notifications/"),
+        ("javascript:alert(1)", "/notifications/"),
+        ("/webinaires/", "/webinaires/"),
+    ],
+)
+def test_notification_url_is_followed_only_when_it_is_a_path_here(
+    client_for, member, moderator, public_cop, url, expected
+):
+    from forum.models import Notification
+
+    notification = Notification.objects.create(
+        recipient=member,
+        kind=Notification.Kind.NEW_THREAD,
+        actor=moderator,
+        community=public_cop,
+        url=url,
+    )
+    response = client_for(member).get(reverse("notification", args=[notification.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == expected
+
+
 # Form fields with bounds ---------------------------------------------------------------
 
 

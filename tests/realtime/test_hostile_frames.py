@@ -89,9 +89,11 @@ async def test_nested_json_frame_gets_bad_json_on_every_consumer(
         "/ws/rooms/١/",
         "/ws/webinars/²/",
         "/ws/threads/²/",
+        # Browsers percent-encode the query; Daphne passes its bytes as they came.
+        "/ws/rooms/{salon}/?after=%C2%B2",
+        "/ws/rooms/{salon}/?after=%D9%A1%D9%A2",
+        "/ws/threads/{thread}/?after=%C2%B2",
         "/ws/rooms/{salon}/?after=²",
-        "/ws/rooms/{salon}/?after=١٢",
-        "/ws/threads/{thread}/?after=²",
         "/ws/rooms/99999999999999999999999/",
     ],
 )

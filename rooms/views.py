@@ -153,7 +153,7 @@ def room_context(request: HttpRequest, room: Room, *, before: int | None = None)
         candidates = {p.pk: p for p in [*selectors.list_recent_authors(room), *present]}
         # Moderators cannot be muted: leave them out (one query for all of them).
         excluded = {user.pk, *muted_ids, *selectors.moderator_ids(room, candidates)}
-        chosen = _number_or_none(request.GET.get("muet"))
+        chosen = inputs.read_whole_number(request.GET.get("muet"))
         context.update(
             mutes=mutes,
             mute_candidates=sorted(
@@ -164,10 +164,6 @@ def room_context(request: HttpRequest, room: Room, *, before: int | None = None)
             mute_durations=mute_durations(),
         )
     return context
-
-
-def _number_or_none(value: str | None) -> int | None:
-    return inputs.read_whole_number(value)
 
 
 # The salon page ----------------------------------------------------------------------

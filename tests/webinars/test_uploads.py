@@ -85,6 +85,7 @@ def test_document_of_a_refused_kind_is_refused_and_nothing_stored(
     client_for, moderator, upcoming_session, name, content
 ):
     response = upload(client_for(moderator), upcoming_session, name, content)
+    assert response.status_code == 400
     assert "Type de fichier refusé" in response.content.decode()
     assert not SessionDocument.objects.exists()
 

@@ -312,7 +312,10 @@ def add_document(
         raise ValidationError(_("Donnez soit un lien, soit un fichier."), code="invalid")
     if file:
         # Judged by its content; stored under the extension of what it is.
-        kind = uploads.check_upload(file)
+        try:
+            kind = uploads.check_upload(file)
+        except ValidationError as error:
+            raise ValidationError({"file": error.messages}, code="file_type") from None
         file.name = uploads.stored_name(file.name, kind)
     try:
         return SessionDocument.objects.create(

@@ -10,6 +10,9 @@ write per socket, each registered with the loop and written on its next turn
 (Twisted buffers writes), so that is where it counts: see "What the fan-out
 figures decided" in docs/benchmarks.md.
 
+Every HTTP request body is limited to ``REQUEST_BODY_MAX_BYTES`` before it
+is buffered (config/body_limit.py).
+
 ``EVENT_LOOP`` chooses: ``uvloop`` (the default where it is installed; it
 does not exist on Windows) or ``asyncio`` (the standard library's loop, what
 plain ``daphne`` uses). The reactor is config/reactor.py's, which writes to
@@ -99,6 +102,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"config.serve: event loop {kind}, writes {writes}", file=sys.stderr, flush=True)
 
     from daphne.cli import CommandLineInterface
+
+    from config import body_limit
+
+    body_limit.install()
 
     CommandLineInterface().run(sys.argv[1:] if argv is None else argv)
 

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "forum.middleware.LanguageMiddleware",
+    "forum.middleware.FormCharsetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -189,6 +190,18 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Uploaded webinar documents. Never served as static files: each download goes
 # through a view that checks the reader may see the session (MEDIA_URL unused).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Size limits, from the largest to the smallest (docs/architecture.md, "Limits"):
+# - a request body: refused with 413 by Daphne before it is buffered
+#   (config/body_limit.py); nginx's client_max_body_size says the same;
+# - an uploaded file (a webinar document), checked by its form;
+# - the fields of a form or a JSON body other than files (Django's own check, a 400);
+#   an upload above FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to disk, not kept in memory.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+REQUEST_BODY_MAX_BYTES = int(
+    os.environ.get("REQUEST_BODY_MAX_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024)
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = min(2_621_440, REQUEST_BODY_MAX_BYTES)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The site's public address, for links in e-mails, calendar feeds and the demo's printout;
 # `make run` sets it from HOST and PORT unless SITE_URL is already set.
 SITE_URL = (os.environ.get("SITE_URL", "").strip() or "http://127.0.0.1:8000").rstrip("/")

@@ -19,3 +19,8 @@ def person(user: User | None) -> dict | None:
     if user is None:
         return None
     return {"id": user.pk, "name": user.display_name or user.username}
+
+
+def error(code: str, message: str) -> dict:
+    """A refusal, as every JSON door answers it (rooms add the action's key and ref)."""
+    return {"type": "error", "code": code, "message": str(message)}

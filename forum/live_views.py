@@ -8,12 +8,13 @@ JavaScript, the notifications page is plain forms that redirect.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import frames, selectors, services
+from . import frames, inputs, selectors, services
 
 # Notifications ---------------------------------------------------------------------------
 
@@ -38,10 +39,10 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("post", notification.post_id)
     if notification.thread_id:
         return redirect(notification.thread)
-    # Only a path on this site: never an open redirect.
-    if notification.url.startswith("/") and not notification.url.startswith("//"):
-        return redirect(notification.url)
-    return redirect("notifications")
+    # Only a path on this site (not "/\\host" either): never an open redirect.
+    return HttpResponseRedirect(
+        inputs.safe_redirect_url(request, notification.url, reverse("notifications"))
+    )
 
 
 @login_required

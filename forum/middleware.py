@@ -1,6 +1,13 @@
+import codecs
+
 from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from . import frames
 
 
 def choose_language(user, cookie: str | None) -> str:
@@ -37,3 +44,48 @@ class LanguageMiddleware:
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+class FormCharsetMiddleware:
+    """
+    Refuse a form declared in a charset other than UTF-8, with a 400 and a message.
+
+    Django ignores a charset Python does not know (the form is read as
+    UTF-8), refuses a urlencoded form in any other charset but "utf-8" by
+    raising BadRequest from ``request.POST``, which the CSRF check reads
+    first (the error log then reads ``request.POST`` again and fails: a 500),
+    and reads a multipart form in that charset (rot13 is a codec, not a text
+    encoding: a 500). Every form of the site is UTF-8, so a known charset
+    other than "utf-8" is a client's mistake, answered here, before anything
+    reads the body: the 400 page, or an error frame for a JSON client.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method not in {"GET", "HEAD", "OPTIONS"}
+            and request.content_type in FORM_TYPES
+            and not declares_utf8(request.content_params)
+        ):
+            message = _("Formulaire illisible : envoyez-le en UTF-8.")
+            if "application/json" in request.headers.get("Accept", ""):
+                return JsonResponse(frames.error("bad_frame", message), status=400)
+            return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)
+
+
+def declares_utf8(params: dict) -> bool:
+    """Whether a form's charset is UTF-8, or one Django ignores (unknown to Python)."""
+    charset = params.get("charset")
+    if charset is None or charset.lower() == "utf-8":
+        return True
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return True
+    return False

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from . import inputs
 from .models import (
     Community,
     CommunityFollow,
@@ -86,9 +87,13 @@ def list_threads(community: Community) -> QuerySet[Thread]:
 def paginate(queryset, page_number, per_page: int) -> Page:
     """Return the requested page; a missing or malformed number gives page 1, too big a 404."""
     paginator = Paginator(queryset, per_page)
-    try:
-        number = int(page_number or 1)
-    except (TypeError, ValueError):
+    number = 1 if page_number in (None, "") else inputs.read_whole_number(page_number)
+    if number is None:
+        # A number out of bounds ("-1", forty nines) is a page that does not exist;
+        # anything else ("abc", "²") is no page number at all.
+        digits = page_number.lstrip("-") if isinstance(page_number, str) else ""
+        if digits.isascii() and digits.isdigit():
+            raise Http404
         number = 1
     if number < 1 or number > paginator.num_pages:
         raise Http404

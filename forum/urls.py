@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from . import live_views, views
@@ -81,12 +80,8 @@ urlpatterns = [
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     # Accounts
     path("compte/inscription/", views.signup, name="signup"),
-    path(
-        "compte/connexion/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/connexion/", views.LoginView.as_view(), name="login"),
+    path("compte/deconnexion/", views.LogoutView.as_view(), name="logout"),
     path("compte/profil/", views.profile_edit, name="profile_edit"),
     path("compte/mot-de-passe/", views.password_change, name="password_change"),
     path("compte/langue/", views.switch_language, name="switch_language"),

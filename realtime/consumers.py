@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from forum import frames as forum_frames
+from forum import inputs
 from forum import permissions as forum_permissions
 from forum import selectors as forum_selectors
 from forum.middleware import choose_language
@@ -99,7 +100,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.release()
 
     async def refuse(self, code: int) -> None:
-        # Accept then close, so the browser learns the code; no frame is sent before it.
+        # Accept then close, so the browser learns the code; no frame is sent before it,
+        # and frames the client sent meanwhile are dropped (see receive).
+        self.closing = True
         await self.leave_groups()
         await self.accept()
         await self.close(code=code)
@@ -224,6 +227,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # Incoming frames ---------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
+        if self.closing:
+            # Refused or closing: the socket has no room, thread or rights to
+            # judge a frame by, and nothing more goes out on it.
+            return
         held = self.hold()
         try:
             with translation.override(self.language):
@@ -345,17 +352,17 @@ def _after(scope) -> int | None:
     values = query.get("after")
     if not values or values[0] == "":
         return None
-    value = values[0]
-    if not value.isdigit() or len(value) > 18:
+    after = inputs.read_whole_number(values[0])
+    if after is None:
         raise Refuse(BAD_REQUEST)
-    return int(value)
+    return after
 
 
 def _route_id(scope, name: str) -> int:
-    value = str(scope["url_route"]["kwargs"][name])
-    if not value.isdigit() or len(value) > 18:
+    number = inputs.read_whole_number(str(scope["url_route"]["kwargs"][name]))
+    if number is None:
         raise Refuse(BAD_REQUEST)
-    return int(value)
+    return number
 
 
 class RoomConsumer(LiveConsumer):
@@ -591,3 +598,14 @@ class NotificationsConsumer(LiveConsumer):
     async def open(self) -> None:
         if not self.signed_in:
             raise Refuse(LOGIN_REQUIRED)
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """Any other /ws/ path: accepted only to close with 4404, as for something not found."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=NOT_FOUND)
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        """Frames sent before the close arrived are dropped."""

@@ -25,13 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forum import inputs
 from forum import selectors as forum_selectors
 from forum.models import Community, User
 from forum.permissions import can_post_in_community
 
 from . import actions, frames, kinds, selectors, services
 from . import permissions as perms
-from .actions.fields import DIGITS
 from .models import Message, Room
 
 # The hidden field a page's forms carry to come back to the same tab.
@@ -55,12 +55,13 @@ def _number(value: str | None, name: str) -> int | None:
     """A non-negative integer from the query string, or None when absent."""
     if value in (None, ""):
         return None
-    if not DIGITS.fullmatch(value):
+    number = inputs.read_whole_number(value)
+    if number is None:
         raise actions.ActionError(
             "bad_frame",
             _("Le paramètre « %(name)s » doit être un entier positif.") % {"name": name},
         )
-    return int(value)
+    return number
 
 
 def _not_found() -> JsonResponse:
@@ -152,7 +153,7 @@ def room_context(request: HttpRequest, room: Room, *, before: int | None = None)
         candidates = {p.pk: p for p in [*selectors.list_recent_authors(room), *present]}
         # Moderators cannot be muted: leave them out (one query for all of them).
         excluded = {user.pk, *muted_ids, *selectors.moderator_ids(room, candidates)}
-        chosen = _number_or_none(request.GET.get("muet"))
+        chosen = inputs.read_whole_number(request.GET.get("muet"))
         context.update(
             mutes=mutes,
             mute_candidates=sorted(
@@ -163,10 +164,6 @@ def room_context(request: HttpRequest, room: Room, *, before: int | None = None)
             mute_durations=mute_durations(),
         )
     return context
-
-
-def _number_or_none(value: str | None) -> int | None:
-    return int(value) if value and DIGITS.fullmatch(value) else None
 
 
 # The salon page ----------------------------------------------------------------------
@@ -242,11 +239,7 @@ def _posted(request: HttpRequest) -> tuple[object, bool]:
             raise actions.ActionError(
                 "too_large", _("Message trop long : 16 Ko au plus par envoi.")
             )
-        try:
-            text = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise actions.ActionError("bad_json", _("Le corps n'est pas de l'UTF-8.")) from None
-        return actions.decode(text), False
+        return actions.decode(request.body), False
     try:
         return request.POST, True
     except (BadRequest, LookupError, UnicodeDecodeError, ValueError):  # not in its charset

@@ -3,12 +3,13 @@
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forum.models import Organisation, Region
 
-from .models import SEMESTERLY
+from .models import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, SEMESTERLY
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -25,6 +26,13 @@ class LocalDateTimeField(forms.DateTimeField):
         value = super().to_python(value)
         if value is None:
             return None
+        # Year 9999 plus a duration, or year 1 in a zone east of UTC, overflows.
+        if not FIRST_YEAR <= value.year < LAST_YEAR:
+            raise forms.ValidationError(
+                _("La date doit tomber entre %(first)s et %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR - 1},
+                code="out_of_range",
+            )
         if timezone.is_aware(value):
             value = value.replace(tzinfo=None)
         return value.replace(tzinfo=ZoneInfo(self.zone)).astimezone(ZoneInfo("UTC"))
@@ -56,7 +64,9 @@ class SeriesForm(forms.Form):
     open_minutes_before = forms.IntegerField(
         label=_("La salle ouvre (minutes avant)"), min_value=0, max_value=1440, initial=30
     )
-    capacity = forms.IntegerField(label=_("Places (vide : illimité)"), min_value=1, required=False)
+    capacity = forms.IntegerField(
+        label=_("Places (vide : illimité)"), min_value=1, max_value=MAX_CAPACITY, required=False
+    )
     video_url = forms.URLField(
         label=_("Lien vidéo ou audio"), required=False, assume_scheme="https"
     )
@@ -80,7 +90,9 @@ class SessionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
-    capacity = forms.IntegerField(label=_("Places (vide : illimité)"), min_value=1, required=False)
+    capacity = forms.IntegerField(
+        label=_("Places (vide : illimité)"), min_value=1, max_value=MAX_CAPACITY, required=False
+    )
     video_url = forms.URLField(
         label=_("Lien vidéo ou audio"), required=False, assume_scheme="https"
     )
@@ -105,10 +117,11 @@ class DocumentForm(forms.Form):
     url = forms.URLField(label=_("Lien"), required=False, assume_scheme="https")
     file = forms.FileField(label=_("ou fichier (10 Mo au plus)"), required=False)
 
-    MAX_BYTES = 10 * 1024 * 1024
-
     def clean_file(self):
         upload = self.cleaned_data.get("file")
-        if upload and upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("Fichier trop lourd : 10 Mo au plus."))
+        if upload and upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("Fichier trop lourd : %(size)s Mo au plus.")
+                % {"size": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
         return upload

@@ -19,6 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 SEMESTERLY = "FREQ=MONTHLY;INTERVAL=6"
+# Bounds of what a form may say: more places than this is no webinar, and dates
+# outside these years are typing mistakes (year 9999 + a duration overflows).
+MAX_CAPACITY = 100_000
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 # The kind of a session's live room, registered with rooms.kinds.
 ROOM_KIND = "webinar"
 

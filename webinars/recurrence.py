@@ -20,6 +20,19 @@ HORIZON = timedelta(days=400)
 # More occurrences than this is not a webinar series (and would flood the calendar).
 MAX_OCCURRENCES = 60
 _RULE_TEXT = re.compile(r"^[A-Z0-9=;,:+\-]+$")
+# RFC 5545's bounds of each numeric part (dateutil indexes lists with some of
+# them: BYDAY=+54MO in a month was an IndexError). COUNT and INTERVAL are ours.
+_SIGNED = re.compile(r"[+-]?[0-9]{1,4}")
+_WEEKDAY = re.compile(r"([+-]?[0-9]{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
+_PART_BOUNDS = {
+    "BYMONTH": (1, 12, False),
+    "BYMONTHDAY": (1, 31, True),
+    "BYYEARDAY": (1, 366, True),
+    "BYWEEKNO": (1, 53, True),
+    "BYSETPOS": (1, 366, True),
+}
+_UNTIL = re.compile(r"20[0-9]{6}(T[0-9]{6}Z?)?")
+MAX_COUNT, MAX_INTERVAL = 999, 999
 
 
 @functools.cache
@@ -73,6 +86,8 @@ def parse_rule(text: str, first_start: datetime, zone: str) -> rrule:
     # The time of day is first_start's: BYHOUR=9,15 would make two sessions a day.
     if parts.keys() & {"BYHOUR", "BYMINUTE", "BYSECOND"}:
         raise invalid
+    if not _within_bounds(parts):
+        raise invalid
     tz = validate_time_zone(zone)
     local_start = first_start.astimezone(tz).replace(tzinfo=None)
     if parts.get("UNTIL", "").endswith("Z"):
@@ -86,7 +101,7 @@ def parse_rule(text: str, first_start: datetime, zone: str) -> rrule:
         rule = ";".join(f"{name}={value}" for name, value in parts.items())
     try:
         parsed = rrulestr(rule, dtstart=local_start)
-    except (ValueError, TypeError, KeyError, OverflowError):
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         raise invalid from None
     # dateutil takes INTERVAL=0 (the same date forever) and fails later on a negative one.
     if not isinstance(parsed, rrule) or parsed._interval < 1:
@@ -98,7 +113,7 @@ def parse_rule(text: str, first_start: datetime, zone: str) -> rrule:
         )
     try:
         first = parsed.after(local_start, inc=True)
-    except (ValueError, OverflowError):
+    except (ValueError, IndexError, OverflowError):
         raise invalid from None
     if first is None:
         raise ValidationError(
@@ -106,6 +121,32 @@ def parse_rule(text: str, first_start: datetime, zone: str) -> rrule:
             code="invalid_rrule",
         )
     return parsed
+
+
+def _within_bounds(parts: dict[str, str]) -> bool:
+    """Whether every numeric part of the rule is within RFC 5545's bounds (and ours)."""
+    for name, limit in (("COUNT", MAX_COUNT), ("INTERVAL", MAX_INTERVAL)):
+        if name in parts and not (parts[name].isascii() and parts[name].isdigit()):
+            return False
+        if name in parts and not 1 <= int(parts[name]) <= limit:
+            return False
+    for name, (low, high, signed) in _PART_BOUNDS.items():
+        for item in parts[name].split(",") if name in parts else ():
+            if not _SIGNED.fullmatch(item) or (item[0] in "+-" and not signed):
+                return False
+            if not low <= abs(int(item)) <= high:
+                return False
+    if "BYDAY" in parts:
+        # An ordinal counts weeks in the year (YEARLY) or the month (MONTHLY) only.
+        most = {"YEARLY": 53, "MONTHLY": 5}.get(parts.get("FREQ"), 0)
+        for item in parts["BYDAY"].split(","):
+            match = _WEEKDAY.fullmatch(item)
+            if match is None:
+                return False
+            if match.group(1) is not None and not 1 <= abs(int(match.group(1))) <= most:
+                return False
+    until = parts.get("UNTIL")
+    return until is None or _UNTIL.fullmatch(until) is not None
 
 
 def occurrences(
@@ -121,8 +162,14 @@ def occurrences(
     parsed = parse_rule(text, first_start, zone)
     local_until = (until or first_start + HORIZON).astimezone(tz).replace(tzinfo=None)
     dates = []
-    for local in parsed.xafter(first_start.astimezone(tz).replace(tzinfo=None), inc=True):
-        if local > local_until or len(dates) >= MAX_OCCURRENCES:
-            break
-        dates.append(local.replace(tzinfo=tz).astimezone(ZoneInfo("UTC")))
+    try:
+        for local in parsed.xafter(first_start.astimezone(tz).replace(tzinfo=None), inc=True):
+            if local > local_until or len(dates) >= MAX_OCCURRENCES:
+                break
+            dates.append(local.replace(tzinfo=tz).astimezone(ZoneInfo("UTC")))
+    except (ValueError, IndexError, OverflowError):
+        raise ValidationError(
+            _("Cette règle de répétition ne donne pas de dates utilisables."),
+            code="invalid_rrule",
+        ) from None
     return dates

@@ -17,13 +17,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from forum import inputs
+
 # The largest id a database hands out (PostgreSQL bigint) and that a
 # browser's number holds exactly: bigger is not an id, whatever its type.
-MAX_ID = 2**53 - 1
+MAX_ID = inputs.MAX_ID
 # The largest frame a WebSocket may send (UTF-8 bytes), and so the largest text.
 MAX_FRAME_BYTES = 16 * 1024
-# Form values: ASCII digits only ("²" and "١" are digits to str.isdigit()).
-DIGITS = re.compile(r"[0-9]{1,16}")
 TRUE_WORDS = {"1", "true", "on", "oui", "yes"}
 FALSE_WORDS = {"0", "false", "off", "non", "no", ""}
 CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -47,7 +47,8 @@ def _bad(name: str, what: str) -> ActionError:
 def _whole_number(raw, *, form: bool) -> int | None:
     """A whole number as the door gives it (ASCII digits in a form, a JSON integer), or None."""
     if form:
-        return int(raw) if isinstance(raw, str) and DIGITS.fullmatch(raw) else None
+        # ASCII digits only ("²" and "١" are digits to str.isdigit()).
+        return int(raw) if inputs.is_digits(raw) else None
     return raw if type(raw) is int else None
 
 

@@ -13,7 +13,6 @@ runs every row through both).
 The error codes and their HTTP statuses are listed here, once.
 """
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from forum import frames as forum_frames
+from forum import inputs
 from forum.models import User
 
 from .. import kinds
@@ -57,10 +58,6 @@ AUTHOR = "author"  # the author of the message
 AUTHOR_OR_MODERATOR = "author_or_moderator"
 MODERATOR = "moderator"  # the CoP's moderators (and staff)
 WHO = (MEMBER, AUTHOR, AUTHOR_OR_MODERATOR, MODERATOR)
-
-# Frames nested deeper than this are refused before they are read (json
-# recurses once per level; a 16 KB frame can nest 8000 levels).
-MAX_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +161,7 @@ def names_for(room: Room) -> list[str]:
 
 
 def error_frame(code: str, message: str, *, key: Any = None, ref: Any = None) -> dict:
-    frame = {"type": "error", "code": code, "message": str(message)}
+    frame = forum_frames.error(code, message)
     if key is not None:
         frame["key"] = key
     if ref is not None:
@@ -210,44 +207,15 @@ def _echo_ref(action: Action | None, data) -> Any:
     raw = data.get(action.ref)
     if type(raw) is int:
         return raw
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 16:
-        return int(raw)
-    return None
+    return inputs.read_whole_number(raw)
 
 
-def decode(text: str) -> dict:
-    """A frame or JSON body as a dict; ``bad_json`` for anything else, deep nesting included."""
-    if text.count("[") + text.count("{") > MAX_DEPTH:
-        _check_depth(text)
+def decode(text: str | bytes) -> dict:
+    """A frame or JSON body as a dict; ``bad_json`` for anything else (forum's one JSON reader)."""
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        raise ActionError("bad_json", _("Ce message n'est pas du JSON valide.")) from None
-    if not isinstance(data, dict):
-        raise ActionError("bad_json", _("Un message doit être un objet JSON."))
-    return data
-
-
-def _check_depth(text: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH, counted without recursion, outside strings."""
-    depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ActionError("bad_json", _("Ce message est trop imbriqué."))
-        elif char in "]}":
-            depth -= 1
+        return inputs.read_json_object(text)
+    except inputs.BadInput as error:
+        raise ActionError("bad_json", error.message) from None
 
 
 def perform(*, name: Any, user: User, room: Room, data, form: bool = False) -> dict:

@@ -11,6 +11,8 @@ from rooms.models import RoomEvent
 from webinars import services
 from webinars.models import Hand, Question, Registration
 
+from ..factories import small_pdf
+
 pytestmark = pytest.mark.django_db
 
 
@@ -163,7 +165,7 @@ def test_documents_are_served_only_to_those_who_see_the_session(
     client_for, moderator, member, outsider, private_session
 ):
     client = client_for(moderator)
-    upload = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf")
+    upload = SimpleUploadedFile("plan.pdf", small_pdf(), content_type="application/pdf")
     client.post(
         reverse("webinar_document_add", args=[private_session.pk]),
         {"title": "Plan de durabilité", "file": upload},
@@ -172,7 +174,7 @@ def test_documents_are_served_only_to_those_who_see_the_session(
     url = reverse("webinar_document", args=[document.pk])
     response = client_for(member).get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == b"%PDF-1.4 plan"
+    assert b"".join(response.streaming_content) == small_pdf()
     assert client_for(outsider).get(url).status_code == 404
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forum import uploads
 from forum.markup import render_markdown
 from forum.models import Community, Region, User
 from forum.permissions import check_moderate_community
@@ -14,7 +15,15 @@ from forum.text import clean_body, clean_line
 from rooms import services as room_services
 
 from .. import recurrence
-from ..models import ROOM_KIND, Series, Session, SessionDocument
+from ..models import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_CAPACITY,
+    ROOM_KIND,
+    Series,
+    Session,
+    SessionDocument,
+)
 from ..permissions import check_manage_session
 from .registration import fill_from_waiting_list
 
@@ -36,7 +45,21 @@ def _text_line(value: str, field: str, label: str, *, required: bool, maximum: i
 def _aware(value: datetime, field: str) -> datetime:
     if not isinstance(value, datetime) or timezone.is_naive(value):
         raise ValidationError({field: _("Date et heure invalides.")}, code="invalid")
+    if not FIRST_YEAR <= value.year <= LAST_YEAR - 1:
+        message = _("La date doit tomber entre %(first)s et %(last)s.") % {
+            "first": FIRST_YEAR,
+            "last": LAST_YEAR - 1,
+        }
+        raise ValidationError({field: message}, code="invalid")
     return value
+
+
+def _check_capacity(capacity: int | None) -> int | None:
+    if capacity is not None and (type(capacity) is not int or not 1 <= capacity <= MAX_CAPACITY):
+        raise ValidationError(
+            {"capacity": _("De 1 à %(max)s places.") % {"max": MAX_CAPACITY}}, code="invalid"
+        )
+    return capacity
 
 
 def _check_duration(minutes: int, field: str = "duration") -> int:
@@ -102,8 +125,7 @@ def create_series(
         recurrence.parse_rule(rule, first_start, time_zone)
     except ValidationError as error:
         raise ValidationError({"rrule": error.messages}, code="invalid_rrule") from None
-    if capacity is not None and (type(capacity) is not int or capacity < 1):
-        raise ValidationError({"capacity": _("Au moins une place.")}, code="invalid")
+    _check_capacity(capacity)
     description = clean_body(description)
     series = Series.objects.create(
         community=community,
@@ -177,8 +199,7 @@ def create_session(
     check_moderate_community(author, community)
     title = _text_line(title, "title", _("Le titre"), required=True, maximum=200)
     starts_at = _aware(starts_at, "starts_at")
-    if capacity is not None and (type(capacity) is not int or capacity < 1):
-        raise ValidationError({"capacity": _("Au moins une place.")}, code="invalid")
+    _check_capacity(capacity)
     agenda = clean_body(agenda)
     return _new_session(
         community=community,
@@ -250,9 +271,7 @@ def edit_session(*, editor: User, session: Session, **changes) -> Session:
         session.open_minutes_before = _check_open_before(changes["open_minutes_before"])
     if "capacity" in changes:
         capacity = changes["capacity"]
-        if capacity is not None and (type(capacity) is not int or capacity < 1):
-            raise ValidationError({"capacity": _("Au moins une place.")}, code="invalid")
-        session.capacity = capacity
+        session.capacity = _check_capacity(capacity)
     for name in ("video_url", "recording_url"):
         if name in changes:
             setattr(session, name, changes[name] or "")
@@ -291,6 +310,13 @@ def add_document(
     title = _text_line(title, "title", _("Le titre"), required=True, maximum=200)
     if bool(url) == bool(file):
         raise ValidationError(_("Donnez soit un lien, soit un fichier."), code="invalid")
+    if file:
+        # Judged by its content; stored under the extension of what it is.
+        try:
+            kind = uploads.check_upload(file)
+        except ValidationError as error:
+            raise ValidationError({"file": error.messages}, code="file_type") from None
+        file.name = uploads.stored_name(file.name, kind)
     try:
         return SessionDocument.objects.create(
             session=session, title=title, url=url or "", file=file or "", added_by=author

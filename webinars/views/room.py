@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from rooms.actions.fields import DIGITS
+from forum import inputs
 from rooms.views import room_context
 
 from .. import permissions as perms
@@ -38,11 +38,14 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.access_session(request.user, pk)
     live_room = session.room
     live_room.community = session.community
-    before = request.GET.get("avant")
-    if before not in (None, "") and not DIGITS.fullmatch(before):
-        message = _("Le paramètre « avant » doit être un entier positif.")
-        return render(request, "400.html", {"message": message}, status=400)
-    context = room_context(request, live_room, before=int(before) if before else None)
+    raw_before = request.GET.get("avant")
+    before = None
+    if raw_before not in (None, ""):
+        before = inputs.read_whole_number(raw_before)
+        if before is None:
+            message = _("Le paramètre « avant » doit être un entier positif.")
+            return render(request, "400.html", {"message": message}, status=400)
+    context = room_context(request, live_room, before=before)
     if context["older_url"]:
         context["older_url"] += "&onglet=discussion"
     can_moderate = context["can_moderate"]
@@ -51,7 +54,7 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
     for poll in polls:
         poll.my_vote = me["votes"].get(str(poll.pk))
     tabs = [*TABS, MODERATION_TAB] if can_moderate else list(TABS)
-    tab = request.GET.get("onglet") if before is None else "discussion"
+    tab = request.GET.get("onglet") if raw_before is None else "discussion"
     video = video_context(request, session, selectors.registration_of(request.user, session))
     context.update(
         session=session,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum import selectors as forum_selectors
+from forum import uploads
 from forum.permissions import can_moderate_community, check_moderate_community
 from forum.views import add_service_errors
 
@@ -242,7 +243,13 @@ def allow_embed(response: HttpResponse, video: dict) -> HttpResponse:
 
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = selectors.access_session(request.user, pk)
+    return session_page(request, selectors.access_session(request.user, pk))
+
+
+def session_page(
+    request: HttpRequest, session, *, document_form: DocumentForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The session page; with a refused ``document_form``, shown again with its errors."""
     registration = selectors.registration_of(request.user, session)
     can_manage = perms.can_manage_session(request.user, session)
     video = video_context(request, session, registration)
@@ -263,9 +270,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         **video,
         "closed_reason": perms.registration_closed_reason(session),
-        "document_form": DocumentForm() if can_manage else None,
+        "document_form": (document_form or DocumentForm()) if can_manage else None,
     }
-    return allow_embed(render(request, "webinars/session_detail.html", context), video)
+    response = render(request, "webinars/session_detail.html", context, status=status)
+    return allow_embed(response, video)
 
 
 # Registration ---------------------------------------------------------------------------
@@ -368,20 +376,22 @@ def registrants_csv(request: HttpRequest, pk: int) -> HttpResponse:
 def document_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.access_session(request.user, pk)
     form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_document(
+                author=request.user,
+                session=session,
+                title=form.cleaned_data["title"],
+                url=form.cleaned_data["url"],
+                file=form.cleaned_data["file"],
+            )
+        except PermissionDenied as error:
+            return _refused(request, error, session.get_absolute_url())
+        except ValidationError as error:
+            add_service_errors(form, error)
     if not form.is_valid():
-        errors = [str(e) for field in form.errors.values() for e in field]
-        messages.error(request, " ".join(errors))
-        return redirect(session)
-    try:
-        services.add_document(
-            author=request.user,
-            session=session,
-            title=form.cleaned_data["title"],
-            url=form.cleaned_data["url"],
-            file=form.cleaned_data["file"],
-        )
-    except (ValidationError, PermissionDenied) as error:
-        return _refused(request, error, session.get_absolute_url())
+        # Shown again on the session page, with the reason (a refused file: what is accepted).
+        return session_page(request, session, document_form=form, status=400)
     messages.success(request, _("Document ajouté."))
     return redirect(session)
 
@@ -407,10 +417,11 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     except (FileNotFoundError, OSError):
         raise Http404 from None
     name = document.file.name.rsplit("/", 1)[-1]
-    response = FileResponse(handle, as_attachment=True, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # Served as what its content is if that is an accepted kind, else as bytes;
+    # always an attachment, sandboxed (see forum.uploads).
+    content_type = uploads.content_type_for(handle, name)
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    return uploads.protect_download(response)
 
 
 @login_required

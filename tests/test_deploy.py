@@ -242,14 +242,14 @@ def test_nginx_site_never_serves_media_root():
 
 
 def test_nginx_site_body_limits_match_the_app():
-    from webinars.forms import DocumentForm
-
     text = nginx_site()
     general, upload = (size_in_bytes(v) for v in directive_values(text, "client_max_body_size"))
     # A post at its longest, each character 4 bytes of UTF-8, each byte %XX in a form.
     longest_post = settings.JEKAFO["BODY_MAX_LENGTH"] * 4 * 3 + 64 * 1024
     assert longest_post <= general <= 2 * 1024**2
-    assert DocumentForm.MAX_BYTES < upload <= DocumentForm.MAX_BYTES + 2 * 1024**2
+    assert settings.UPLOAD_MAX_BYTES < upload <= settings.UPLOAD_MAX_BYTES + 2 * 1024**2
+    # nginx lets nothing through that the application's own limit would refuse.
+    assert upload <= settings.REQUEST_BODY_MAX_BYTES
     # The larger limit applies to the upload view, and only there.
     pattern = re.search(r"location ~ (\S+) \{\s*client_max_body_size", text)[1]
     upload_path = reverse("webinar_document_add", args=[42])

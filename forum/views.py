@@ -20,8 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import limits, selectors, services
 from . import permissions as perms
-from . import selectors, services
 from .forms import (
     EditPostForm,
     HidePostForm,
@@ -57,6 +57,16 @@ def add_service_errors(form, error: ValidationError) -> None:
 
 def render_invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     return render(request, template, context, status=400)
+
+
+def render_refused(
+    request: HttpRequest, template: str, context: dict, form, error: limits.RateLimited
+) -> HttpResponse:
+    """Answer 429 with the form as it was sent (the text is kept) and the wait."""
+    form.add_error(None, error.message)
+    response = render(request, template, context, status=429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
@@ -326,6 +336,8 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except limits.RateLimited as error:
+                return render_refused(request, "forum/thread_form.html", context, form, error)
             else:
                 return redirect(thread)
         return render_invalid(request, "forum/thread_form.html", context)
@@ -430,6 +442,8 @@ def _create_reply(request: HttpRequest, thread, form, context) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         return render_invalid(request, "forum/reply_form.html", context)
+    except limits.RateLimited as error:
+        return render_refused(request, "forum/reply_form.html", context, form, error)
     return redirect(post)
 
 
@@ -663,6 +677,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     region=data.get("region"),
                     organisation=data.get("organisation"),
                     preferred_language=data.get("preferred_language") or "fr",
+                    address=limits.client_address(request),
                 )
             except ValidationError as error:
                 add_service_errors(form, error)

@@ -1,12 +1,14 @@
 """Threads, posts and their moderation."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import events
+from .. import events, limits
 from ..models import (
     Community,
     ModerationAction,
@@ -48,6 +50,12 @@ def create_thread(
     title = validate_title(title)
     body = validate_body(body)
     tag_names = parse_tags(tags)
+    # The CoP's row lock serialises a double tap, so the second sees the first.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
+    earlier = _same_thread_sent_twice(author, community, title, body)
+    if earlier is not None:
+        return earlier
+    limits.hit("thread", user=author)
     now = timezone.now()
     thread = Thread.objects.create(
         community=community,
@@ -93,6 +101,10 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
             {"parent": _("Le message auquel vous répondez n'appartient pas à cette discussion.")},
             code="wrong_thread",
         )
+    earlier = _same_reply_sent_twice(author, thread, parent, body)
+    if earlier is not None:
+        return earlier
+    limits.hit("reply", user=author)
     seq = thread.last_seq + 1
     segment = f"{seq:0{PATH_STEP}d}"
     if parent.depth + 1 > MAX_TREE_DEPTH:
@@ -131,6 +143,55 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         )
     )
     return post
+
+
+def _recent() -> object:
+    return limits.now() - timedelta(seconds=limits.DUPLICATE_WINDOW)
+
+
+def _same_thread_sent_twice(
+    author: User, community: Community, title: str, body: str
+) -> Thread | None:
+    """The thread ``author`` opened with this title and text a moment ago, if any."""
+    if not limits.active():
+        return None
+    return (
+        Thread.objects.filter(
+            community=community,
+            author=author,
+            title=title,
+            created_at__gte=_recent(),
+            posts__parent__isnull=True,
+            posts__body=body,
+            posts__deleted_at__isnull=True,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _same_reply_sent_twice(author: User, thread: Thread, parent: Post, body: str) -> Post | None:
+    """
+    The reply ``author`` sent with this text to ``parent`` a moment ago, if any.
+
+    A double tap on a slow phone sends the form twice: the second gets the
+    first post back (and is redirected to it) instead of an error about a
+    post that did go through.
+    """
+    if not limits.active():
+        return None
+    return (
+        Post.objects.filter(
+            thread=thread,
+            parent=parent,
+            author=author,
+            body=body,
+            deleted_at__isnull=True,
+            created_at__gte=_recent(),
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 @transaction.atomic

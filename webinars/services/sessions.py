@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forum import limits
 from forum.markup import render_markdown
 from forum.models import Community, Region, User
 from forum.permissions import check_moderate_community
@@ -291,6 +292,8 @@ def add_document(
     title = _text_line(title, "title", _("Le titre"), required=True, maximum=200)
     if bool(url) == bool(file):
         raise ValidationError(_("Donnez soit un lien, soit un fichier."), code="invalid")
+    if file:
+        limits.hit("upload", user=author)
     try:
         return SessionDocument.objects.create(
             session=session, title=title, url=url or "", file=file or "", added_by=author

@@ -24,6 +24,7 @@ from .models import (
     Region,
     Tag,
     Thread,
+    ThreadRedirect,
     User,
 )
 from .permissions import (
@@ -172,6 +173,26 @@ def access_thread(user: User | None, pk: int) -> Thread:
         raise Http404
     check_view_thread(user, thread)
     return thread
+
+
+def access_thread_or_successor(user: User | None, pk: int) -> Thread:
+    """The thread ``pk``, or the one it was merged into; 404 unless the reader may see it."""
+    try:
+        return access_thread(user, pk)
+    except Http404:
+        successor = (
+            ThreadRedirect.objects.filter(old_thread_id=pk)
+            .values_list("thread_id", flat=True)
+            .first()
+        )
+        if successor is None:
+            raise
+        return access_thread(user, successor)
+
+
+def split_candidates(post: Post) -> int:
+    """How many posts a split at ``post`` would move (it and the replies below it)."""
+    return Post.objects.filter(thread_id=post.thread_id, path__startswith=post.path).count()
 
 
 def access_post(user: User | None, pk: int) -> Post:

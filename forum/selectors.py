@@ -153,7 +153,24 @@ def redact_moderation_log(
         for key in ("from", "to"):
             if key in action.details and action.details.get(f"{key}_id") not in visible_ids:
                 action.details = {**action.details, key: unnamed}
+        hidden_side = any(
+            f"{key}_id" in action.details and action.details[f"{key}_id"] not in visible_ids
+            for key in ("from", "to")
+        )
+        if hidden_side and "changes" in action.details:
+            # A merge or split with a CoP the reader cannot see: its titles and
+            # name stay out; the count of moved posts says what happened.
+            action.details = {
+                **action.details,
+                "changes": [
+                    c for c in action.details["changes"] if c["field"] not in HIDDEN_ACROSS
+                ],
+            }
     return actions
+
+
+# Audit fields that name another CoP's thread or the CoP itself.
+HIDDEN_ACROSS = {"discussion", "communauté"}
 
 
 def list_moderated_communities(user: User) -> QuerySet[Community]:

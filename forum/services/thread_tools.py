@@ -201,7 +201,13 @@ def merge_threads(*, moderator: User, source: Thread, target: Thread, reason: st
         thread=target,
         communities=[source.community, target.community],
         reason=reason,
-        details={"changes": changes, "source_id": source.pk, "moved": len(posts)},
+        details={
+            "changes": changes,
+            "source_id": source.pk,
+            "moved": len(posts),
+            "from_id": source.community_id,
+            "to_id": target.community_id,
+        },
     )
     events.emit(
         events.ThreadMerged(
@@ -272,7 +278,13 @@ def split_thread(
         communities=[source.community, community],
         post=root,
         reason=reason,
-        details={"changes": changes, "source_id": source.pk, "moved": len(posts)},
+        details={
+            "changes": changes,
+            "source_id": source.pk,
+            "moved": len(posts),
+            "from_id": source.community_id,
+            "to_id": community.pk,
+        },
     )
     events.emit(
         events.PostsRemoved(

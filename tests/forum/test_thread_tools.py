@@ -378,3 +378,20 @@ def test_removed_role_cannot_split(thread, member, moderator):
     moderator = type(moderator).objects.get(pk=moderator.pk)
     with pytest.raises(PermissionDenied):
         services.split_thread(moderator=moderator, post=root, title="Non")
+
+
+def test_the_log_shows_changes_and_hides_titles_of_a_private_side(
+    private_thread, thread, moderator, client_for, public_cop
+):
+    colleague = make_user()
+    make_membership(colleague, public_cop, Membership.Role.MODERATOR)
+    secret_title = private_thread.title
+    services.merge_threads(moderator=moderator, source=private_thread, target=thread)
+
+    log_url = reverse("moderation_log", args=[public_cop.slug])
+    full = page(client_for(moderator).get(log_url))
+    assert f"discussion : « {secret_title} » → « {thread.title} »" in full
+    redacted = page(client_for(colleague).get(log_url))
+    assert secret_title not in redacted
+    assert "Accompagnement des survivantes" not in redacted
+    assert "messages : « 1 » → « 2 »" in redacted

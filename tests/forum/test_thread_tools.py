@@ -395,3 +395,43 @@ def test_the_log_shows_changes_and_hides_titles_of_a_private_side(
     assert secret_title not in redacted
     assert "Accompagnement des survivantes" not in redacted
     assert "messages : « 1 » → « 2 »" in redacted
+
+
+def test_a_reply_sent_from_a_page_of_the_merged_thread_lands_in_the_target(
+    thread, other_thread, member, moderator, client_for
+):
+    url = reverse("thread_reply", args=[thread.pk])  # the form as the page drew it
+    services.merge_threads(moderator=moderator, source=thread, target=other_thread)
+
+    response = client_for(member).post(url, {"body": "Écrit avant la fusion"})
+
+    post = Post.objects.get(body="Écrit avant la fusion")
+    assert post.thread_id == other_thread.pk
+    assert response["Location"] == post.get_absolute_url()
+
+
+def test_a_large_merge_asks_open_pages_to_reload_instead_of_pushing_each_post(
+    thread,
+    other_thread,
+    member,
+    moderator,
+    monkeypatch,
+    captured_events,
+    django_capture_on_commit_callbacks,
+):
+    from forum import events
+    from forum.services import thread_tools
+
+    monkeypatch.setattr(thread_tools, "LIVE_POSTS_MAX", 1)
+    make_post(member, thread, body="Une")
+    captured_events.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.merge_threads(moderator=moderator, source=thread, target=other_thread)
+
+    kinds = [type(e).__name__ for e in captured_events]
+    assert "PostCreated" not in kinds
+    merged = next(e for e in captured_events if isinstance(e, events.ThreadMerged))
+    assert (merged.thread_id, merged.target_id) == (thread.pk, other_thread.pk)
+    reload = [e for e in captured_events if isinstance(e, events.ThreadModerated)]
+    assert [(e.thread_id, e.action) for e in reload] == [(other_thread.pk, "reload")]

@@ -8,6 +8,7 @@ Each tool writes one audit entry per CoP involved, saying what changed
 open pages receive live.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -37,9 +38,12 @@ SLOW_MODE_MAX = 24 * 3600
 NOTE_MAX = 500
 
 # Audit field labels: plain French words kept in the record (translated when shown).
+# "messages" counts the posts of the thread that stays: the target of a merge,
+# the source of a split (before → after).
 FIELD_THREAD = gettext_noop("discussion")
 FIELD_COMMUNITY = gettext_noop("communauté")
 FIELD_POSTS = gettext_noop("messages")
+FIELD_TAGS = gettext_noop("étiquettes")
 FIELD_LOCKED = gettext_noop("verrouillée")
 FIELD_NOTE = gettext_noop("note de clôture")
 FIELD_SLOW_MODE = gettext_noop("mode lent (secondes)")
@@ -179,6 +183,7 @@ def merge_threads(*, moderator: User, source: Thread, target: Thread, reason: st
     for post in posts:
         post.thread = target
     Post.objects.bulk_update(posts, ["thread", "parent", "seq", "path", "depth"])
+    before = target.reply_count + 1
     target.last_seq += len(posts)
     _refresh_counters(target)
     _follow_posts(posts, target)
@@ -188,12 +193,20 @@ def merge_threads(*, moderator: User, source: Thread, target: Thread, reason: st
     ThreadRedirect.objects.create(old_thread_id=source.pk, thread=target)
     changes = [
         {"field": FIELD_THREAD, "old": source.title, "new": target.title},
-        {"field": FIELD_POSTS, "old": len(posts), "new": target.reply_count + 1},
+        {"field": FIELD_POSTS, "old": before, "new": target.reply_count + 1},
     ]
     if source.community_id != target.community_id:
         changes.insert(
             1,
             {"field": FIELD_COMMUNITY, "old": source.community.name, "new": target.community.name},
+        )
+    old_tags = sorted(target.tags.names())
+    new_tags = sorted(set(old_tags) | set(source.tags.names()))
+    # The source's tags join the target's while the thread's bound allows.
+    if new_tags != old_tags and len(new_tags) <= settings.JEKAFO["MAX_TAGS_PER_THREAD"]:
+        target.tags.set(new_tags)
+        changes.append(
+            {"field": FIELD_TAGS, "old": ", ".join(old_tags), "new": ", ".join(new_tags)}
         )
     _log_both(
         moderator=moderator,
@@ -265,7 +278,11 @@ def split_thread(
     _follow_posts(posts, new)
     changes = [
         {"field": FIELD_THREAD, "old": source.title, "new": new.title},
-        {"field": FIELD_POSTS, "old": source.reply_count + 1 + len(posts), "new": len(posts)},
+        {
+            "field": FIELD_POSTS,
+            "old": source.reply_count + 1 + len(posts),
+            "new": source.reply_count + 1,
+        },
     ]
     if community.pk != source.community_id:
         changes.insert(

@@ -118,6 +118,7 @@ def test_merge_writes_an_audit_entry_old_to_new_in_both_cops(thread, private_thr
     changes = {c["field"]: (c["old"], c["new"]) for c in entry.details["changes"]}
     assert changes["discussion"] == (source_title, private_thread.title)
     assert changes["communauté"] == (thread.community.name, private_thread.community.name)
+    assert changes["messages"] == (1, 2)  # the target: before → after
 
 
 def test_merge_is_refused_to_members_and_to_moderators_of_one_side_only(
@@ -226,6 +227,7 @@ def test_split_audit_entry_says_old_thread_to_new_in_both_cops(
     changes = {c["field"]: (c["old"], c["new"]) for c in entries.first().details["changes"]}
     assert changes["discussion"] == (thread.title, new.title)
     assert changes["communauté"] == (thread.community.name, private_cop.name)
+    assert changes["messages"] == (2, 1)  # the thread that stays: before → after
 
 
 def test_split_is_refused_to_members_for_the_opening_post_and_to_unmoderated_cops(
@@ -435,3 +437,11 @@ def test_a_large_merge_asks_open_pages_to_reload_instead_of_pushing_each_post(
     assert (merged.thread_id, merged.target_id) == (thread.pk, other_thread.pk)
     reload = [e for e in captured_events if isinstance(e, events.ThreadModerated)]
     assert [(e.thread_id, e.action) for e in reload] == [(other_thread.pk, "reload")]
+
+
+def test_merge_brings_the_source_tags_to_the_target(thread, other_thread, moderator):
+    services.merge_threads(moderator=moderator, source=thread, target=other_thread)
+
+    assert sorted(other_thread.tags.names()) == ["loi 052"]
+    entry = ModerationAction.objects.get(kind=ModerationAction.Kind.MERGE)
+    assert {"field": "étiquettes", "old": "", "new": "loi 052"} in entry.details["changes"]

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "forum.middleware.LanguageMiddleware",
     "forum.middleware.FormCharsetMiddleware",
+    "forum.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -143,6 +144,19 @@ GC_THRESHOLDS = parse_gc_thresholds(os.environ.get("GC_THRESHOLDS"))
 SWITCH_INTERVAL = parse_switch_interval(os.environ.get("SWITCH_INTERVAL_MS"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds the abuse limits' counters (forum/limits.py). With several
+# Daphne processes they must share one count, hence Redis when there is one;
+# the embedded set-up runs one process, where per-process memory is exact.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "jekafo",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # CHANNEL_LAYER picks the Redis layer: "pubsub" (default, chosen by the fan-out
 # benchmark, see docs/benchmarks.md) or "core". Both need REDIS_URL.
 CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")

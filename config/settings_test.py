@@ -13,3 +13,6 @@ WHITENOISE_AUTOREFRESH = True
 SECURE_SSL_REDIRECT = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}  # in memory
+# Counters of one test never leak into another (tests/conftest.py clears it),
+# and tests never share a cache with a running site, even when REDIS_URL is set.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

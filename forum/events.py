@@ -76,6 +76,25 @@ class ThreadModerated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadMerged(Event):
+    """Thread ``thread_id`` (now deleted) was merged into ``target_id``."""
+
+    thread_id: int
+    community_id: int
+    target_id: int
+    target_community_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostsRemoved(Event):
+    """These posts left thread ``thread_id`` (split into another thread)."""
+
+    thread_id: int
+    community_id: int
+    post_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MembershipChanged(Event):
     community_id: int
     user_id: int

@@ -5,6 +5,8 @@ Lengths here mirror the services' limits so that a browser shows the error
 at once (``maxlength``), but the service check is the one that counts.
 """
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
@@ -156,6 +158,60 @@ class MoveThreadForm(forms.Form):
 
 class LockThreadForm(forms.Form):
     reason = forms.CharField(label=_("Motif (facultatif)"), required=False, max_length=500)
+
+
+class CloseThreadForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note affichée à tous"),
+        max_length=500,
+        help_text=_("Lue sous la forme « Discussion close par la modération : … »."),
+    )
+    reason = forms.CharField(
+        label=_("Motif pour le journal (facultatif)"), required=False, max_length=500
+    )
+
+
+class SlowModeForm(forms.Form):
+    seconds = forms.IntegerField(
+        label=_("Mode lent : secondes entre deux réponses d'un membre (0 : arrêt)"),
+        min_value=0,
+        max_value=86400,
+    )
+
+
+THREAD_ADDRESS = re.compile(r"^\s*(?:[0-9]+|\S*/discussions/([0-9]+)(?:/\S*)?)\s*$")
+
+
+class MergeThreadForm(forms.Form):
+    target = forms.CharField(
+        label=_("Fusionner dans la discussion (numéro ou adresse)"),
+        max_length=300,
+        help_text=_("Les messages de cette discussion-ci y seront déplacés."),
+    )
+    reason = forms.CharField(label=_("Motif (facultatif)"), required=False, max_length=500)
+
+    def clean_target(self) -> int:
+        value = self.cleaned_data["target"]
+        match = THREAD_ADDRESS.match(value)
+        number = match and (match.group(1) or value.strip())
+        if not number or len(number) > 12:
+            raise forms.ValidationError(
+                _("Donnez le numéro de la discussion ou son adresse (…/discussions/123/…).")
+            )
+        return int(number)
+
+
+class SplitThreadForm(forms.Form):
+    title = forms.CharField(label=_("Titre de la nouvelle discussion"), max_length=200)
+    community = forms.ModelChoiceField(
+        label=_("Dans la communauté"), queryset=Community.objects.none()
+    )
+    reason = forms.CharField(label=_("Motif (facultatif)"), required=False, max_length=500)
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if communities is not None:
+            self.fields["community"].queryset = communities
 
 
 class JoinRequestForm(forms.Form):

@@ -1,13 +1,14 @@
 import codecs
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from . import frames
+from .limits import RateLimited
 
 
 def choose_language(user, cookie: str | None) -> str:
@@ -44,6 +45,34 @@ class LanguageMiddleware:
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def rate_limited_response(request, error: RateLimited) -> HttpResponse:
+    """HTTP 429 for a spent limit: a JSON error for JSON doors, a page otherwise."""
+    wants_json = request.path.endswith(".json") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+    if wants_json or request.content_type == "application/json":
+        response = JsonResponse(frames.error(error.code, error.message), status=429)
+    else:
+        response = render(request, "429.html", {"message": error.message}, status=429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+class RateLimitMiddleware:
+    """Answer a RateLimited raised anywhere in a view with HTTP 429 and its message."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RateLimited):
+            return rate_limited_response(request, exception)
+        return None
 
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}

@@ -26,6 +26,7 @@ _POST_LINKS = {
     "history_url": "post_history",
     "hide_url": "post_hide",
     "restore_url": "post_restore",
+    "split_url": "post_split",
 }
 
 

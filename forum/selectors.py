@@ -25,6 +25,7 @@ from .models import (
     Region,
     Tag,
     Thread,
+    ThreadRedirect,
     User,
 )
 from .permissions import (
@@ -157,7 +158,24 @@ def redact_moderation_log(
         for key in ("from", "to"):
             if key in action.details and action.details.get(f"{key}_id") not in visible_ids:
                 action.details = {**action.details, key: unnamed}
+        hidden_side = any(
+            f"{key}_id" in action.details and action.details[f"{key}_id"] not in visible_ids
+            for key in ("from", "to")
+        )
+        if hidden_side and "changes" in action.details:
+            # A merge or split with a CoP the reader cannot see: its titles and
+            # name stay out; the count of moved posts says what happened.
+            action.details = {
+                **action.details,
+                "changes": [
+                    c for c in action.details["changes"] if c["field"] not in HIDDEN_ACROSS
+                ],
+            }
     return actions
+
+
+# Audit fields that name another CoP's thread or the CoP itself.
+HIDDEN_ACROSS = {"discussion", "communauté"}
 
 
 def list_moderated_communities(user: User) -> QuerySet[Community]:
@@ -177,6 +195,26 @@ def access_thread(user: User | None, pk: int) -> Thread:
         raise Http404
     check_view_thread(user, thread)
     return thread
+
+
+def access_thread_or_successor(user: User | None, pk: int) -> Thread:
+    """The thread ``pk``, or the one it was merged into; 404 unless the reader may see it."""
+    try:
+        return access_thread(user, pk)
+    except Http404:
+        successor = (
+            ThreadRedirect.objects.filter(old_thread_id=pk)
+            .values_list("thread_id", flat=True)
+            .first()
+        )
+        if successor is None:
+            raise
+        return access_thread(user, successor)
+
+
+def split_candidates(post: Post) -> int:
+    """How many posts a split at ``post`` would move (it and the replies below it)."""
+    return Post.objects.filter(thread_id=post.thread_id, path__startswith=post.path).count()
 
 
 def access_post(user: User | None, pk: int) -> Post:

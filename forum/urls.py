@@ -56,6 +56,7 @@ urlpatterns = [
     ),
     path("invitation/<uslug:token>/", views.invitation_accept, name="invitation"),
     # Threads and posts
+    path("discussions/<int:pk>/fusionner/", views.thread_merge, name="thread_merge"),
     path("discussions/<int:pk>/", views.thread_detail, name="thread_short"),
     path("discussions/<int:pk>/<str:slug>/", views.thread_detail, name="thread"),
     path("discussions/<int:pk>/actions/repondre/", views.thread_reply, name="thread_reply"),
@@ -69,6 +70,7 @@ urlpatterns = [
     path("messages/<int:pk>/historique/", views.post_history, name="post_history"),
     path("messages/<int:pk>/masquer/", views.post_hide, name="post_hide"),
     path("messages/<int:pk>/retablir/", views.post_restore, name="post_restore"),
+    path("messages/<int:pk>/scinder/", views.post_split, name="post_split"),
     # Notifications
     path("notifications/", live_views.notifications, name="notifications"),
     path("notifications/<int:pk>/", live_views.notification_open, name="notification"),

@@ -20,14 +20,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import inputs, selectors, services
+from . import inputs, limits, selectors, services
 from . import permissions as perms
 from .forms import (
+    CloseThreadForm,
     EditPostForm,
     HidePostForm,
     InvitationForm,
     JoinRequestForm,
     LockThreadForm,
+    MergeThreadForm,
     MoveThreadForm,
     OrganisationFilterForm,
     ProfileForm,
@@ -36,6 +38,8 @@ from .forms import (
     RetagThreadForm,
     RoleForm,
     SignUpForm,
+    SlowModeForm,
+    SplitThreadForm,
     ThreadForm,
 )
 from .markup import quote_markdown
@@ -73,6 +77,16 @@ class LoginView(SafeNextMixin, auth_views.LoginView):
 
 class LogoutView(SafeNextMixin, auth_views.LogoutView):
     pass
+
+
+def render_refused(
+    request: HttpRequest, template: str, context: dict, form, error: limits.RateLimited
+) -> HttpResponse:
+    """Answer 429 with the form as it was sent (the text is kept) and the wait."""
+    form.add_error(None, error.message)
+    response = render(request, template, context, status=429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def flash_service_error(request: HttpRequest, error: ValidationError) -> None:
@@ -333,6 +347,8 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except limits.RateLimited as error:
+                return render_refused(request, "forum/thread_form.html", context, form, error)
             else:
                 return redirect(thread)
         return render_invalid(request, "forum/thread_form.html", context)
@@ -364,12 +380,21 @@ def _thread_context(request: HttpRequest, thread, page) -> dict:
         context["move_form"] = MoveThreadForm(
             communities=selectors.list_moderated_communities(user).exclude(pk=community.pk)
         )
+        context["close_form"] = CloseThreadForm(
+            initial={"note": thread.closed_note}, auto_id="close-%s"
+        )
+        context["slow_form"] = SlowModeForm(
+            initial={"seconds": thread.slow_mode}, auto_id="slow-%s"
+        )
+        context["merge_form"] = MergeThreadForm(auto_id="merge-%s")
     return context
 
 
 @require_GET
 def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
-    thread = selectors.access_thread(request.user, pk)
+    thread = selectors.access_thread_or_successor(request.user, pk)
+    if thread.pk != pk:
+        return redirect(thread)  # merged: not permanent, it depends on who asks
     if slug != thread.slug:
         return redirect(thread, permanent=True)
     page = selectors.thread_page(thread, request.GET.get("page"))
@@ -413,7 +438,8 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = selectors.access_thread(request.user, pk)
+    # A reply written while the thread was merged goes where its posts went.
+    thread = selectors.access_thread_or_successor(request.user, pk)
     perms.check_reply_to_thread(request.user, thread)
     form = ReplyForm(request.POST)
     context = {"thread": thread, "community": thread.community, "parent": None, "form": form}
@@ -437,6 +463,8 @@ def _create_reply(request: HttpRequest, thread, form, context) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         return render_invalid(request, "forum/reply_form.html", context)
+    except limits.RateLimited as error:
+        return render_refused(request, "forum/reply_form.html", context, form, error)
     return redirect(post)
 
 
@@ -538,7 +566,7 @@ def _moderation_form_error(request, thread, form, title) -> HttpResponse:
 @login_required
 @require_POST
 def thread_moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Pin, unpin, lock, unlock, rename, retag or move a thread."""
+    """Pin, unpin, lock, unlock, close with a note, slow mode, rename, retag or move a thread."""
     thread = selectors.access_thread(request.user, pk)
     perms.check_moderate_community(request.user, thread.community)
     user = request.user
@@ -563,6 +591,28 @@ def thread_moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             request,
             _("Discussion verrouillée.") if action == "lock" else _("Discussion déverrouillée."),
         )
+        return redirect(thread)
+    if action == "close":
+        form = CloseThreadForm(request.POST)
+        title = _("Clore la discussion avec une note")
+        if not form.is_valid():
+            return _moderation_form_error(request, thread, form, title)
+        try:
+            services.close_thread(moderator=user, thread=thread, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return _moderation_form_error(request, thread, form, title)
+        messages.success(request, _("Discussion close ; la note est affichée à tous."))
+        return redirect(thread)
+    if action == "slow":
+        form = SlowModeForm(request.POST)
+        title = _("Mode lent")
+        if not form.is_valid():
+            return _moderation_form_error(request, thread, form, title)
+        services.set_thread_slow_mode(
+            moderator=user, thread=thread, seconds=form.cleaned_data["seconds"]
+        )
+        messages.success(request, _("Mode lent enregistré."))
         return redirect(thread)
     forms_by_action = {
         "rename": (RenameThreadForm, _("Renommer la discussion")),
@@ -597,6 +647,95 @@ def thread_moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     messages.success(request, _("Modification enregistrée."))
     thread.refresh_from_db()
     return redirect(thread)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """
+    Merge this thread into another: GET shows what will happen, POST does it.
+
+    The thread page's form asks for the target with a GET, so that the
+    moderator confirms on a page that names both threads before anything moves.
+    """
+    source = selectors.access_thread(request.user, pk)
+    perms.check_moderate_community(request.user, source.community)
+    data = request.POST if request.method == "POST" else request.GET
+    form = MergeThreadForm(data if "target" in data else None, auto_id="merge-%s")
+    context = {"thread": source, "community": source.community, "form": form}
+    if not form.is_bound:
+        return render(request, "forum/thread_merge.html", context)
+    if not form.is_valid():
+        return render(request, "forum/thread_merge.html", context, status=400)
+    try:
+        target = selectors.access_thread(request.user, form.cleaned_data["target"])
+    except Http404:
+        form.add_error("target", _("Aucune discussion visible ne porte ce numéro."))
+        return render(request, "forum/thread_merge.html", context, status=400)
+    context["target"] = target
+    context["can_merge"] = target.pk != source.pk and perms.can_moderate_community(
+        request.user, target.community
+    )
+    if request.method == "GET" or not context["can_merge"]:
+        if target.pk == source.pk:
+            form.add_error("target", _("Choisissez une autre discussion que celle-ci."))
+        elif not context["can_merge"]:
+            form.add_error(
+                "target", _("Vous ne modérez pas la communauté de la discussion choisie.")
+            )
+        status = 200 if context["can_merge"] else 400
+        return render(request, "forum/thread_merge.html", context, status=status)
+    try:
+        target = services.merge_threads(
+            moderator=request.user,
+            source=source,
+            target=target,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return render(request, "forum/thread_merge.html", context, status=400)
+    messages.success(request, _("Discussions fusionnées."))
+    return redirect(target)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_split(request: HttpRequest, pk: int) -> HttpResponse:
+    """Split a reply and the replies below it into a new thread (the form is the confirmation)."""
+    post = selectors.access_post(request.user, pk)
+    thread = post.thread
+    perms.check_moderate_community(request.user, thread.community)
+    if post.is_opening:
+        raise Http404
+    communities = selectors.list_moderated_communities(request.user)
+    form = SplitThreadForm(
+        request.POST or None, communities=communities, initial={"community": thread.community_id}
+    )
+    context = {
+        "thread": thread,
+        "community": thread.community,
+        "post": post,
+        "form": form,
+        "moved": selectors.split_candidates(post),
+    }
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                new = services.split_thread(
+                    moderator=request.user,
+                    post=post,
+                    title=form.cleaned_data["title"],
+                    community=form.cleaned_data["community"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Nouvelle discussion créée avec ces messages."))
+                return redirect(new)
+        return render_invalid(request, "forum/post_split.html", context)
+    return render(request, "forum/post_split.html", context)
 
 
 # Tags ------------------------------------------------------------------------------------
@@ -670,6 +809,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     region=data.get("region"),
                     organisation=data.get("organisation"),
                     preferred_language=data.get("preferred_language") or "fr",
+                    address=limits.client_address(request),
                 )
             except ValidationError as error:
                 add_service_errors(form, error)

@@ -571,16 +571,54 @@ class ThreadConsumer(LiveConsumer):
     async def thread_moderated(self, event: dict) -> None:
         await self.send(text_data=event["text"])
         if json.loads(event["text"]).get("event") in {"moved", "locked", "unlocked"}:
-            try:
-                self.thread = await database_sync_to_async(forum_selectors.access_thread)(
-                    self.user, self.thread.pk
+            await self.follow(self.thread.pk)
+
+    async def follow(self, thread_id: int) -> bool:
+        """Read ``thread_id`` again with the reader's rights now, or close (4404) if hidden."""
+        try:
+            self.thread = await database_sync_to_async(forum_selectors.access_thread)(
+                self.user, thread_id
+            )
+        except Http404:
+            self.closing = True
+            await self.leave_groups()
+            await self.close(code=NOT_FOUND)
+            return False
+        topic = f"thread.{self.thread.pk}"
+        if topic != self.topic:
+            # Merged away: the reader now counts among the target's readers.
+            if getattr(self, "present", False):
+                self.present = False
+                await database_sync_to_async(services.close_connection)(
+                    channel_name=self.channel_name
                 )
-            except Http404:
-                self.closing = True
-                await self.leave_groups()
-                await self.close(code=NOT_FOUND)
-                return
+                presence.announce(self.topic)
+            self.topic = topic
             await self.subscribe()
+            await self.be_present()
+            return True
+        await self.subscribe()
+        return True
+
+    async def thread_merged(self, event: dict) -> None:
+        """The thread was merged: follow the target if the reader may see it, else close."""
+        if not await self.follow(event["target_id"]):
+            return
+        # Posts of the target written from now on are pushed as usual.
+        self.cursor = await database_sync_to_async(
+            Thread.objects.values_list("last_seq", flat=True).get
+        )(pk=self.thread.pk)
+        frame = {
+            "type": "thread",
+            "event": "merged",
+            "title": self.thread.title,
+            "url": self.thread.get_absolute_url(),
+            "locked": self.thread.is_locked,
+            "pinned": self.thread.is_pinned,
+            "note": self.thread.closed_note,
+            "slow_mode": self.thread.slow_mode,
+        }
+        await self.send_frame(frame)
 
     async def rights_changed(self) -> None:
         await self.subscribe()

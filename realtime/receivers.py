@@ -96,6 +96,8 @@ _THREAD_EVENTS = {
     "retag": "retagged",
     "move_out": "moved",
     "move_in": "moved",
+    "slow_mode": "slow_mode",
+    "reload": "reload",
 }
 
 
@@ -110,10 +112,27 @@ def thread_moderated(event: events.ThreadModerated) -> None:
         "url": thread.get_absolute_url(),
         "locked": thread.is_locked,
         "pinned": thread.is_pinned,
+        "note": thread.closed_note,
+        "slow_mode": thread.slow_mode,
     }
     message = {"type": "thread.moderated", "text": dumps(frame)}
     for group in groups.thread_all(thread.pk):
         _send(group, message)
+
+
+def thread_merged(event: events.ThreadMerged) -> None:
+    # The target may be in a CoP some readers of the source cannot see: each
+    # socket checks its reader's access before it says anything about it.
+    message = {"type": "thread.merged", "target_id": event.target_id}
+    for group in groups.thread_all(event.thread_id):
+        _send(group, message)
+
+
+def posts_removed(event: events.PostsRemoved) -> None:
+    # Where the posts went is not said: the new thread may be in another CoP.
+    text = dumps({"type": "thread", "event": "split", "removed": list(event.post_ids)})
+    for group in groups.thread_all(event.thread_id):
+        _send(group, {"type": "thread.moderated", "text": text})
 
 
 def notifications_changed(event: events.NotificationsChanged) -> None:
@@ -141,6 +160,8 @@ _HANDLERS = {
     events.PostDeleted: post_changed,
     events.PostModerated: post_changed,
     events.ThreadModerated: thread_moderated,
+    events.ThreadMerged: thread_merged,
+    events.PostsRemoved: posts_removed,
     events.NotificationsChanged: notifications_changed,
     events.MembershipChanged: membership_changed,
     events.UserDeactivated: user_deactivated,

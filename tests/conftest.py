@@ -97,3 +97,36 @@ def captured_events():
     events.subscribe(handler)
     yield received
     events.unsubscribe(handler)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    """Start every test with no abuse-limit counter spent (they live in the cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The limits' clock, frozen; ``clock.move(seconds)`` moves it forward."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from forum import limits
+
+    class Clock:
+        def __init__(self) -> None:
+            self.current = timezone.now()
+
+        def __call__(self):
+            return self.current
+
+        def move(self, seconds: float) -> None:
+            self.current += timedelta(seconds=seconds)
+
+    frozen = Clock()
+    monkeypatch.setattr(limits, "now", frozen)
+    return frozen

@@ -7,7 +7,7 @@ is one the application itself could have written (path, seq, body_html…).
 
 from itertools import count
 
-from forum import services
+from forum import limits, services
 from forum.models import Community, Membership, Organisation, Post, Thread, User
 
 _numbers = count(1)
@@ -53,9 +53,11 @@ def make_thread(
     body: str = "Quelles **expériences** avez-vous de la loi foncière agricole ?",
     tags: str | list[str] = (),
 ) -> Thread:
-    return services.create_thread(
-        author=author, community=community, title=title, body=body, tags=tags
-    )
+    # Fixtures are the operator's bulk writes: no abuse limit, no duplicate guard.
+    with limits.suspended():
+        return services.create_thread(
+            author=author, community=community, title=title, body=body, tags=tags
+        )
 
 
 def make_post(
@@ -64,7 +66,8 @@ def make_post(
     parent: Post | None = None,
     body: str = "Merci pour ce partage, voici notre expérience à Kati.",
 ) -> Post:
-    return services.create_post(author=author, thread=thread, parent=parent, body=body)
+    with limits.suspended():
+        return services.create_post(author=author, thread=thread, parent=parent, body=body)
 
 
 def make_organisation(**kw) -> Organisation:

@@ -3,7 +3,7 @@ from .moderation import ModerationAction
 from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
 from .tags import Tag, TaggedOrganisation, TaggedThread
-from .threads import Post, PostRevision, Thread
+from .threads import Post, PostRevision, Thread, ThreadRedirect
 from .users import Region, User
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "TaggedOrganisation",
     "TaggedThread",
     "Thread",
+    "ThreadRedirect",
     "User",
 ]

@@ -29,6 +29,9 @@ class ModerationAction(models.Model):
         MUTE = "mute", _("a rendu muet un participant")
         UNMUTE = "unmute", _("a rendu la parole à un participant")
         ROOM_SETTINGS = "room_settings", _("a changé les réglages d'une salle")
+        MERGE = "merge", _("a fusionné deux discussions")
+        SPLIT = "split", _("a scindé une discussion")
+        SLOW_MODE = "slow_mode", _("a changé le mode lent d'une discussion")
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"

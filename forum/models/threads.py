@@ -34,6 +34,10 @@ class Thread(models.Model):
     last_seq = models.PositiveIntegerField(default=0)
     is_pinned = models.BooleanField(_("épinglée"), default=False)
     is_locked = models.BooleanField(_("verrouillée"), default=False)
+    # Shown to every reader while the thread is locked ("Discussion close…").
+    closed_note = models.CharField(_("note de clôture"), max_length=500, blank=True)
+    # Seconds a member waits between two replies here (moderators exempt); 0: off.
+    slow_mode = models.PositiveIntegerField(_("mode lent (secondes)"), default=0)
 
     class Meta:
         ordering = ["-is_pinned", "-last_activity_at"]
@@ -55,6 +59,24 @@ class Thread(models.Model):
     @property
     def slug(self) -> str:
         return slugify(self.title, allow_unicode=True)[:60] or "discussion"
+
+
+class ThreadRedirect(models.Model):
+    """
+    The address of a thread merged into another one.
+
+    The merged thread is deleted (no empty shell in listings, counts or
+    search); its old address leads to the thread its posts went to, for
+    those who may see that one. Post addresses need nothing: they carry the
+    post's id, which a merge or a split keeps.
+    """
+
+    old_thread_id = models.BigIntegerField(unique=True)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.old_thread_id} → {self.thread_id}"
 
 
 class Post(models.Model):

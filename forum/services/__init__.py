@@ -29,6 +29,7 @@ from .notifications import (
     notify_users,
     unfollow_community,
 )
+from .thread_tools import close_thread, merge_threads, set_thread_slow_mode, split_thread
 from .threads import (
     create_post,
     create_thread,
@@ -47,6 +48,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "accept_invitation",
     "change_member_role",
+    "close_thread",
     "create_invitation",
     "create_post",
     "create_thread",
@@ -61,6 +63,7 @@ __all__ = [
     "log_action",
     "mark_all_notifications_read",
     "mark_notification_read",
+    "merge_threads",
     "move_thread",
     "notify_users",
     "remove_member",
@@ -73,7 +76,9 @@ __all__ = [
     "set_thread_locked",
     "set_preferred_language",
     "set_thread_pinned",
+    "set_thread_slow_mode",
     "sign_up",
+    "split_thread",
     "unfollow_community",
     "update_profile",
 ]

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .. import limits
 from ..models import Organisation, Region, User
 from ..text import clean_body, clean_line
 
@@ -46,12 +47,19 @@ def sign_up(
     region: Region | None = None,
     organisation: Organisation | None = None,
     preferred_language: str = "fr",
+    address: str | None = None,
 ) -> User:
-    """Open an account (the form has checked the password's strength and the name's form)."""
+    """
+    Open an account (the form has checked the password's strength and the name's form).
+
+    ``address``: the client's address, counted by the "signup" limit.
+    """
+    display_name = _display_name(display_name)
+    limits.hit("signup", address=address)
     return User.objects.create_user(
         username=username,
         password=password,
-        display_name=_display_name(display_name),
+        display_name=display_name,
         email=email,
         region=region,
         organisation=organisation,

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import events
+from .. import events, limits
 from ..markup import render_markdown
 from ..models import (
     Community,
@@ -173,6 +173,7 @@ def create_invitation(
         raise ValidationError({"days": _("Un lien d'invitation vit de 1 à 90 jours.")})
     if not 1 <= max_uses <= 500:
         raise ValidationError({"max_uses": _("Un lien sert de 1 à 500 fois.")})
+    limits.hit("invitation", user=moderator)
     invitation = Invitation.objects.create(
         community=community,
         created_by=moderator,

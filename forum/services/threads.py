@@ -1,12 +1,16 @@
 """Threads, posts and their moderation."""
 
+import math
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .. import events
+from .. import events, limits
 from ..models import (
     Community,
     ModerationAction,
@@ -17,6 +21,7 @@ from ..models import (
 )
 from ..models.threads import PATH_STEP
 from ..permissions import (
+    can_moderate_community,
     check_delete_post,
     check_edit_post,
     check_moderate_community,
@@ -48,7 +53,13 @@ def create_thread(
     title = validate_title(title)
     body = validate_body(body)
     tag_names = parse_tags(tags)
-    now = timezone.now()
+    # The CoP's row lock serialises a double tap, so the second sees the first.
+    Community.objects.select_for_update().filter(pk=community.pk).first()
+    earlier = _same_thread_sent_twice(author, community, title, body)
+    if earlier is not None:
+        return earlier
+    limits.hit("thread", user=author)
+    now = limits.now()  # the clock slow mode and the duplicate guard compare with
     thread = Thread.objects.create(
         community=community,
         title=title,
@@ -93,6 +104,11 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
             {"parent": _("Le message auquel vous répondez n'appartient pas à cette discussion.")},
             code="wrong_thread",
         )
+    earlier = _same_reply_sent_twice(author, thread, parent, body)
+    if earlier is not None:
+        return earlier
+    _check_slow_mode(author, thread)
+    limits.hit("reply", user=author)
     seq = thread.last_seq + 1
     segment = f"{seq:0{PATH_STEP}d}"
     if parent.depth + 1 > MAX_TREE_DEPTH:
@@ -101,7 +117,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
     else:
         path = parent.path + segment
         depth = parent.depth + 1
-    now = timezone.now()
+    now = limits.now()  # the clock slow mode and the duplicate guard compare with
     body_html, mentioned = render_post_body(thread.community, body)
     post = Post.objects.create(
         thread=thread,
@@ -131,6 +147,83 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         )
     )
     return post
+
+
+def _check_slow_mode(author: User, thread: Thread) -> None:
+    """Refuse a member's reply that comes sooner than the thread's slow mode allows."""
+    if not thread.slow_mode or can_moderate_community(author, thread.community):
+        return
+    last = (
+        Post.objects.filter(thread=thread, author=author)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return
+    wait = math.ceil(thread.slow_mode - (limits.now() - last).total_seconds())
+    if wait > 0:
+        raise limits.RateLimited(
+            ngettext(
+                "Mode lent : une réponse toutes les %(seconds)d seconde dans cette discussion"
+                " ; encore %(wait)d s.",
+                "Mode lent : une réponse toutes les %(seconds)d secondes dans cette discussion"
+                " ; encore %(wait)d s.",
+                thread.slow_mode,
+            )
+            % {"seconds": thread.slow_mode, "wait": wait},
+            retry_after=wait,
+            code="slow_mode",
+        )
+
+
+def _recent() -> object:
+    return limits.now() - timedelta(seconds=limits.DUPLICATE_WINDOW)
+
+
+def _same_thread_sent_twice(
+    author: User, community: Community, title: str, body: str
+) -> Thread | None:
+    """The thread ``author`` opened with this title and text a moment ago, if any."""
+    if not limits.active():
+        return None
+    return (
+        Thread.objects.filter(
+            community=community,
+            author=author,
+            title=title,
+            created_at__gte=_recent(),
+            posts__parent__isnull=True,
+            posts__body=body,
+            posts__deleted_at__isnull=True,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _same_reply_sent_twice(author: User, thread: Thread, parent: Post, body: str) -> Post | None:
+    """
+    The reply ``author`` sent with this text to ``parent`` a moment ago, if any.
+
+    A double tap on a slow phone sends the form twice: the second gets the
+    first post back (and is redirected to it) instead of an error about a
+    post that did go through.
+    """
+    if not limits.active():
+        return None
+    return (
+        Post.objects.filter(
+            thread=thread,
+            parent=parent,
+            author=author,
+            body=body,
+            deleted_at__isnull=True,
+            created_at__gte=_recent(),
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -250,7 +343,7 @@ def _locked_thread(thread: Thread) -> Thread:
     return Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
 
 
-def _thread_moderated(thread: Thread, action: str, previous: int | None = None) -> None:
+def thread_moderated(thread: Thread, action: str, previous: int | None = None) -> None:
     events.emit(
         events.ThreadModerated(
             thread_id=thread.pk,
@@ -270,22 +363,32 @@ def set_thread_pinned(*, moderator: User, thread: Thread, pinned: bool) -> Threa
         thread.save(update_fields=["is_pinned"])
         kind = ModerationAction.Kind.PIN if pinned else ModerationAction.Kind.UNPIN
         log_action(actor=moderator, community=thread.community, kind=kind, thread=thread)
-        _thread_moderated(thread, kind)
+        thread_moderated(thread, kind)
     return thread
 
 
 @transaction.atomic
 def set_thread_locked(*, moderator: User, thread: Thread, locked: bool, reason: str = "") -> Thread:
+    """Lock or unlock ``thread``; unlocking also takes down its closing note."""
     thread = _locked_thread(thread)
     check_moderate_community(moderator, thread.community)
     if thread.is_locked != locked:
+        changes = [{"field": "verrouillée", "old": thread.is_locked, "new": locked}]
         thread.is_locked = locked
-        thread.save(update_fields=["is_locked"])
+        if not locked and thread.closed_note:
+            changes.append({"field": "note de clôture", "old": thread.closed_note, "new": ""})
+            thread.closed_note = ""
+        thread.save(update_fields=["is_locked", "closed_note"])
         kind = ModerationAction.Kind.LOCK if locked else ModerationAction.Kind.UNLOCK
         log_action(
-            actor=moderator, community=thread.community, kind=kind, thread=thread, reason=reason
+            actor=moderator,
+            community=thread.community,
+            kind=kind,
+            thread=thread,
+            reason=reason,
+            details={"changes": changes},
         )
-        _thread_moderated(thread, kind)
+        thread_moderated(thread, kind)
     return thread
 
 
@@ -305,7 +408,7 @@ def rename_thread(*, moderator: User, thread: Thread, title: str) -> Thread:
             thread=thread,
             details={"old": old, "new": title},
         )
-        _thread_moderated(thread, ModerationAction.Kind.RENAME)
+        thread_moderated(thread, ModerationAction.Kind.RENAME)
     return thread
 
 
@@ -324,7 +427,7 @@ def retag_thread(*, moderator: User, thread: Thread, tags: str | list[str]) -> T
             thread=thread,
             details={"old": ", ".join(old), "new": ", ".join(sorted(names))},
         )
-        _thread_moderated(thread, ModerationAction.Kind.RETAG)
+        thread_moderated(thread, ModerationAction.Kind.RETAG)
     return thread
 
 
@@ -358,5 +461,5 @@ def move_thread(*, moderator: User, thread: Thread, target: Community, reason: s
         reason=reason,
         details=details,
     )
-    _thread_moderated(thread, ModerationAction.Kind.MOVE_OUT, previous=source.pk)
+    thread_moderated(thread, ModerationAction.Kind.MOVE_OUT, previous=source.pk)
     return thread

@@ -305,6 +305,29 @@ function onThread(f) {
     statusEl.textContent = '';
     statusEl.append(link);
   }
+  const note = byId('thread-note');
+  if (note && 'note' in f) {
+    note.textContent = f.note ? fill(note.dataset.template, 'note', f.note) : '';
+    show(note, !!(f.locked && f.note));
+  }
+  const slow = byId('thread-slow');
+  if (slow && 'slow_mode' in f) {
+    slow.textContent = fill(slow.dataset.template, 'n', String(f.slow_mode));
+    show(slow, f.slow_mode > 0);
+  }
+  // Replies split into another thread leave this page (where they went is not said).
+  if (f.event === 'split' && Array.isArray(f.removed)) {
+    f.removed.forEach((id) => { const gone = byId('post-' + id); if (gone) gone.remove(); });
+  }
+  // Merged into another thread (this socket now follows it), or too many posts to push.
+  const notice = byId('thread-merged');
+  if ((f.event === 'merged' || f.event === 'reload') && notice && /^\/(?!\/)/.test(f.url || '')) {
+    const link = make('a', '', fill(notice.dataset[f.event], 'title', f.title || ''));
+    link.href = f.url;
+    notice.textContent = '';
+    notice.append(link);
+    show(notice, true);
+  }
 }
 
 /* Start */

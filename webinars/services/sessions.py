@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum import uploads
+from forum import limits, uploads
 from forum.markup import render_markdown
 from forum.models import Community, Region, User
 from forum.permissions import check_moderate_community
@@ -311,6 +311,7 @@ def add_document(
     if bool(url) == bool(file):
         raise ValidationError(_("Donnez soit un lien, soit un fichier."), code="invalid")
     if file:
+        limits.hit("upload", user=author)
         # Judged by its content; stored under the extension of what it is.
         try:
             kind = uploads.check_upload(file)

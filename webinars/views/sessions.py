@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from forum import selectors as forum_selectors
 from forum import uploads
+from forum.limits import RateLimited
 from forum.permissions import can_moderate_community, check_moderate_community
 from forum.views import add_service_errors
 
@@ -35,6 +36,8 @@ AUDIO_SUFFIXES = (".mp3", ".ogg", ".opus", ".aac", ".m4a", ".wav")
 
 def _refused(request: HttpRequest, error: Exception, back: str) -> HttpResponse:
     """Show a service's refusal as a message on the page the form came from."""
+    if isinstance(error, RateLimited):
+        raise error  # answered 429 by forum.middleware.RateLimitMiddleware
     if isinstance(error, ValidationError):
         text = " ".join(error.messages)
     else:

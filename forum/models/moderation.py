@@ -29,6 +29,12 @@ class ModerationAction(models.Model):
         MUTE = "mute", _("a rendu muet un participant")
         UNMUTE = "unmute", _("a rendu la parole à un participant")
         ROOM_SETTINGS = "room_settings", _("a changé les réglages d'une salle")
+        RESOLVE_REPORT = "resolve_report", _("a examiné un signalement")
+        AUTO_HIDE = "auto_hide", _("masquage automatique après signalements")
+        WARN_AUTHOR = "warn_author", _("a averti l'auteur·e d'un message")
+        APPROVE_POST = "approve_post", _("a validé un message en attente")
+        REFUSE_POST = "refuse_post", _("a refusé un message en attente")
+        REVIEW_SETTINGS = "review_settings", _("a changé les réglages de signalement")
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"

@@ -34,6 +34,9 @@ class Thread(models.Model):
     last_seq = models.PositiveIntegerField(default=0)
     is_pinned = models.BooleanField(_("épinglée"), default=False)
     is_locked = models.BooleanField(_("verrouillée"), default=False)
+    # Opened by a member under pre-moderation: seen by its author and the
+    # CoP's moderators only, until approved (forum.selectors filter on it).
+    is_pending = models.BooleanField(_("en attente de validation"), default=False)
 
     class Meta:
         ordering = ["-is_pinned", "-last_activity_at"]
@@ -88,6 +91,9 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     hidden_reason = models.CharField(_("motif"), max_length=500, blank=True)
+    # Written under pre-moderation: seen by its author and the CoP's
+    # moderators only; nothing is announced until it is approved.
+    is_pending = models.BooleanField(_("en attente de validation"), default=False)
 
     class Meta:
         ordering = ["thread", "path"]

@@ -29,13 +29,17 @@ from .notifications import (
     notify_users,
     unfollow_community,
 )
+from .reports import report_item, resolve_case, update_review_settings
 from .threads import (
+    approve_post,
+    auto_hide_post,
     create_post,
     create_thread,
     delete_post,
     edit_post,
     hide_post,
     move_thread,
+    refuse_post,
     rename_thread,
     restore_post,
     retag_thread,
@@ -45,6 +49,11 @@ from .threads import (
 
 __all__ = [
     "PROFILE_FIELDS",
+    "approve_post",
+    "auto_hide_post",
+    "refuse_post",
+    "report_item",
+    "resolve_case",
     "accept_invitation",
     "change_member_role",
     "create_invitation",
@@ -76,4 +85,5 @@ __all__ = [
     "sign_up",
     "unfollow_community",
     "update_profile",
+    "update_review_settings",
 ]

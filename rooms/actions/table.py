@@ -56,7 +56,8 @@ MEMBER = "member"  # members of the room's CoP (and staff), while the room is op
 AUTHOR = "author"  # the author of the message
 AUTHOR_OR_MODERATOR = "author_or_moderator"
 MODERATOR = "moderator"  # the CoP's moderators (and staff)
-WHO = (MEMBER, AUTHOR, AUTHOR_OR_MODERATOR, MODERATOR)
+READER = "reader"  # anyone signed in who may see the room (a report), open or closed
+WHO = (MEMBER, AUTHOR, AUTHOR_OR_MODERATOR, MODERATOR, READER)
 
 # Frames nested deeper than this are refused before they are read (json
 # recurses once per level; a 16 KB frame can nest 8000 levels).

@@ -115,7 +115,13 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
     body = validate_body(body)
     if parent is None:
         parent = Post.objects.get(thread=thread, parent__isnull=True)
-    elif parent.thread_id != thread.pk:
+    elif parent.thread_id != thread.pk or (
+        parent.is_pending
+        and parent.author_id != author.pk
+        and not can_moderate_community(author, thread.community)
+    ):
+        # A post waiting for validation is answered as one of another thread:
+        # nobody learns of it from the answer.
         raise ValidationError(
             {"parent": _("Le message auquel vous répondez n'appartient pas à cette discussion.")},
             code="wrong_thread",
@@ -130,7 +136,8 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         depth = parent.depth + 1
     now = timezone.now()
     body_html, mentioned = render_post_body(thread.community, body)
-    pending = needs_premoderation(author, thread.community)
+    # A reply to a waiting post waits with it: it would hang from nothing.
+    pending = parent.is_pending or needs_premoderation(author, thread.community)
     post = Post.objects.create(
         thread=thread,
         parent=parent,
@@ -205,7 +212,8 @@ def edit_post(*, editor: User, post: Post, body: str) -> Post:
             post=post,
             target_user=post.author,
         )
-    notify_new_mentions(post=post, editor=editor, mentioned=mentioned)
+    if not post.is_pending:  # a waiting post mentions no one until it is published
+        notify_new_mentions(post=post, editor=editor, mentioned=mentioned)
     events.emit(
         events.PostEdited(post_id=post.pk, thread_id=post.thread_id, community_id=community.pk)
     )
@@ -329,6 +337,10 @@ def _pending_post(post: Post, moderator: User) -> Post:
 def approve_post(*, moderator: User, post: Post) -> Post:
     """Publish a post that waited for a moderator: counted, notified and pushed live now."""
     post = _pending_post(post, moderator)
+    if post.parent is not None and post.parent.is_pending:
+        raise ValidationError(
+            _("Validez d'abord le message auquel celui-ci répond."), code="parent_pending"
+        )
     thread = Thread.objects.select_for_update().select_related("community").get(pk=post.thread_id)
     post.is_pending = False
     post.save(update_fields=["is_pending"])

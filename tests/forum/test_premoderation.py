@@ -181,3 +181,26 @@ def test_approve_and_refuse_urls_are_404_for_who_cannot_see_the_post(waiting, me
     client = client_for(member)
     assert client.post(reverse("post_approve", args=[waiting.pk])).status_code == 404
     assert client.post(reverse("post_refuse", args=[waiting.pk]), {"note": "x"}).status_code == 404
+
+
+def test_editing_a_waiting_post_mentions_no_one(waiting, newcomer, member, public_cop):
+    make_membership(make_user(display_name="Mariam Coulibaly"), public_cop)
+    services.edit_post(editor=newcomer, post=waiting, body="@[Mariam Coulibaly] nouveau texte")
+    assert not Notification.objects.filter(post=waiting).exists()
+
+
+def test_a_waiting_post_cannot_be_answered_by_others_and_says_nothing(waiting, member):
+    with pytest.raises(ValidationError) as refused:
+        services.create_post(author=member, thread=waiting.thread, parent=waiting, body="Oui")
+    assert "n'appartient pas à cette discussion" in str(refused.value)
+
+
+def test_a_reply_to_a_waiting_post_waits_and_is_approved_after_it(waiting, newcomer, moderator):
+    answer = services.create_post(
+        author=moderator, thread=waiting.thread, parent=waiting, body="Merci, je valide"
+    )
+    assert answer.is_pending
+    with pytest.raises(ValidationError):
+        services.approve_post(moderator=moderator, post=answer)
+    services.approve_post(moderator=moderator, post=waiting)
+    services.approve_post(moderator=moderator, post=answer)

@@ -1773,3 +1773,17 @@ def test_the_webinar_rooms_older_messages_are_an_archive_of_the_discussion(
     assert older.context["tab"] == "discussion"
     assert "data-kind=" not in page and "js/room.js" not in page
     assert client.get(url, {"avant": "²"}).status_code == 400
+
+
+def test_salon_messages_offer_a_report_link_except_on_ones_own(
+    public_cop, salon, member, moderator, client_for
+):
+    mine = say(member, salon, "Mon message")
+    theirs = say(moderator, salon, "Le message d'une autre")
+
+    page = html(client_for(member).get(salon_url(public_cop)))
+
+    assert f'href="{reverse("report", args=["message", theirs.pk])}"' in page
+    assert f'href="{reverse("report", args=["message", mine.pk])}"' not in page
+    form = client_for(member).get(reverse("report", args=["message", theirs.pk]))
+    assert form.status_code == 200 and "Le message d&#x27;une autre" in html(form)

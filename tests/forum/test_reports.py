@@ -435,3 +435,29 @@ def test_report_row_of_the_room_table_reports_a_message(public_cop, member, repo
 def test_make_thread_unused_guard(public_cop, member):
     # The fixture factories still publish at once when pre-moderation is off.
     assert not make_thread(member, public_cop).is_pending
+
+
+def test_queue_shows_an_auto_hidden_item_as_such(client_for, reply, reporters, moderator):
+    reply.thread.community.auto_hide_threshold = 2
+    reply.thread.community.save()
+    report(reporters[0], reply)
+    report(reporters[1], reply, reason="danger")
+
+    page = client_for(moderator).get(reverse("review_queue", args=[reply.thread.community.slug]))
+
+    text = page.content.decode()
+    assert "masqué automatiquement, en attente d'examen" in text
+    assert "rue 12" in text  # moderators still read what was reported
+    assert "2 signalements" in text
+
+
+def test_a_pending_thread_is_labelled_for_its_author_in_the_list(client_for, public_cop, thread):
+    public_cop.premoderation_posts = 1
+    public_cop.save()
+    newcomer = make_user(display_name="Nouvelle")
+    make_membership(newcomer, public_cop)
+    make_thread(newcomer, public_cop, title="Ma première discussion")
+
+    page = client_for(newcomer).get(public_cop.get_absolute_url()).content.decode()
+
+    assert "Ma première discussion" in page and "en attente de validation" in page

@@ -2,13 +2,22 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import reporting
-from ..models import Community, ModerationAction, Post, Report, ReportCase, Thread, User
+from ..models import (
+    Community,
+    Membership,
+    ModerationAction,
+    Post,
+    Report,
+    ReportCase,
+    Thread,
+    User,
+)
 from ..permissions import check_report, check_review_reports
 from ..selectors import access_post, access_thread
 from ..text import clean_line
@@ -118,6 +127,12 @@ def _open_case(target, item, object_id: int, community: Community, author) -> Re
 
 
 def _maybe_auto_hide(target, item, case: ReportCase, community: Community) -> None:
+    """Hide the item once enough of the CoP's own members reported it.
+
+    Only members (and staff) count toward the threshold: in a public CoP any
+    signed-in reader may report, and a handful of fresh accounts must not be
+    able to silence a member; their reports still reach the queue.
+    """
     threshold = community.auto_hide_threshold
     if (
         not threshold
@@ -126,6 +141,10 @@ def _maybe_auto_hide(target, item, case: ReportCase, community: Community) -> No
         or target.auto_hide is None
         or target.is_hidden(item)
     ):
+        return
+    members = Membership.objects.filter(community=community).values("user_id")
+    counted = case.reports.filter(Q(reporter__in=members) | Q(reporter__is_staff=True)).count()
+    if counted < threshold:
         return
     target.auto_hide(item)
     case.auto_hidden_at = timezone.now()

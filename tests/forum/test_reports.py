@@ -461,3 +461,19 @@ def test_a_pending_thread_is_labelled_for_its_author_in_the_list(client_for, pub
     page = client_for(newcomer).get(public_cop.get_absolute_url()).content.decode()
 
     assert "Ma première discussion" in page and "en attente de validation" in page
+
+
+def test_only_the_cops_members_count_toward_the_threshold(reply, reporters, public_cop):
+    public_cop.auto_hide_threshold = 2
+    public_cop.save()
+    strangers = [make_user(display_name=f"Inconnue {n}") for n in range(3)]
+    for person in strangers:
+        report(person, reply, reason="spam")
+    reply.refresh_from_db()
+    assert not reply.is_hidden and ReportCase.objects.get().report_count == 3
+
+    report(reporters[0], reply)
+    report(reporters[1], reply)
+
+    reply.refresh_from_db()
+    assert reply.is_hidden

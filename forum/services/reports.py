@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -235,8 +237,6 @@ def resolve_case(*, moderator: User, case: ReportCase, decision: str, note: str 
 
 
 def _find_for_moderator(target, moderator: User, object_id: int):
-    from django.http import Http404
-
     try:
         return target.find(moderator, object_id)
     except Http404:
@@ -311,8 +311,6 @@ def register_forum_targets() -> None:
 
 
 def reverse_edit(pk: int) -> str:
-    from django.urls import reverse
-
     return reverse("post_edit", args=[pk])
 
 

@@ -43,6 +43,9 @@ class PostCreated(Event):
     community_id: int
     author_id: int
     parent_author_id: int | None
+    # Published by a moderator's approval, after posts with higher numbers:
+    # live pages must show it although their cursor has passed its number.
+    approved: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import Community, Membership, Organisation, Region, User
+from .models import Community, Membership, Organisation, Region, Report, User
 
 LIMITS = settings.JEKAFO
 
@@ -243,3 +243,46 @@ class OrganisationFilterForm(forms.Form):
         everything = [("", _("Tous"))]
         self.fields["domain"].choices = everything + [(t.slug, t.name) for t in domains]
         self.fields["region"].choices = [("", _("Toutes"))] + [(r.slug, r.name) for r in regions]
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Pourquoi signalez-vous ce contenu ?"),
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=_("Précisions (obligatoires pour « autre raison »)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ResolveCaseForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            ("hide", _("masquer")),
+            ("edited", _("modifié")),
+            ("warn", _("avertir")),
+            ("dismiss", _("classer")),
+        ]
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class RefusePostForm(forms.Form):
+    note = forms.CharField(label=_("Note pour l'auteur·e"), max_length=500)
+
+
+class ReviewSettingsForm(forms.Form):
+    auto_hide_threshold = forms.IntegerField(
+        label=_("Masquer automatiquement après N signalements de membres différents (0 : jamais)"),
+        min_value=0,
+        max_value=50,
+    )
+    premoderation_posts = forms.IntegerField(
+        label=_("Les N premiers messages d'un nouveau membre attendent une validation (0 : non)"),
+        min_value=0,
+        max_value=50,
+    )

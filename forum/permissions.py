@@ -200,3 +200,31 @@ def can_view_moderation_log(user: User | None, community: Community) -> bool:
 
 def check_view_moderation_log(user: User | None, community: Community) -> None:
     check_moderate_community(user, community)
+
+
+# Reports and pre-moderation ------------------------------------------------------
+
+
+def can_see_pending(user: User | None, item: Post | Thread, community: Community) -> bool:
+    """A post or thread awaiting validation is seen by its author and the CoP's moderators."""
+    if not item.is_pending:
+        return True
+    if user is not None and user.is_authenticated and item.author_id == user.pk:
+        return True
+    return can_moderate_community(user, community)
+
+
+def can_report(user: User | None) -> bool:
+    """Anyone signed in may report what she can see (finding the item checks that)."""
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def check_report(user: User | None, author_id: int | None) -> None:
+    if not can_report(user):
+        raise PermissionDenied(_("Connectez-vous pour signaler un contenu."))
+    if author_id is not None and author_id == user.pk:
+        raise PermissionDenied(_("Vous ne pouvez pas signaler ce que vous avez écrit."))
+
+
+def check_review_reports(user: User | None, community: Community) -> None:
+    check_moderate_community(user, community)

@@ -39,12 +39,14 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
     """Attach links and the viewer's rights to each post of ``thread``."""
     patterns = {attribute: url_pattern(name) for attribute, name in _POST_LINKS.items()}
     profile = url_pattern("profile")
+    report = reverse("report", args=["post", _SENTINEL]).replace(str(_SENTINEL), "{}")
     prepared = []
     for post in posts:
         post.thread = thread  # already loaded; permission checks read thread.community
         for attribute, pattern in patterns.items():
             setattr(post, attribute, pattern.format(post.pk))
         post.author_url = profile.format(post.author_id) if post.author_id else ""
+        post.report_url = report.format(post.pk)
         post.parent_url = patterns["url"].format(post.parent_id) if post.parent_id else ""
         post.show_body = perms.can_view_post_body(user, post)
         post.can_edit = perms.can_edit_post(user, post)

@@ -23,13 +23,17 @@ from .models import (
     Post,
     PostRevision,
     Region,
+    Report,
+    ReportCase,
     Tag,
     Thread,
     ThreadRedirect,
     User,
 )
 from .permissions import (
+    can_moderate_community,
     can_post_in_community,
+    can_see_pending,
     check_view_community,
     check_view_post_history,
     check_view_thread,
@@ -59,7 +63,7 @@ def list_communities(user: User | None) -> QuerySet[Community]:
     return (
         Community.objects.filter(visible_communities_q(user))
         .annotate(
-            thread_count=Count("threads", distinct=True),
+            thread_count=Count("threads", filter=Q(threads__is_pending=False), distinct=True),
             member_count=Count("memberships", distinct=True),
             is_member=is_member,
         )
@@ -76,9 +80,25 @@ def access_community(user: User | None, slug: str) -> Community:
     return community
 
 
-def list_threads(community: Community) -> QuerySet[Thread]:
+def published_q(user: User | None, community: Community | None, prefix: str = "") -> Q:
+    """A filter on Post or Thread (``prefix`` for a relation) hiding what awaits validation.
+
+    The one rule of pre-moderation: a pending post or thread is seen by its
+    author and, when ``community`` is given, by that CoP's moderators; by
+    nobody else, in any list, count or feed.
+    """
+    if community is not None and can_moderate_community(user, community):
+        return Q()
+    published = Q(**{f"{prefix}is_pending": False})
+    if user is not None and user.is_authenticated:
+        return published | Q(**{f"{prefix}author": user})
+    return published
+
+
+def list_threads(community: Community, user: User | None = None) -> QuerySet[Thread]:
     return (
         Thread.objects.filter(community=community)
+        .filter(published_q(user, community))
         .select_related("author", "last_poster")
         .prefetch_related("tags")
         .order_by("-is_pinned", "-last_activity_at", "-pk")
@@ -194,6 +214,8 @@ def access_thread(user: User | None, pk: int) -> Thread:
     if thread is None:
         raise Http404
     check_view_thread(user, thread)
+    if not can_see_pending(user, thread, thread.community):
+        raise Http404
     return thread
 
 
@@ -222,25 +244,44 @@ def access_post(user: User | None, pk: int) -> Post:
     if post is None:
         raise Http404
     check_view_thread(user, post.thread)
+    community = post.thread.community
+    if not can_see_pending(user, post.thread, community) or not can_see_pending(
+        user, post, community
+    ):
+        raise Http404
     return post
 
 
-def thread_posts(thread: Thread) -> QuerySet[Post]:
-    """The thread's posts in reply-tree order, with what one page needs to render."""
+def thread_posts(thread: Thread, user: User | None = None) -> QuerySet[Post]:
+    """The thread's posts ``user`` may see, in reply-tree order, with what a page needs."""
     return (
         Post.objects.filter(thread=thread)
+        .filter(published_q(user, thread.community))
         .select_related("author__organisation", "parent__author")
         .order_by("path")
     )
 
 
-def thread_page(thread: Thread, page_number) -> Page:
-    return paginate(thread_posts(thread), page_number, settings.JEKAFO["POSTS_PER_PAGE"])
+def published_posts_after(thread: Thread, seq: int) -> QuerySet[Post]:
+    """Published posts numbered above ``seq``, for a live page catching up."""
+    return (
+        Post.objects.filter(thread=thread, seq__gt=seq, is_pending=False)
+        .select_related("author__organisation", "parent__author")
+        .order_by("seq")
+    )
 
 
-def page_of_post(post: Post) -> int:
-    """The page of its thread on which ``post`` appears."""
-    before = Post.objects.filter(thread_id=post.thread_id, path__lt=post.path).count()
+def thread_page(thread: Thread, page_number, user: User | None = None) -> Page:
+    return paginate(thread_posts(thread, user), page_number, settings.JEKAFO["POSTS_PER_PAGE"])
+
+
+def page_of_post(post: Post, user: User | None = None) -> int:
+    """The page of its thread on which ``post`` appears for ``user``."""
+    before = (
+        Post.objects.filter(thread_id=post.thread_id, path__lt=post.path)
+        .filter(published_q(user, post.thread.community))
+        .count()
+    )
     return before // settings.JEKAFO["POSTS_PER_PAGE"] + 1
 
 
@@ -265,6 +306,7 @@ def access_tag(user: User | None, slug: str) -> tuple[Tag, QuerySet[Thread], Que
         raise Http404
     threads = (
         Thread.objects.filter(visible_communities_q(user, "community__"), tags=tag)
+        .filter(published_q(user, None))
         .select_related("community", "author", "last_poster")
         .prefetch_related("tags")
         .order_by("-last_activity_at", "-pk")
@@ -276,7 +318,7 @@ def access_tag(user: User | None, slug: str) -> tuple[Tag, QuerySet[Thread], Que
 
 
 def list_popular_tags(user: User | None, limit: int = 30) -> QuerySet[Tag]:
-    visible = Thread.objects.filter(visible_communities_q(user, "community__"))
+    visible = Thread.objects.filter(visible_communities_q(user, "community__"), is_pending=False)
     return (
         Tag.objects.filter(thread_items__content_object__in=visible)
         .annotate(uses=Count("thread_items", distinct=True))
@@ -310,6 +352,8 @@ def list_profile_posts(viewer: User | None, profile: User, limit: int = 20) -> Q
             author=profile,
             deleted_at__isnull=True,
             hidden_at__isnull=True,
+            is_pending=False,
+            thread__is_pending=False,
         )
         .filter(visible_communities_q(viewer, "thread__community__"))
         .select_related("thread__community")
@@ -389,3 +433,40 @@ def list_mention_candidates(user: User | None, community: Community, query: str)
         or f" {query}" in f" {user.display_name.casefold()}"
     ]
     return found[:8]
+
+
+# Reports and pre-moderation -----------------------------------------------------------
+
+
+def list_open_cases(communities) -> QuerySet[ReportCase]:
+    """Open report cases of ``communities``, most reported first, with their reports."""
+    return (
+        ReportCase.objects.filter(community__in=communities, status=ReportCase.Status.OPEN)
+        .select_related("community", "author")
+        .prefetch_related(Prefetch("reports", queryset=Report.objects.order_by("created_at")))
+        .order_by("-report_count", "created_at", "pk")
+    )
+
+
+def list_pending_posts(communities) -> QuerySet[Post]:
+    """Posts and threads waiting for validation in ``communities``, oldest first."""
+    return (
+        Post.objects.filter(
+            thread__community__in=communities, is_pending=True, hidden_at__isnull=True
+        )
+        .select_related("thread__community", "author")
+        .order_by("created_at", "pk")
+    )
+
+
+def access_report_case(user: User | None, pk: int) -> ReportCase:
+    """An open or closed case of a CoP ``user`` moderates; 404 for anyone else."""
+    case = ReportCase.objects.select_related("community", "author").filter(pk=pk).first()
+    if case is None or not can_moderate_community(user, case.community):
+        raise Http404
+    return case
+
+
+def count_to_review(community: Community) -> int:
+    """Open report cases and posts waiting for validation in ``community``."""
+    return list_open_cases([community]).count() + list_pending_posts([community]).count()

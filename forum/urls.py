@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import live_views, views
+from . import live_views, report_views, views
 
 
 class UnicodeSlugConverter:
@@ -47,6 +47,16 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("communautes/<slug:slug>/journal/", views.moderation_log, name="moderation_log"),
+    # Reports, review queue, pre-moderation
+    path("communautes/<slug:slug>/signalements/", report_views.review_queue, name="review_queue"),
+    path(
+        "communautes/<slug:slug>/signalements/reglages/",
+        report_views.review_settings,
+        name="review_settings",
+    ),
+    path("moderation/signalements/", report_views.review_queue_all, name="review_queue_all"),
+    path("signalements/<int:pk>/decision/", report_views.case_resolve, name="case_resolve"),
+    path("signaler/<str:kind>/<int:pk>/", report_views.report, name="report"),
     path("communautes/<slug:slug>/nouvelle-discussion/", views.thread_create, name="thread_create"),
     path("communautes/<slug:slug>/suivre/", live_views.community_follow, name="community_follow"),
     path(
@@ -71,6 +81,8 @@ urlpatterns = [
     path("messages/<int:pk>/masquer/", views.post_hide, name="post_hide"),
     path("messages/<int:pk>/retablir/", views.post_restore, name="post_restore"),
     path("messages/<int:pk>/scinder/", views.post_split, name="post_split"),
+    path("messages/<int:pk>/valider/", report_views.post_approve, name="post_approve"),
+    path("messages/<int:pk>/refuser/", report_views.post_refuse, name="post_refuse"),
     # Notifications
     path("notifications/", live_views.notifications, name="notifications"),
     path("notifications/<int:pk>/", live_views.notification_open, name="notification"),

@@ -113,7 +113,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     page = selectors.paginate(
-        selectors.list_threads(community),
+        selectors.list_threads(community, request.user),
         request.GET.get("page"),
         settings.JEKAFO["THREADS_PER_PAGE"],
     )
@@ -132,6 +132,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if context["can_moderate"]:
         context["pending_count"] = selectors.list_pending_join_requests(community).count()
+        context["review_count"] = selectors.count_to_review(community)
     return render(request, "forum/community_detail.html", context)
 
 
@@ -397,14 +398,14 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
         return redirect(thread)  # merged: not permanent, it depends on who asks
     if slug != thread.slug:
         return redirect(thread, permanent=True)
-    page = selectors.thread_page(thread, request.GET.get("page"))
+    page = selectors.thread_page(thread, request.GET.get("page"), request.user)
     return render(request, "forum/thread_detail.html", _thread_context(request, thread, page))
 
 
 @require_GET
 def post_redirect(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.access_post(request.user, pk)
-    number = selectors.page_of_post(post)
+    number = selectors.page_of_post(post, request.user)
     url = post.thread.get_absolute_url()
     if number > 1:
         url += f"?page={number}"

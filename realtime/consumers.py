@@ -28,7 +28,7 @@ from forum import inputs
 from forum import permissions as forum_permissions
 from forum import selectors as forum_selectors
 from forum.middleware import choose_language
-from forum.models import Post, Thread
+from forum.models import Thread
 from forum.presentation import audience_of, render_post_for
 from rooms import actions, selectors, services
 from rooms.models import Room
@@ -530,11 +530,7 @@ class ThreadConsumer(LiveConsumer):
         cursor = Thread.objects.values_list("last_seq", flat=True).get(pk=self.thread.pk)
         if after is None:
             return cursor, []
-        posts = (
-            Post.objects.filter(thread=self.thread, seq__gt=after)
-            .select_related("author__organisation", "parent__author")
-            .order_by("seq")
-        )
+        posts = forum_selectors.published_posts_after(self.thread, after)
         backlog = []
         for post in posts:
             html = render_post_for(post, self.thread, self.audience, self.language)
@@ -562,7 +558,9 @@ class ThreadConsumer(LiveConsumer):
         await self.be_present()
 
     async def thread_push(self, event: dict) -> None:
-        if event["event"] == "created":
+        if event["event"] == "created" and not event.get("approved"):
+            # An approved post keeps the number it took while it waited: it
+            # arrives below the cursor and is new all the same.
             if event["seq"] <= self.cursor:
                 return
             self.cursor = event["seq"]

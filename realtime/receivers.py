@@ -64,7 +64,9 @@ def post_changed(event) -> None:
         .filter(pk=event.post_id)
         .first()
     )
-    if post is None:
+    if post is None or post.is_pending or post.thread.is_pending:
+        # Awaiting validation: its author and moderators see it on the page
+        # and in the queue; nothing is pushed until it is approved.
         return
     thread = post.thread
     # Nobody reads a private CoP's thread as a mere reader; sockets still in
@@ -83,7 +85,13 @@ def post_changed(event) -> None:
             }
             _send(
                 groups.thread(thread.pk, audience, language),
-                {"type": "thread.push", "seq": post.seq, "event": kind, "text": dumps(frame)},
+                {
+                    "type": "thread.push",
+                    "seq": post.seq,
+                    "event": kind,
+                    "approved": getattr(event, "approved", False),
+                    "text": dumps(frame),
+                },
             )
 
 

@@ -26,3 +26,7 @@ class RoomsConfig(AppConfig):
         )
         # Chat and moderation: rows of the room-action table, in every kind of room.
         core.rows.register()
+        # Chat messages can be reported (forum.reporting).
+        from .reports import register_report_target
+
+        register_report_target()

@@ -33,7 +33,11 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
 
     reply = make_post(moderator, thread, body=f"Merci @[{member.display_name}] !")
     salon = room_services.ensure_salon(public_cop)
-    room_services.send_message(author=member, room=salon, body="Bonjour", client_key="k-get-001")
+    message, _created = room_services.send_message(
+        author=member, room=salon, body="Bonjour", client_key="k-get-001"
+    )
+    # A case in the queue, so that the queue page draws one.
+    services.report_item(reporter=outsider, kind="post", object_id=reply.pk, reason="spam")
     session = make_session(public_cop, moderator, starts_in=timedelta(minutes=-5))
     webinar_services.ask_question(
         author=member, session=session, body="Une question ?", client_key="k-get-q01"
@@ -47,6 +51,7 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
         "thread": thread,
         "post": reply,
         "salon": salon,
+        "message": message,
         "session": session,
         "token": token,
         "notification": notification,
@@ -101,6 +106,11 @@ def pages(w) -> list[str]:
         reverse("webinar_report", args=[session.pk]),
         reverse("webinar_minutes", args=[session.pk]),
         reverse("webinar_export", args=[session.pk, "questions", "csv"]),
+        reverse("report", args=["post", w["post"].pk]),
+        reverse("report", args=["thread", thread.pk]),
+        reverse("report", args=["message", w["message"].pk]),
+        reverse("review_queue", args=[cop.slug]),
+        reverse("review_queue_all"),
     ]
     if w["notification"] is not None:
         urls.append(reverse("notification", args=[w["notification"].pk]))

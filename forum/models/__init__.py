@@ -2,6 +2,7 @@ from .communities import Community, Invitation, JoinRequest, Membership
 from .moderation import ModerationAction
 from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
+from .reports import Report, ReportCase
 from .tags import Tag, TaggedOrganisation, TaggedThread
 from .threads import Post, PostRevision, Thread, ThreadRedirect
 from .users import Region, User
@@ -18,6 +19,8 @@ __all__ = [
     "Post",
     "PostRevision",
     "Region",
+    "Report",
+    "ReportCase",
     "Tag",
     "TaggedOrganisation",
     "TaggedThread",

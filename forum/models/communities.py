@@ -26,6 +26,16 @@ class Community(models.Model):
         _("visibilité"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Reports by this many different members hide an item until a moderator
+    # looks at it (0: never hidden automatically).
+    auto_hide_threshold = models.PositiveSmallIntegerField(
+        _("masquage automatique après N signalements (0 : jamais)"), default=3
+    )
+    # The first N posts and threads of a new member wait for a moderator (0: off).
+    premoderation_posts = models.PositiveSmallIntegerField(
+        _("les N premiers messages d'un nouveau membre attendent une validation (0 : non)"),
+        default=0,
+    )
 
     class Meta:
         ordering = ["name"]

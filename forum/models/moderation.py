@@ -32,6 +32,12 @@ class ModerationAction(models.Model):
         MERGE = "merge", _("a fusionné deux discussions")
         SPLIT = "split", _("a scindé une discussion")
         SLOW_MODE = "slow_mode", _("a changé le mode lent d'une discussion")
+        RESOLVE_REPORT = "resolve_report", _("a examiné un signalement")
+        AUTO_HIDE = "auto_hide", _("masquage automatique après signalements")
+        WARN_AUTHOR = "warn_author", _("a averti l'auteur·e d'un message")
+        APPROVE_POST = "approve_post", _("a validé un message en attente")
+        REFUSE_POST = "refuse_post", _("a refusé un message en attente")
+        REVIEW_SETTINGS = "review_settings", _("a changé les réglages de signalement")
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"

@@ -38,6 +38,9 @@ class Thread(models.Model):
     closed_note = models.CharField(_("note de clôture"), max_length=500, blank=True)
     # Seconds a member waits between two replies here (moderators exempt); 0: off.
     slow_mode = models.PositiveIntegerField(_("mode lent (secondes)"), default=0)
+    # Opened by a member under pre-moderation: seen by its author and the
+    # CoP's moderators only, until approved (forum.selectors filter on it).
+    is_pending = models.BooleanField(_("en attente de validation"), default=False)
 
     class Meta:
         ordering = ["-is_pinned", "-last_activity_at"]
@@ -110,6 +113,9 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     hidden_reason = models.CharField(_("motif"), max_length=500, blank=True)
+    # Written under pre-moderation: seen by its author and the CoP's
+    # moderators only; nothing is announced until it is approved.
+    is_pending = models.BooleanField(_("en attente de validation"), default=False)
 
     class Meta:
         ordering = ["thread", "path"]

@@ -29,14 +29,18 @@ from .notifications import (
     notify_users,
     unfollow_community,
 )
+from .reports import report_item, resolve_case, update_review_settings
 from .thread_tools import close_thread, merge_threads, set_thread_slow_mode, split_thread
 from .threads import (
+    approve_post,
+    auto_hide_post,
     create_post,
     create_thread,
     delete_post,
     edit_post,
     hide_post,
     move_thread,
+    refuse_post,
     rename_thread,
     restore_post,
     retag_thread,
@@ -46,6 +50,11 @@ from .threads import (
 
 __all__ = [
     "PROFILE_FIELDS",
+    "approve_post",
+    "auto_hide_post",
+    "refuse_post",
+    "report_item",
+    "resolve_case",
     "accept_invitation",
     "change_member_role",
     "close_thread",
@@ -81,4 +90,5 @@ __all__ = [
     "split_thread",
     "unfollow_community",
     "update_profile",
+    "update_review_settings",
 ]

@@ -6,7 +6,7 @@ from ..text import clean_line
 
 def log_action(
     *,
-    actor: User,
+    actor: User | None,
     community: Community,
     kind: str,
     thread: Thread | None = None,

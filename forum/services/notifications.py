@@ -1,10 +1,10 @@
 """Notifications (replies, mentions, new threads in followed CoPs) and follows."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .. import events
 from ..markup import MENTION, link_mentions, mentioned_names, render_markdown
@@ -179,6 +179,26 @@ def notify_users(
     )
     events.emit(events.NotificationsChanged(user_ids=tuple(recipients)))
     return recipients
+
+
+def notify_users_in_their_language(
+    user_ids: Iterable[int], *, community: Community, subject: Callable[[], str], url: str
+) -> list[int]:
+    """``notify_users`` with ``subject()`` written in each recipient's own language.
+
+    The notice is stored as text, so it is drawn once per language, not in
+    the language of whoever caused it. No actor is named.
+    """
+    by_language: dict[str, list[int]] = {}
+    for pk, language in User.objects.filter(pk__in=set(user_ids)).values_list(
+        "pk", "preferred_language"
+    ):
+        by_language.setdefault(language or "fr", []).append(pk)
+    told: list[int] = []
+    for language, ids in sorted(by_language.items()):
+        with translation.override(language):
+            told += notify_users(ids, community=community, subject=subject(), url=url)
+    return sorted(told)
 
 
 def recount_notifications(user: User) -> None:

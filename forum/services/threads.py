@@ -34,6 +34,7 @@ from .notifications import (
     notify_new_mentions,
     notify_new_thread,
     notify_post,
+    notify_users_in_their_language,
     render_post_body,
 )
 
@@ -60,6 +61,7 @@ def create_thread(
         return earlier
     limits.hit("thread", user=author)
     now = limits.now()  # the clock slow mode and the duplicate guard compare with
+    pending = needs_premoderation(author, community)
     thread = Thread.objects.create(
         community=community,
         title=title,
@@ -68,6 +70,7 @@ def create_thread(
         last_activity_at=now,
         last_poster=author,
         last_seq=1,
+        is_pending=pending,
     )
     body_html, mentioned = render_post_body(community, body)
     opening = Post.objects.create(
@@ -79,14 +82,37 @@ def create_thread(
         body=body,
         body_html=body_html,
         created_at=now,
+        is_pending=pending,
     )
     if tag_names:
         thread.tags.set(tag_names)
+    if not pending:
+        _announce_thread(thread, opening, mentioned)
+    return thread
+
+
+def _announce_thread(thread: Thread, opening: Post, mentioned: set[int]) -> None:
     notify_new_thread(thread=thread, opening=opening, mentioned=mentioned)
     events.emit(
-        events.ThreadCreated(thread_id=thread.pk, community_id=community.pk, author_id=author.pk)
+        events.ThreadCreated(
+            thread_id=thread.pk, community_id=thread.community_id, author_id=thread.author_id
+        )
     )
-    return thread
+
+
+def needs_premoderation(author: User, community: Community) -> bool:
+    """Whether ``author``'s next post in ``community`` waits for a moderator.
+
+    The CoP's first ``premoderation_posts`` posts of each member wait, counted
+    among her posts already published there; moderators and staff never wait.
+    """
+    limit = community.premoderation_posts
+    if not limit or can_moderate_community(author, community):
+        return False
+    published = Post.objects.filter(
+        author=author, thread__community=community, is_pending=False
+    ).count()
+    return published < limit
 
 
 @transaction.atomic
@@ -99,7 +125,13 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
     body = validate_body(body)
     if parent is None:
         parent = Post.objects.get(thread=thread, parent__isnull=True)
-    elif parent.thread_id != thread.pk:
+    elif parent.thread_id != thread.pk or (
+        parent.is_pending
+        and parent.author_id != author.pk
+        and not can_moderate_community(author, thread.community)
+    ):
+        # A post waiting for validation is answered as one of another thread:
+        # nobody learns of it from the answer.
         raise ValidationError(
             {"parent": _("Le message auquel vous répondez n'appartient pas à cette discussion.")},
             code="wrong_thread",
@@ -119,6 +151,8 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         depth = parent.depth + 1
     now = limits.now()  # the clock slow mode and the duplicate guard compare with
     body_html, mentioned = render_post_body(thread.community, body)
+    # A reply to a waiting post waits with it: it would hang from nothing.
+    pending = parent.is_pending or needs_premoderation(author, thread.community)
     post = Post.objects.create(
         thread=thread,
         parent=parent,
@@ -129,12 +163,26 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         body=body,
         body_html=body_html,
         created_at=now,
+        is_pending=pending,
     )
+    if pending:
+        # The number is taken (the tree keeps its place); nothing else
+        # changes and nothing is announced until a moderator approves it.
+        Thread.objects.filter(pk=thread.pk).update(last_seq=seq)
+        return post
+    Thread.objects.filter(pk=thread.pk).update(last_seq=seq)
+    _announce_post(post, thread, parent, mentioned, approved=False)
+    return post
+
+
+def _announce_post(
+    post: Post, thread: Thread, parent: Post, mentioned: set[int], *, approved: bool
+) -> None:
+    """Count a published reply, notify and push it (at creation, or at approval)."""
     Thread.objects.filter(pk=thread.pk).update(
-        last_seq=seq,
         reply_count=F("reply_count") + 1,
-        last_activity_at=now,
-        last_poster=author,
+        last_activity_at=timezone.now() if approved else post.created_at,
+        last_poster=post.author,
     )
     notify_post(post=post, thread=thread, parent=parent, mentioned=mentioned)
     events.emit(
@@ -142,11 +190,11 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
             post_id=post.pk,
             thread_id=thread.pk,
             community_id=thread.community_id,
-            author_id=author.pk,
+            author_id=post.author_id,
             parent_author_id=parent.author_id,
+            approved=approved,
         )
     )
-    return post
 
 
 def _check_slow_mode(author: User, thread: Thread) -> None:
@@ -256,7 +304,8 @@ def edit_post(*, editor: User, post: Post, body: str) -> Post:
             post=post,
             target_user=post.author,
         )
-    notify_new_mentions(post=post, editor=editor, mentioned=mentioned)
+    if not post.is_pending:  # a waiting post mentions no one until it is published
+        notify_new_mentions(post=post, editor=editor, mentioned=mentioned)
     events.emit(
         events.PostEdited(post_id=post.pk, thread_id=post.thread_id, community_id=community.pk)
     )
@@ -333,6 +382,120 @@ def _set_post_hidden(post: Post, moderator: User, *, hidden: bool, reason: str) 
             post_id=post.pk, thread_id=post.thread_id, community_id=community.pk, hidden=hidden
         )
     )
+    return post
+
+
+@transaction.atomic
+def auto_hide_post(*, post: Post, reason: str) -> Post:
+    """Hide ``post`` pending review, by no one: enough members reported it."""
+    post = Post.objects.select_for_update().select_related("thread__community").get(pk=post.pk)
+    if post.is_hidden or post.is_deleted:
+        return post
+    post.hidden_at = timezone.now()
+    post.hidden_by = None
+    post.hidden_reason = reason[:500]
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    community = post.thread.community
+    log_action(
+        actor=None,
+        community=community,
+        kind=ModerationAction.Kind.AUTO_HIDE,
+        thread=post.thread,
+        post=post,
+        target_user=post.author,
+        reason=reason,
+        details={"changes": [{"field": _("visibilité"), "old": _("visible"), "new": _("masqué")}]},
+    )
+    events.emit(
+        events.PostModerated(
+            post_id=post.pk, thread_id=post.thread_id, community_id=community.pk, hidden=True
+        )
+    )
+    return post
+
+
+# Pre-moderation -----------------------------------------------------------------
+
+
+def _pending_post(post: Post, moderator: User) -> Post:
+    post = Post.objects.select_for_update().select_related("thread__community").get(pk=post.pk)
+    check_moderate_community(moderator, post.thread.community)
+    if not post.is_pending or post.is_hidden or post.is_deleted:
+        raise ValidationError(_("Ce message n'attend plus de validation."), code="not_pending")
+    return post
+
+
+@transaction.atomic
+def approve_post(*, moderator: User, post: Post) -> Post:
+    """Publish a post that waited for a moderator: counted, notified and pushed live now."""
+    post = _pending_post(post, moderator)
+    if post.parent is not None and post.parent.is_pending:
+        raise ValidationError(
+            _("Validez d'abord le message auquel celui-ci répond."), code="parent_pending"
+        )
+    thread = Thread.objects.select_for_update().select_related("community").get(pk=post.thread_id)
+    post.is_pending = False
+    post.save(update_fields=["is_pending"])
+    community = thread.community
+    log_action(
+        actor=moderator,
+        community=community,
+        kind=ModerationAction.Kind.APPROVE_POST,
+        thread=thread,
+        post=post,
+        target_user=post.author,
+        details={
+            "changes": [
+                {"field": _("état"), "old": _("en attente de validation"), "new": _("publié")}
+            ]
+        },
+    )
+    _body_html, mentioned = render_post_body(community, post.body)
+    if post.parent_id is None:
+        thread.is_pending = False
+        thread.last_activity_at = timezone.now()
+        thread.save(update_fields=["is_pending", "last_activity_at"])
+        _announce_thread(thread, post, mentioned)
+    else:
+        _announce_post(post, thread, post.parent, mentioned, approved=True)
+    return post
+
+
+@transaction.atomic
+def refuse_post(*, moderator: User, post: Post, note: str) -> Post:
+    """Refuse a waiting post: it stays unseen by others, and its author is told why."""
+    post = _pending_post(post, moderator)
+    note = clean_line(note)
+    if not note:
+        raise ValidationError({"note": _("Dites à l'auteur·e pourquoi.")}, code="required")
+    if len(note) > 500:
+        raise ValidationError({"note": _("La note fait 500 caractères au plus.")})
+    post.hidden_at = timezone.now()
+    post.hidden_by = moderator
+    post.hidden_reason = note
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    community = post.thread.community
+    log_action(
+        actor=moderator,
+        community=community,
+        kind=ModerationAction.Kind.REFUSE_POST,
+        thread=post.thread,
+        post=post,
+        target_user=post.author,
+        reason=note,
+        details={
+            "changes": [
+                {"field": _("état"), "old": _("en attente de validation"), "new": _("refusé")}
+            ]
+        },
+    )
+    if post.author_id:
+        notify_users_in_their_language(
+            [post.author_id],
+            community=community,
+            subject=lambda: _("Votre message n'a pas été publié : %(note)s") % {"note": note},
+            url=post.thread.get_absolute_url(),
+        )
     return post
 
 

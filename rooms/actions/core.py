@@ -3,13 +3,16 @@
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from forum.models import Report
 from forum.selectors import find_user
+from forum.services import report_item
+from forum.services.reports import REPORT_TEXT_MAX_LENGTH
 
 from .. import selectors, services
 from ..services.messages import CHAT_MAX_LENGTH
 from ..services.moderation import MUTE_MAX_MINUTES, MUTE_REASON_MAX_LENGTH, SLOW_MODE_MAX
 from .fields import Bool, Int, Key, Ref, Text
-from .table import AUTHOR, AUTHOR_OR_MODERATOR, MEMBER, MODERATOR, Context, Rows
+from .table import AUTHOR, AUTHOR_OR_MODERATOR, MEMBER, MODERATOR, READER, Context, Rows
 
 rows = Rows()
 
@@ -109,3 +112,17 @@ def pin(context: Context, *, id) -> dict:
 def close(context: Context, *, closed: bool) -> dict:
     room = services.close_room(moderator=context.user, room=context.room, closed=closed)
     return {"id": room.pk}
+
+
+@rows.action(
+    "report",
+    MESSAGE,
+    Text("reason", max_length=max(len(value) for value in Report.Reason.values)),
+    Text("text", required=False, default="", max_length=REPORT_TEXT_MAX_LENGTH),
+    who=READER, acks="message", ref="id",
+    summary=_("signaler un message à la modération (motif : spam, harassment, personal_data, "
+              "danger, off_topic, other + texte)"),
+)  # fmt: skip
+def report(context: Context, *, id, reason: str, text: str) -> dict:
+    report_item(reporter=context.user, kind="message", object_id=id.pk, reason=reason, text=text)
+    return {"id": id.pk}

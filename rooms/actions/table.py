@@ -57,7 +57,8 @@ MEMBER = "member"  # members of the room's CoP (and staff), while the room is op
 AUTHOR = "author"  # the author of the message
 AUTHOR_OR_MODERATOR = "author_or_moderator"
 MODERATOR = "moderator"  # the CoP's moderators (and staff)
-WHO = (MEMBER, AUTHOR, AUTHOR_OR_MODERATOR, MODERATOR)
+READER = "reader"  # anyone signed in who may see the room (a report), open or closed
+WHO = (MEMBER, AUTHOR, AUTHOR_OR_MODERATOR, MODERATOR, READER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,6 +251,8 @@ const posts = kind === 'thread' ? byId('posts') : null;
 // Show links meant for their owner; give posted forms the page's CSRF token.
 function adopt(scope) {
   $$('[data-owner]', scope).forEach((el) => { if (uid && el.dataset.owner === uid) show(el, true); });
+  // Nobody reports her own post.
+  $$('[data-not-owner]', scope).forEach((el) => { if (uid && el.dataset.notOwner === uid) el.remove(); });
   $$('form', scope).forEach((f) => {
     if (f.method !== 'post' || $('[name="csrfmiddlewaretoken"]', f)) return;
     const token = make('input');

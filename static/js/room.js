@@ -129,6 +129,11 @@ function renderMessage(m) {
   $$('input[name="id"]', li).forEach((el) => { el.value = m.id; });
   const mute = $('.msg-mute', li);
   if (mute) mute.href = '?muet=' + (m.author ? m.author.id : '') + '&onglet=moderation#moderation';
+  const report = $('.msg-report', li);
+  if (report) {
+    report.href = report.dataset.pattern.replace('2147483647', m.id);
+    show(report, !!uid && String(m.author ? m.author.id : '') !== uid);
+  }
   return actions(li);
 }
 

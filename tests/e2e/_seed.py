@@ -31,7 +31,9 @@ def main() -> None:
     )
     awa = make_user(username="awa", display_name="Awa Traoré")
     kadidia = make_user(username="kadidia", display_name="Kadidia Keita")
-    for user in (awa, kadidia):
+    # A third member who only reads (the report test watches the thread with her).
+    oumou = make_user(username="oumou", display_name="Oumou Diallo")
+    for user in (awa, kadidia, oumou):
         make_membership(user, community, Membership.Role.MEMBER)
     thread = make_thread(awa, community, title="Loi 052 : où en est-on ?")
     # Two replies to the opening post, so that a reply to the first one
@@ -70,6 +72,7 @@ def main() -> None:
                 "password": PASSWORD,
                 "a": {"username": awa.username, "name": awa.display_name, "id": awa.pk},
                 "b": {"username": kadidia.username, "name": kadidia.display_name, "id": kadidia.pk},
+                "c": {"username": oumou.username, "name": oumou.display_name, "id": oumou.pk},
                 "m": {"username": mariam.username, "name": mariam.display_name, "id": mariam.pk},
                 "webinar_room": f"/webinaires/{session.pk}/salle/",
                 "upcoming_room": f"/webinaires/{soon.pk}/salle/",

@@ -27,7 +27,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from forum.models import Community, Membership, ModerationAction, User
+from forum.models import Community, Membership, ModerationAction, Report, User
 from realtime.routing import websocket_urlpatterns
 from rooms import actions, kinds
 from rooms import services as room_services
@@ -143,6 +143,11 @@ EXAMPLES = {
     "unmute": lambda w, role: {"user": w.people["muted"].pk},
     "pin": lambda w, role: {"id": w.things["message:colleague"].pk},
     "close": lambda w, role: {"closed": True},
+    "report": lambda w, role: {
+        "id": w.things["message:colleague"].pk,
+        "reason": "harassment",
+        "text": "Insulte",
+    },
     "ask": lambda w, role: {"key": f"q-{role}-contract", "body": "Et les filles rurales ?"},
     "upvote": lambda w, role: {"id": w.things["question"].pk, "up": True},
     "answer": lambda w, role: {"id": w.things["question"].pk, "answered": True},
@@ -159,6 +164,7 @@ ALLOWED = {
     actions.AUTHOR: {"member"},
     actions.AUTHOR_OR_MODERATOR: {"member", "moderator"},
     actions.MODERATOR: {"moderator"},
+    actions.READER: {"outsider", "member", "moderator"},  # the worlds' CoPs are public
 }
 
 
@@ -243,6 +249,10 @@ def stored(world: World) -> dict:
             .order_by("seq")
             .values_list("kind", flat=True)
         ),
+        "reports": [
+            (label("user", r.reporter_id), r.case.kind, r.reason, r.text)
+            for r in Report.objects.filter(case__community=world.community).select_related("case")
+        ],
         "log": [
             (label("user", a.actor_id), a.kind, label("user", a.target_user_id), a.reason)
             for a in ModerationAction.objects.filter(community=world.community).order_by("id")

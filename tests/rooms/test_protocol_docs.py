@@ -19,6 +19,7 @@ WHO = {
     actions.AUTHOR: "its author",
     actions.AUTHOR_OR_MODERATOR: "its author, moderators",
     actions.MODERATOR: "moderators",
+    actions.READER: "anyone signed in who sees the room",
 }
 
 

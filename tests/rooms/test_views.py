@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import urlencode
 
-from forum.models import ModerationAction
+from forum.models import ModerationAction, ReportCase
 from rooms import services as room_services
 from rooms.actions import ERRORS
 from rooms.models import Message, Room, RoomEvent, RoomMute
@@ -51,7 +51,7 @@ MESSAGE_KEYS = {
     "deleted",
     "deleted_by_moderator",
 }
-SALON_ACTIONS = {"send", "edit", "delete", "slow_mode", "mute", "unmute", "pin", "close"}
+SALON_ACTIONS = {"send", "edit", "delete", "slow_mode", "mute", "unmute", "pin", "close", "report"}
 
 
 @pytest.fixture
@@ -570,7 +570,7 @@ def test_salon_page_before_the_first_message_query_count_is_pinned(
 
 # Outsiders of a private CoP ---------------------------------------------------------------------
 
-ROOM_ENDPOINTS = ["events", "history", "send", "edit", "delete", "pin", "mute", "close"]
+ROOM_ENDPOINTS = ["events", "history", "send", "edit", "delete", "pin", "mute", "close", "report"]
 
 
 def _room_requests(room, message, person) -> dict[str, tuple[str, str, dict]]:
@@ -584,6 +584,7 @@ def _room_requests(room, message, person) -> dict[str, tuple[str, str, dict]]:
         "pin": ("post", url, {"action": "pin", "id": message.pk}),
         "mute": ("post", url, {"action": "mute", "user": person.pk}),
         "close": ("post", url, {"action": "close"}),
+        "report": ("post", url, {"action": "report", "id": message.pk, "reason": "spam"}),
     }
 
 
@@ -608,6 +609,7 @@ def test_outsider_gets_404_on_every_room_endpoint_of_a_private_cop(
     assert Message.objects.count() == 1
     assert RoomEvent.objects.count() == 1
     assert not RoomMute.objects.exists() and not ModerationAction.objects.exists()
+    assert not ReportCase.objects.exists()
 
 
 @pytest.mark.parametrize("endpoint", ROOM_ENDPOINTS)
@@ -1773,3 +1775,17 @@ def test_the_webinar_rooms_older_messages_are_an_archive_of_the_discussion(
     assert older.context["tab"] == "discussion"
     assert "data-kind=" not in page and "js/room.js" not in page
     assert client.get(url, {"avant": "²"}).status_code == 400
+
+
+def test_salon_messages_offer_a_report_link_except_on_ones_own(
+    public_cop, salon, member, moderator, client_for
+):
+    mine = say(member, salon, "Mon message")
+    theirs = say(moderator, salon, "Le message d'une autre")
+
+    page = html(client_for(member).get(salon_url(public_cop)))
+
+    assert f'href="{reverse("report", args=["message", theirs.pk])}"' in page
+    assert f'href="{reverse("report", args=["message", mine.pk])}"' not in page
+    form = client_for(member).get(reverse("report", args=["message", theirs.pk]))
+    assert form.status_code == 200 and "Le message d&#x27;une autre" in html(form)

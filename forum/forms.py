@@ -79,15 +79,52 @@ class ProfileForm(forms.ModelForm):
             "phone",
             "preferred_language",
             "time_zone",
+            "show_organisation",
+            "show_region",
+            "show_activity",
         ]
         help_texts = {
             "email": _("Jamais montrée aux autres membres."),
             "phone": _("Facultatif. Jamais montré aux autres membres."),
         }
-        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4}),
+            "show_organisation": forms.RadioSelect,
+            "show_region": forms.RadioSelect,
+            "show_activity": forms.RadioSelect,
+        }
+
+    PRIVACY_FIELDS = ("show_organisation", "show_region", "show_activity")
+
+    def _clean_choice(self, name: str) -> str:
+        return self.cleaned_data.get(name) or getattr(self.instance, name)
+
+    def clean_show_organisation(self) -> str:
+        return self._clean_choice("show_organisation")
+
+    def clean_show_region(self) -> str:
+        return self._clean_choice("show_region")
+
+    def clean_show_activity(self) -> str:
+        return self._clean_choice("show_activity")
+
+    def identity_fields(self):
+        return [field for field in self if field.name not in self.PRIVACY_FIELDS]
+
+    def privacy_fields(self):
+        return [self[name] for name in self.PRIVACY_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A form sent without these choices (an older page) keeps the member's current ones.
+        for name in self.PRIVACY_FIELDS:
+            self.fields[name].required = False
+        self.fields["display_name"].max_length = 60
+        self.fields["display_name"].widget.attrs["maxlength"] = 60
+        self.fields["display_name"].help_text = _(
+            "Le nom que les autres membres voient (un pseudonyme est accepté). "
+            "Il ne doit pas ressembler au nom d'un autre membre ni à celui de l'équipe."
+        )
         # A zone set elsewhere (by staff, in the admin) stays selectable.
         current = self.instance.time_zone if self.instance else ""
         if current and current not in dict(TIME_ZONE_CHOICES):
@@ -187,3 +224,22 @@ class OrganisationFilterForm(forms.Form):
         everything = [("", _("Tous"))]
         self.fields["domain"].choices = everything + [(t.slug, t.name) for t in domains]
         self.fields["region"].choices = [("", _("Toutes"))] + [(r.slug, r.name) for r in regions]
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Votre mot de passe, pour confirmer"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    erase_content = forms.BooleanField(
+        label=_("Effacer aussi mes messages"),
+        required=False,
+        help_text=_(
+            "Le texte de vos messages, de vos messages de salon et de vos questions de "
+            "webinaire sera remplacé par « message supprimé » ; les discussions restent "
+            "lisibles pour les autres. Sans cette case, vos messages restent, signés "
+            "« ancien·ne membre »."
+        ),
+    )

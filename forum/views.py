@@ -157,7 +157,7 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
         "forum/community_members.html",
         {
             "community": community,
-            "members": selectors.list_members(community),
+            "members": selectors.list_members(community, request.user),
             "can_moderate": can_moderate,
             "role_choices": Membership.Role.choices,
         },
@@ -676,7 +676,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
-    member = selectors.access_profile(pk)
+    member = selectors.access_profile(request.user, pk)
     return render(
         request,
         "accounts/profile.html",

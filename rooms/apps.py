@@ -26,3 +26,7 @@ class RoomsConfig(AppConfig):
         )
         # Chat and moderation: rows of the room-action table, in every kind of room.
         core.rows.register()
+        # Its part of a member's own data: the download and account deletion.
+        from . import account_data
+
+        account_data.register_section()

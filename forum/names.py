@@ -50,8 +50,8 @@ _CONFUSABLES = str.maketrans(
         "е": "e",
         "ё": "e",
         "һ": "h",
-        "і": "i",
-        "ї": "i",
+        "і": "l",
+        "ї": "l",
         "ј": "j",
         "к": "k",
         "ӏ": "l",
@@ -82,7 +82,7 @@ _CONFUSABLES = str.maketrans(
         "δ": "d",
         "ε": "e",
         "η": "n",
-        "ι": "i",
+        "ι": "l",
         "κ": "k",
         "ν": "v",
         "ο": "o",
@@ -99,7 +99,7 @@ _CONFUSABLES = str.maketrans(
         "ɔ": "o",
         "ɲ": "n",
         "ŋ": "n",
-        "ı": "i",
+        "ı": "l",
         "ȷ": "j",
         "ł": "l",
         "ø": "o",
@@ -110,6 +110,8 @@ _CONFUSABLES = str.maketrans(
         "œ": "oe",
         "ɑ": "a",
         "ʏ": "y",
+        # I, i, l, 1 and | are one stroke in most phone fonts (after case folding).
+        "i": "l",
         # Digits and signs used as letters
         "0": "o",
         "1": "l",
@@ -172,9 +174,7 @@ def normalize_display_name(value: str) -> str:
     letters = sum(1 for char in value if unicodedata.category(char)[0] in "LN")
     if letters < MIN_LETTERS:
         raise ValidationError(
-            {
-                field: _("Le nom affiché doit contenir au moins une lettre ou un chiffre visible.")
-            },
+            {field: _("Le nom affiché doit contenir au moins une lettre ou un chiffre visible.")},
             code="required",
         )
     if len(value) > MAX_LENGTH:
@@ -198,8 +198,7 @@ def skeleton(value: str) -> str:
     value = "".join(char for char in value or "" if char not in INVISIBLE)
     value = unicodedata.normalize("NFKD", value)
     value = "".join(char for char in value if not unicodedata.combining(char))
-    # A capital I is drawn like a small l in most phone fonts.
-    value = value.replace("I", "l").casefold().translate(_CONFUSABLES)
+    value = value.casefold().translate(_CONFUSABLES)
     value = unicodedata.normalize("NFKD", value)
     value = "".join(char for char in value if not unicodedata.combining(char))
     value = value.replace("rn", "m").replace("vv", "w")

@@ -60,6 +60,8 @@ def files(user: User):
 
 def erase(user: User, erase_content: bool) -> None:
     withdraw_from_all(user)
+    # Past registrations stay counted by region in reports, no longer by organisation.
+    Registration.objects.filter(user=user).update(organisation=None)
     lower_hands_of(user)
     CalendarToken.objects.filter(user=user).delete()
     if erase_content:

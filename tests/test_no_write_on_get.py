@@ -80,6 +80,8 @@ def pages(w) -> list[str]:
         reverse("login"),
         reverse("profile_edit"),
         reverse("password_change"),
+        reverse("my_data"),
+        reverse("account_delete"),
         reverse("profile", args=[thread.author_id]),
         reverse("salon", args=[cop.slug]),
         reverse("salon", args=[w["private"].slug]),

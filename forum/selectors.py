@@ -105,15 +105,20 @@ def list_members(community: Community, viewer: User | None = None) -> list[Membe
         .select_related("user__organisation", "user__region")
         .order_by("-role", "user__display_name")
     )
-    for membership in members:
-        person = membership.user
+    mark_shown_fields(viewer, [membership.user for membership in members])
+    return members
+
+
+def mark_shown_fields(viewer: User | None, people: list[User]) -> list[User]:
+    """Set ``shown_organisation`` and ``shown_region``: what each person shows ``viewer``."""
+    for person in people:
         person.shown_organisation = (
             person.organisation if shows_to(viewer, person, person.show_organisation) else None
         )
         person.shown_region = (
             person.region if shows_to(viewer, person, person.show_region) else None
         )
-    return members
+    return people
 
 
 def list_pending_join_requests(community: Community) -> QuerySet[JoinRequest]:
@@ -264,10 +269,7 @@ def access_profile(viewer: User | None, pk: int) -> User:
         raise Http404
     check_view_profile(viewer, member)
     # What the member chose to show, decided once here; templates read these.
-    member.shown_organisation = (
-        member.organisation if shows_to(viewer, member, member.show_organisation) else None
-    )
-    member.shown_region = member.region if shows_to(viewer, member, member.show_region) else None
+    mark_shown_fields(viewer, [member])
     return member
 
 

@@ -207,10 +207,10 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 def join_requests(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     perms.check_moderate_community(request.user, community)
+    pending = list(selectors.list_pending_join_requests(community))
+    selectors.mark_shown_fields(request.user, [join_request.user for join_request in pending])
     return render(
-        request,
-        "forum/join_requests.html",
-        {"community": community, "requests": selectors.list_pending_join_requests(community)},
+        request, "forum/join_requests.html", {"community": community, "requests": pending}
     )
 
 

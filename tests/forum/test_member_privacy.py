@@ -57,13 +57,13 @@ def test_can_view_profile_allows_oneself_and_staff(member, staff):
     assert perms.can_view_profile(staff, member)
 
 
-def test_moderator_sees_the_profile_of_someone_asking_to_join(private_cop, moderator, outsider):
-    JoinRequest.objects.create(community=private_cop, user=outsider)
+def test_moderator_sees_the_profile_of_someone_asking_to_join(public_cop, moderator, outsider):
+    JoinRequest.objects.create(community=public_cop, user=outsider)
     assert perms.can_view_profile(moderator, outsider)
 
 
-def test_a_plain_member_does_not_see_an_applicant_profile(private_cop, member, outsider):
-    JoinRequest.objects.create(community=private_cop, user=outsider)
+def test_a_plain_member_does_not_see_an_applicant_profile(public_cop, member, outsider):
+    JoinRequest.objects.create(community=public_cop, user=outsider)
     assert not perms.can_view_profile(member, outsider)
 
 
@@ -279,3 +279,15 @@ def test_shared_cop_counts_only_present_memberships(db):
     make_membership(b, cop)
     assert perms.shares_community(a, b)
     assert selectors.list_profile_communities(a, b).count() == 1
+
+
+def test_join_requests_show_what_the_applicant_chose(
+    public_cop, moderator, outsider, organisation, region, client_for
+):
+    User.objects.filter(pk=outsider.pk).update(organisation=organisation, region=region)
+    services.request_to_join(user=outsider, community=public_cop, message="Bonjour")
+    client = client_for(moderator)
+    html = client.get(reverse("join_requests", args=[public_cop.slug])).content.decode()
+    assert "Association des juristes maliennes" in html  # shown by default
+    assert "Ségou" not in html  # hidden by default
+    assert client.get(outsider.get_absolute_url()).status_code == 200  # the applicant's profile

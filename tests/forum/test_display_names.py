@@ -225,3 +225,33 @@ def test_old_names_with_bidi_controls_are_cleaned_by_the_migration():
     migration.strip_invisible_from_names(apps, None)
     user.refresh_from_db()
     assert user.display_name == "Awa T."
+
+
+@pytest.mark.django_db
+def test_the_admin_follows_the_same_rules(member, outsider):
+    from forum.admin import AdminUserChangeForm
+
+    User.objects.filter(pk=outsider.pk).update(is_staff=True, is_superuser=True)
+    data = {
+        "username": member.username,
+        "date_joined": "2026-01-01 00:00:00",
+        "show_organisation": "shared",
+        "show_region": "nobody",
+        "show_activity": "shared",
+        "preferred_language": "fr",
+    }
+    from django.forms import modelform_factory
+
+    form_class = modelform_factory(
+        User,
+        form=AdminUserChangeForm,
+        fields=["username", "display_name", "date_joined", "preferred_language"],
+    )
+    data["display_name"] = "Bintou Coulibaly"  # the outsider's name, now staff
+    form = form_class(data, instance=member)
+    assert not form.is_valid()
+    assert "ressemble trop" in form.errors["display_name"][0]
+    data["display_name"] = " Awa\u202e  T. "
+    form = form_class(data, instance=member)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["display_name"] == "Awa T."

@@ -11,6 +11,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import Community, Membership, Organisation, Region, User
+from .names import MAX_LENGTH as NAME_MAX_LENGTH
 
 LIMITS = settings.JEKAFO
 
@@ -37,6 +38,12 @@ class SignUpForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.order_by("name")
         self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        self.fields["display_name"].max_length = NAME_MAX_LENGTH
+        self.fields["display_name"].widget.attrs["maxlength"] = NAME_MAX_LENGTH
+        self.fields["display_name"].help_text = _(
+            "Le nom que les autres membres voient (un pseudonyme est accepté). "
+            "Il ne doit pas ressembler au nom d'un autre membre ni à celui de l'équipe."
+        )
 
 
 # The zones members of Malian CoPs and their partners live in; blank is the site's zone.
@@ -119,8 +126,8 @@ class ProfileForm(forms.ModelForm):
         # A form sent without these choices (an older page) keeps the member's current ones.
         for name in self.PRIVACY_FIELDS:
             self.fields[name].required = False
-        self.fields["display_name"].max_length = 60
-        self.fields["display_name"].widget.attrs["maxlength"] = 60
+        self.fields["display_name"].max_length = NAME_MAX_LENGTH
+        self.fields["display_name"].widget.attrs["maxlength"] = NAME_MAX_LENGTH
         self.fields["display_name"].help_text = _(
             "Le nom que les autres membres voient (un pseudonyme est accepté). "
             "Il ne doit pas ressembler au nom d'un autre membre ni à celui de l'équipe."

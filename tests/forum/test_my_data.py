@@ -252,3 +252,12 @@ def test_delete_announces_the_end_of_live_access(
         events.unsubscribe(listener)
     kinds = {type(event).__name__ for event in seen}
     assert {"UserDeactivated", "MembershipChanged"} <= kinds
+
+
+def test_delete_ends_every_other_session(member, client_for):
+    phone, laptop = client_for(member), client_for(member)
+    assert laptop.get(reverse("profile_edit")).status_code == 200
+    phone.post(reverse("account_delete"), {"password": PASSWORD})
+    response = laptop.get(reverse("profile_edit"))
+    assert response.status_code == 302  # to the sign-in page: the session is gone
+    assert reverse("login") in response["Location"]

@@ -685,6 +685,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
             "memberships": selectors.list_profile_communities(request.user, member),
             "posts": selectors.list_profile_posts(request.user, member),
             "is_me": request.user.is_authenticated and request.user.pk == member.pk,
+            "sees_all": perms.is_staff(request.user),
         },
     )
 

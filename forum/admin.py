@@ -1,12 +1,35 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 
 from .models import Community, Membership, ModerationAction, Organisation, Region, Tag, User
-from .services import deactivate_user, render_description
+from .services import check_display_name, deactivate_user, render_description
+
+
+class DisplayNameRules:
+    """The admin is one more door: the display name follows the services' rules."""
+
+    def clean_display_name(self):
+        try:
+            return check_display_name(self.cleaned_data["display_name"], user=self.instance)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["display_name"]) from None
+
+
+class AdminUserChangeForm(DisplayNameRules, UserChangeForm):
+    pass
+
+
+class AdminUserAddForm(DisplayNameRules, AdminUserCreationForm):
+    pass
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = AdminUserChangeForm
+    add_form = AdminUserAddForm
     list_display = ["username", "display_name", "region", "organisation", "is_staff", "is_active"]
     list_filter = ["region", "is_staff", "is_active"]
     search_fields = ["username", "display_name", "email"]
@@ -21,10 +44,14 @@ class UserAdmin(BaseUserAdmin):
                     "organisation",
                     "preferred_language",
                     "bio",
+                    "show_organisation",
+                    "show_region",
+                    "show_activity",
                 ]
             },
         ),
     )
+    readonly_fields = ["deleted_at"]
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("Jɛkafɔ", {"fields": ["display_name", "region", "organisation"]}),
     )

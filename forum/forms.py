@@ -13,6 +13,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import Community, Membership, Organisation, Region, Report, User
+from .names import MAX_LENGTH as NAME_MAX_LENGTH
 
 LIMITS = settings.JEKAFO
 
@@ -39,6 +40,12 @@ class SignUpForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.order_by("name")
         self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        self.fields["display_name"].max_length = NAME_MAX_LENGTH
+        self.fields["display_name"].widget.attrs["maxlength"] = NAME_MAX_LENGTH
+        self.fields["display_name"].help_text = _(
+            "Le nom que les autres membres voient (un pseudonyme est accepté). "
+            "Il ne doit pas ressembler au nom d'un autre membre ni à celui de l'équipe."
+        )
 
 
 # The zones members of Malian CoPs and their partners live in; blank is the site's zone.
@@ -81,15 +88,52 @@ class ProfileForm(forms.ModelForm):
             "phone",
             "preferred_language",
             "time_zone",
+            "show_organisation",
+            "show_region",
+            "show_activity",
         ]
         help_texts = {
             "email": _("Jamais montrée aux autres membres."),
             "phone": _("Facultatif. Jamais montré aux autres membres."),
         }
-        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4}),
+            "show_organisation": forms.RadioSelect,
+            "show_region": forms.RadioSelect,
+            "show_activity": forms.RadioSelect,
+        }
+
+    PRIVACY_FIELDS = ("show_organisation", "show_region", "show_activity")
+
+    def _clean_choice(self, name: str) -> str:
+        return self.cleaned_data.get(name) or getattr(self.instance, name)
+
+    def clean_show_organisation(self) -> str:
+        return self._clean_choice("show_organisation")
+
+    def clean_show_region(self) -> str:
+        return self._clean_choice("show_region")
+
+    def clean_show_activity(self) -> str:
+        return self._clean_choice("show_activity")
+
+    def identity_fields(self):
+        return [field for field in self if field.name not in self.PRIVACY_FIELDS]
+
+    def privacy_fields(self):
+        return [self[name] for name in self.PRIVACY_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A form sent without these choices (an older page) keeps the member's current ones.
+        for name in self.PRIVACY_FIELDS:
+            self.fields[name].required = False
+        self.fields["display_name"].max_length = NAME_MAX_LENGTH
+        self.fields["display_name"].widget.attrs["maxlength"] = NAME_MAX_LENGTH
+        self.fields["display_name"].help_text = _(
+            "Le nom que les autres membres voient (un pseudonyme est accepté). "
+            "Il ne doit pas ressembler au nom d'un autre membre ni à celui de l'équipe."
+        )
         # A zone set elsewhere (by staff, in the admin) stays selectable.
         current = self.instance.time_zone if self.instance else ""
         if current and current not in dict(TIME_ZONE_CHOICES):
@@ -285,4 +329,23 @@ class ReviewSettingsForm(forms.Form):
         label=_("Les N premiers messages d'un nouveau membre attendent une validation (0 : non)"),
         min_value=0,
         max_value=50,
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Votre mot de passe, pour confirmer"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    erase_content = forms.BooleanField(
+        label=_("Effacer aussi mes messages"),
+        required=False,
+        help_text=_(
+            "Le texte de vos messages, de vos messages de salon et de vos questions de "
+            "webinaire sera remplacé par « message supprimé » ; les discussions restent "
+            "lisibles pour les autres. Sans cette case, vos messages restent, signés "
+            "« ancien·ne membre »."
+        ),
     )

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Community, Membership, Post, Thread, User
+from .models import Community, JoinRequest, Membership, Post, Thread, User
 
 _MEMBERSHIP_CACHE = "_jekafo_memberships"
 
@@ -228,3 +228,56 @@ def check_report(user: User | None, author_id: int | None) -> None:
 
 def check_review_reports(user: User | None, community: Community) -> None:
     check_moderate_community(user, community)
+
+
+# Profiles ------------------------------------------------------------------------
+#
+# Some members are human-rights defenders: another member sees their profile
+# only through a CoP both belong to (or, for a CoP's moderators, one the person
+# asked to join), and only what the person chose to show. Staff see everything.
+
+
+def shares_community(viewer: User | None, member: User) -> bool:
+    """Whether ``viewer`` and ``member`` are both members of at least one CoP."""
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return False
+    return Membership.objects.filter(user=member, community__memberships__user=viewer).exists()
+
+
+def _moderates_a_request_of(viewer: User, member: User) -> bool:
+    return JoinRequest.objects.filter(
+        user=member,
+        status=JoinRequest.Status.PENDING,
+        community__memberships__user=viewer,
+        community__memberships__role=Membership.Role.MODERATOR,
+    ).exists()
+
+
+def can_view_profile(viewer: User | None, member: User) -> bool:
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return False
+    if viewer.pk == member.pk or is_staff(viewer):
+        return True
+    if not member.is_active or member.deleted_at is not None:
+        return False
+    return shares_community(viewer, member) or _moderates_a_request_of(viewer, member)
+
+
+def check_view_profile(viewer: User | None, member: User) -> None:
+    """Raise Http404, the same answer as for an id that does not exist."""
+    if not can_view_profile(viewer, member):
+        raise Http404
+
+
+def shows_to(viewer: User | None, member: User, choice: str) -> bool:
+    """
+    Whether a field the member shows with ``choice`` (``User.Shown``) is shown to ``viewer``.
+
+    Called where ``viewer`` already reached the member through a shared CoP
+    (their profile, a CoP's member list, a post in a CoP the viewer belongs to).
+    """
+    if viewer is not None and viewer.is_authenticated and viewer.pk == member.pk:
+        return True
+    if is_staff(viewer):
+        return True
+    return choice == User.Shown.SHARED

@@ -40,6 +40,8 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
     patterns = {attribute: url_pattern(name) for attribute, name in _POST_LINKS.items()}
     profile = url_pattern("profile")
     report = reverse("report", args=["post", _SENTINEL]).replace(str(_SENTINEL), "{}")
+    # An author's organisation is shown to the members of the thread's CoP, if they chose so.
+    member_here = perms.can_post_in_community(user, thread.community)
     prepared = []
     for post in posts:
         post.thread = thread  # already loaded; permission checks read thread.community
@@ -47,12 +49,21 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
             setattr(post, attribute, pattern.format(post.pk))
         post.author_url = profile.format(post.author_id) if post.author_id else ""
         post.report_url = report.format(post.pk)
+        post.show_org = _shows_organisation(user, post.author, member_here)
         post.parent_url = patterns["url"].format(post.parent_id) if post.parent_id else ""
         post.show_body = perms.can_view_post_body(user, post)
         post.can_edit = perms.can_edit_post(user, post)
         post.can_delete = perms.can_delete_post(user, post)
         prepared.append(post)
     return prepared
+
+
+def _shows_organisation(viewer: User | None, author: User | None, member_here: bool) -> bool:
+    if author is None or author.organisation_id is None or author.deleted_at is not None:
+        return False
+    if viewer is not None and viewer.is_authenticated and viewer.pk == author.pk:
+        return True
+    return member_here and perms.shows_to(viewer, author, author.show_organisation)
 
 
 # Live pushes: the same partial, drawn once per audience instead of per reader.
@@ -81,6 +92,7 @@ def render_post_for(post: Post, thread: Thread, audience: str, language: str) ->
     post.show_body = not post.is_deleted and (not post.is_hidden or moderator)
     post.can_edit = moderator and not post.is_deleted
     post.can_delete = False
+    post.show_org = _shows_organisation(None, post.author, audience != READER)
     post.owner_links = audience != READER and not post.is_deleted and not post.is_hidden
     context = {
         "post": post,

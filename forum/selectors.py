@@ -36,7 +36,10 @@ from .permissions import (
     can_see_pending,
     check_view_community,
     check_view_post_history,
+    check_view_profile,
     check_view_thread,
+    is_staff,
+    shows_to,
 )
 
 
@@ -121,12 +124,27 @@ def paginate(queryset, page_number, per_page: int) -> Page:
     return paginator.page(number)
 
 
-def list_members(community: Community) -> QuerySet[Membership]:
-    return (
+def list_members(community: Community, viewer: User | None = None) -> list[Membership]:
+    """The CoP's members, each with what they show ``viewer`` (organisation, region)."""
+    members = list(
         Membership.objects.filter(community=community)
         .select_related("user__organisation", "user__region")
         .order_by("-role", "user__display_name")
     )
+    mark_shown_fields(viewer, [membership.user for membership in members])
+    return members
+
+
+def mark_shown_fields(viewer: User | None, people: list[User]) -> list[User]:
+    """Set ``shown_organisation`` and ``shown_region``: what each person shows ``viewer``."""
+    for person in people:
+        person.shown_organisation = (
+            person.organisation if shows_to(viewer, person, person.show_organisation) else None
+        )
+        person.shown_region = (
+            person.region if shows_to(viewer, person, person.show_region) else None
+        )
+    return people
 
 
 def list_pending_join_requests(community: Community) -> QuerySet[JoinRequest]:
@@ -329,36 +347,54 @@ def list_popular_tags(user: User | None, limit: int = 30) -> QuerySet[Tag]:
 # Members and organisations ----------------------------------------------------------
 
 
-def access_profile(pk: int) -> User:
-    user = User.objects.select_related("region", "organisation").filter(pk=pk, is_active=True)
-    found = user.first()
-    if found is None:
+def access_profile(viewer: User | None, pk: int) -> User:
+    """A member's profile if ``viewer`` may see it, else 404 (as for an unknown id)."""
+    member = User.objects.select_related("region", "organisation").filter(pk=pk).first()
+    if member is None:
         raise Http404
-    return found
+    check_view_profile(viewer, member)
+    # What the member chose to show, decided once here; templates read these.
+    mark_shown_fields(viewer, [member])
+    return member
+
+
+def _sees_everything(viewer: User | None, member: User) -> bool:
+    return viewer is not None and (viewer.pk == member.pk or is_staff(viewer))
 
 
 def list_profile_communities(viewer: User | None, profile: User) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(user=profile)
-        .filter(visible_communities_q(viewer, "community__"))
-        .select_related("community")
-        .order_by("community__name")
-    )
+    """The member's CoPs that the viewer shares (all of them for the member and staff)."""
+    memberships = Membership.objects.filter(user=profile)
+    if not _sees_everything(viewer, profile):
+        # Public CoPs too: their member lists are for their members only.
+        memberships = memberships.filter(community__memberships__user=viewer)
+    return memberships.select_related("community").order_by("community__name")
 
 
 def list_profile_posts(viewer: User | None, profile: User, limit: int = 20) -> QuerySet[Post]:
-    return (
-        Post.objects.filter(
-            author=profile,
-            deleted_at__isnull=True,
-            hidden_at__isnull=True,
-            is_pending=False,
-            thread__is_pending=False,
-        )
-        .filter(visible_communities_q(viewer, "thread__community__"))
-        .select_related("thread__community")
-        .order_by("-created_at")[:limit]
-    )
+    """
+    The member's recent posts, as they chose to show them, in CoPs the viewer may see now.
+
+    ``show_activity``: SHARED lists posts in CoPs both belong to, VISIBLE every
+    post the viewer may read, NOBODY none; the member and staff see all.
+    """
+    posts = Post.objects.filter(
+        author=profile,
+        deleted_at__isnull=True,
+        hidden_at__isnull=True,
+        is_pending=False,
+        thread__is_pending=False,
+    ).filter(visible_communities_q(viewer, "thread__community__"))
+    if not _sees_everything(viewer, profile):
+        if profile.show_activity == User.ActivityShown.NOBODY:
+            return posts.none()
+        if profile.show_activity == User.ActivityShown.SHARED:
+            shared = Membership.objects.filter(user=viewer).values("community_id")
+            posts = posts.filter(
+                thread__community__in=shared,
+                thread__community__memberships__user=profile,
+            )
+    return posts.select_related("thread__community").order_by("-created_at")[:limit]
 
 
 def list_organisations(*, domain: str = "", region: str = "") -> QuerySet[Organisation]:

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import live_views, report_views, views
+from . import data_views, live_views, report_views, views
 
 
 class UnicodeSlugConverter:
@@ -100,4 +100,12 @@ urlpatterns = [
     path("compte/mot-de-passe/", views.password_change, name="password_change"),
     path("compte/langue/", views.switch_language, name="switch_language"),
     path("membres/<int:pk>/", views.profile, name="profile"),
+    # A member's own data (forum/data_views.py)
+    path("compte/mes-donnees/", data_views.my_data, name="my_data"),
+    path(
+        "compte/mes-donnees/telecharger/",
+        data_views.my_data_download,
+        name="my_data_download",
+    ),
+    path("compte/supprimer/", data_views.account_delete, name="account_delete"),
 ]

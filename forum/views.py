@@ -179,7 +179,7 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
         "forum/community_members.html",
         {
             "community": community,
-            "members": selectors.list_members(community),
+            "members": selectors.list_members(community, request.user),
             "can_moderate": can_moderate,
             "role_choices": Membership.Role.choices,
         },
@@ -229,10 +229,10 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 def join_requests(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     perms.check_moderate_community(request.user, community)
+    pending = list(selectors.list_pending_join_requests(community))
+    selectors.mark_shown_fields(request.user, [join_request.user for join_request in pending])
     return render(
-        request,
-        "forum/join_requests.html",
-        {"community": community, "requests": selectors.list_pending_join_requests(community)},
+        request, "forum/join_requests.html", {"community": community, "requests": pending}
     )
 
 
@@ -824,7 +824,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
-    member = selectors.access_profile(pk)
+    member = selectors.access_profile(request.user, pk)
     return render(
         request,
         "accounts/profile.html",
@@ -833,6 +833,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
             "memberships": selectors.list_profile_communities(request.user, member),
             "posts": selectors.list_profile_posts(request.user, member),
             "is_me": request.user.is_authenticated and request.user.pk == member.pk,
+            "sees_all": perms.is_staff(request.user),
         },
     )
 

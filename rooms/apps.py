@@ -30,3 +30,8 @@ class RoomsConfig(AppConfig):
         from .reports import register_report_target
 
         register_report_target()
+
+        # Its part of a member's own data: the download and account deletion.
+        from . import account_data
+
+        account_data.register_section()

@@ -35,3 +35,7 @@ class WebinarsConfig(AppConfig):
         )
         # Questions, polls and hands: rows of the room-action table, in webinar rooms.
         actions.rows.register()
+        # Its part of a member's own data: the download and account deletion.
+        from . import account_data
+
+        account_data.register_section()

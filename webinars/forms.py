@@ -103,12 +103,15 @@ class SessionForm(forms.Form):
 
 class RegistrationForm(forms.Form):
     region = forms.ModelChoiceField(
-        label=_("Votre région"), queryset=Region.objects.order_by("name")
+        label=_("Votre région"),
+        queryset=Region.objects.order_by("name"),
+        help_text=_("Vue par les modératrices et modérateurs de la séance, pour le bilan."),
     )
     organisation = forms.ModelChoiceField(
         label=_("Votre organisation"),
         queryset=Organisation.objects.order_by("name"),
         required=False,
+        help_text=_("Facultatif ; vue par les modératrices et modérateurs de la séance."),
     )
 
 

@@ -33,6 +33,15 @@ class User(AbstractUser):
     pseudonym; e-mail and phone stay private to the member and staff.
     """
 
+    class Shown(models.TextChoices):
+        SHARED = "shared", _("aux membres des communautés que nous partageons")
+        NOBODY = "nobody", _("à personne (sauf l'équipe du site)")
+
+    class ActivityShown(models.TextChoices):
+        SHARED = "shared", _("mes messages dans les communautés que nous partageons")
+        VISIBLE = "visible", _("tous mes messages que la personne peut lire")
+        NOBODY = "nobody", _("aucun message (sauf pour l'équipe du site)")
+
     class Language(models.TextChoices):
         FR = "fr", "Français"
         EN = "en", "English"
@@ -66,6 +75,25 @@ class User(AbstractUser):
     # An IANA zone (e.g. "Europe/Paris"); blank: Africa/Bamako, the site's zone.
     time_zone = models.CharField(_("fuseau horaire"), max_length=64, blank=True)
     bio = models.TextField(_("présentation"), max_length=1000, blank=True)
+    # What other members see on the profile; staff see everything.
+    show_organisation = models.CharField(
+        _("mon organisation est visible"),
+        max_length=10,
+        choices=Shown.choices,
+        default=Shown.SHARED,
+    )
+    show_region = models.CharField(
+        _("ma région est visible"), max_length=10, choices=Shown.choices, default=Shown.NOBODY
+    )
+    show_activity = models.CharField(
+        _("sur mon profil, montrer"),
+        max_length=10,
+        choices=ActivityShown.choices,
+        default=ActivityShown.SHARED,
+    )
+    # Set when the member deleted their account: the row stays (posts keep an
+    # author to attribute to "ancien·ne membre"), every personal field is blank.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Kept by the notification services so the bell costs no query per page.
     unread_notifications = models.PositiveIntegerField(default=0, editable=False)
 

@@ -8,7 +8,14 @@ callers import from ``forum.services``.
 """
 
 from ._common import log_action
-from .accounts import PROFILE_FIELDS, set_preferred_language, sign_up, update_profile
+from .account_data import delete_account
+from .accounts import (
+    PROFILE_FIELDS,
+    check_display_name,
+    set_preferred_language,
+    sign_up,
+    update_profile,
+)
 from .communities import (
     accept_invitation,
     change_member_role,
@@ -55,6 +62,8 @@ __all__ = [
     "refuse_post",
     "report_item",
     "resolve_case",
+    "check_display_name",
+    "delete_account",
     "accept_invitation",
     "change_member_role",
     "close_thread",

@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 
 from .. import limits
 from ..models import Organisation, Region, User
-from ..text import clean_body, clean_line
+from ..names import is_reserved, normalize_display_name, skeleton
+from ..text import clean_body
 
 # What a member may change on their own profile.
 PROFILE_FIELDS = (
@@ -19,15 +20,51 @@ PROFILE_FIELDS = (
     "phone",
     "preferred_language",
     "time_zone",
+    "show_organisation",
+    "show_region",
+    "show_activity",
 )
 
 
-def _display_name(value: str) -> str:
-    name = clean_line(value)
-    if not name:
+def check_display_name(value: str, *, user: User | None = None) -> str:
+    """
+    Return the normal form of a display name, or refuse it (ValidationError).
+
+    Refused: what ``names.normalize_display_name`` refuses; for members who are
+    not staff, the team's names and their look-alikes; and a name that looks
+    like another member's (same skeleton), staff included. A member who keeps
+    their current name is not refused for an older resemblance.
+    """
+    name = normalize_display_name(value)
+    if user is not None and user.pk is not None and name == user.display_name:
+        return name
+    is_staff = user is not None and user.is_staff
+    if not is_staff and is_reserved(name):
         raise ValidationError(
-            {"display_name": _("Le nom affiché ne peut pas être vide.")}, code="required"
+            {
+                "display_name": _(
+                    "Ce nom est réservé à l'équipe de Jɛkafɔ ; choisissez-en un autre."
+                )
+            },
+            code="reserved",
         )
+    # Compared in Python: the skeleton is not a database function. A rename or a
+    # sign-up reads one column of every account, a few thousand short rows.
+    key = skeleton(name)
+    others = User.objects.filter(deleted_at__isnull=True)
+    if user is not None and user.pk is not None:
+        others = others.exclude(pk=user.pk)
+    for other in others.values_list("display_name", flat=True).iterator():
+        if skeleton(other) == key:
+            raise ValidationError(
+                {
+                    "display_name": _(
+                        "Ce nom ressemble trop à celui d'un autre membre ; "
+                        "choisissez-en un autre, par exemple en ajoutant votre ville."
+                    )
+                },
+                code="confusable",
+            )
     return name
 
 
@@ -54,7 +91,7 @@ def sign_up(
 
     ``address``: the client's address, counted by the "signup" limit.
     """
-    display_name = _display_name(display_name)
+    display_name = check_display_name(display_name)
     limits.hit("signup", address=address)
     return User.objects.create_user(
         username=username,
@@ -75,11 +112,18 @@ def update_profile(*, user: User, **changes) -> User:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
     fresh = User.objects.select_for_update().get(pk=user.pk)
     if "display_name" in changes:
-        changes["display_name"] = _display_name(changes["display_name"])
+        changes["display_name"] = check_display_name(changes["display_name"], user=fresh)
     if "bio" in changes:
         changes["bio"] = clean_body(changes["bio"] or "")
     if "preferred_language" in changes:
         changes["preferred_language"] = _language(changes["preferred_language"])
+    for name, choices in (
+        ("show_organisation", User.Shown),
+        ("show_region", User.Shown),
+        ("show_activity", User.ActivityShown),
+    ):
+        if name in changes and changes[name] not in choices.values:
+            raise ValidationError({name: _("Choix inconnu.")}, code="invalid_choice")
     for name, value in changes.items():
         setattr(fresh, name, value)
     fresh.save(update_fields=list(changes))

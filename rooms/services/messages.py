@@ -203,3 +203,30 @@ def delete_message(*, user: User, message: Message) -> Message:
         )
     record_change(room, RoomEvent.Kind.MESSAGE, message.pk)
     return message
+
+
+@transaction.atomic
+def erase_messages_of(user: User) -> int:
+    """
+    Erase the text of every message ``user`` wrote, as a deletion by its author.
+
+    Called when a member deletes their account and asks for their words to go
+    too; no permission check, since the member may no longer see every room.
+    """
+    count = 0
+    room_ids = (
+        Message.objects.filter(author=user, deleted_at__isnull=True)
+        .values_list("room_id", flat=True)
+        .distinct()
+    )
+    for room in Room.objects.filter(pk__in=list(room_ids)).order_by("pk"):
+        room = lock_room(room)
+        for message in Message.objects.filter(room=room, author=user, deleted_at__isnull=True):
+            message.body = ""
+            message.body_html = ""
+            message.deleted_at = timezone.now()
+            message.deleted_by = user
+            message.save(update_fields=["body", "body_html", "deleted_at", "deleted_by"])
+            record_change(room, RoomEvent.Kind.MESSAGE, message.pk)
+            count += 1
+    return count

@@ -95,7 +95,8 @@ def test_signup_follows_a_safe_next_and_ignores_an_unsafe_one(client):
 
     client.post(reverse("logout"))
     response = client.post(
-        reverse("signup"), {**data, "username": "d2", "next": "https://evil.example/"}
+        reverse("signup"),
+        {**data, "username": "d2", "display_name": "E", "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("home")
 

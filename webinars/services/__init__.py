@@ -6,15 +6,22 @@ and the live room's changes are announced after commit. Views and the
 realtime consumer call them and hold no rules of their own.
 """
 
-from .registration import cancel_registration, fill_from_waiting_list, register
+from .registration import (
+    cancel_registration,
+    fill_from_waiting_list,
+    register,
+    withdraw_from_all,
+)
 from .room import (
     answer_question,
     ask_question,
     call_hand,
     close_poll,
     create_poll,
+    erase_questions_of,
     hide_question,
     lower_hand,
+    lower_hands_of,
     raise_hand,
     upvote_question,
     vote_in_poll,
@@ -38,6 +45,9 @@ __all__ = [
     "cancel_session",
     "close_poll",
     "create_poll",
+    "erase_questions_of",
+    "lower_hands_of",
+    "withdraw_from_all",
     "create_series",
     "create_session",
     "edit_session",

@@ -146,3 +146,29 @@ def fill_from_waiting_list(session: Session) -> list[Registration]:
             url=session.get_absolute_url(),
         )
     return promoted
+
+
+@transaction.atomic
+def withdraw_from_all(user: User) -> int:
+    """
+    Cancel every registration of ``user`` to a session not yet over (account deletion).
+
+    No permission check: the member may have lost access to the CoP. Freed
+    seats go to the waiting list as for a cancellation.
+    """
+    now = timezone.now()
+    count = 0
+    pending = Registration.objects.filter(user=user, session__ends_at__gt=now).exclude(
+        status=CANCELLED
+    )
+    for session_id in sorted(set(pending.values_list("session_id", flat=True))):
+        session = _lock(Session.objects.get(pk=session_id))
+        registration = Registration.objects.get(session=session, user=user)
+        freed = registration.status == CONFIRMED
+        registration.status = CANCELLED
+        registration.cancelled_at = now
+        registration.save(update_fields=["status", "cancelled_at"])
+        count += 1
+        if freed:
+            fill_from_waiting_list(session)
+    return count

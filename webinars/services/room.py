@@ -319,3 +319,31 @@ def call_hand(*, moderator: User, session: Session, hand: Hand | None = None) ->
     hand.save(update_fields=["called_at", "called_by"])
     record_change(session.room, HAND, hand.pk)
     return hand
+
+
+ERASED_QUESTION = "[question effacée]"
+
+
+@transaction.atomic
+def erase_questions_of(user: User) -> int:
+    """Replace the text of every question ``user`` asked by a marker (account deletion)."""
+    count = 0
+    for question in Question.objects.filter(author=user).exclude(body=ERASED_QUESTION):
+        session = _locked(question.session)
+        question = Question.objects.get(pk=question.pk)
+        question.body = ERASED_QUESTION
+        question.body_html = render_chat_text(ERASED_QUESTION)
+        question.save(update_fields=["body", "body_html"])
+        record_change(session.room, QUESTION, question.pk)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def lower_hands_of(user: User) -> None:
+    """Take down the raised hands of ``user`` (account deletion)."""
+    for hand in Hand.objects.filter(user=user, lowered_at__isnull=True).select_related("session"):
+        session = _locked(hand.session)
+        hand.lowered_at = timezone.now()
+        hand.save(update_fields=["lowered_at"])
+        record_change(session.room, HAND, hand.pk)

@@ -1,0 +1,204 @@
+"""
+A member's own data: what the "my data" download holds, and what deleting an account wipes.
+
+Each app declares, once, its part of a member's data (a ``Section``): the
+forum here, rooms and webinars from their ``AppConfig.ready()`` (the forum
+does not import them). The download is built from every section; account
+deletion (``forum.services.account_data.delete_account``) calls every
+section's ``erase`` in its one transaction.
+
+A section only ever reads rows that the member wrote or that are about the
+member; it names other people by their display name, never by their e-mail
+address or phone number.
+"""
+
+import json
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.files import File
+from django.utils import timezone
+
+from .frames import iso_time
+from .models import (
+    Community,
+    CommunityFollow,
+    JoinRequest,
+    Membership,
+    Post,
+    Thread,
+    User,
+)
+from .selectors import visible_communities_q
+
+
+@dataclass(frozen=True)
+class Section:
+    """One app's part of a member's data."""
+
+    name: str  # the key in data.json
+    export: Callable[[User], object]  # JSON-serialisable
+    # (path inside the ZIP, the stored file) for each file the member uploaded.
+    files: Callable[[User], Iterable[tuple[str, File]]] | None = None
+    # Called by account deletion, inside its transaction; ``erase_content`` is
+    # the member's choice to erase what they wrote too.
+    erase: Callable[[User, bool], None] | None = None
+
+
+_sections: dict[str, Section] = {}
+
+
+def register(section: Section) -> None:
+    _sections[section.name] = section
+
+
+def sections() -> list[Section]:
+    return list(_sections.values())
+
+
+# The forum's own part ------------------------------------------------------------------
+
+
+def _profile(user: User) -> dict:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
+        "phone": user.phone,
+        "bio": user.bio,
+        "region": user.region.name if user.region else None,
+        "organisation": user.organisation.name if user.organisation else None,
+        "preferred_language": user.preferred_language,
+        "time_zone": user.time_zone,
+        "show_organisation": user.show_organisation,
+        "show_region": user.show_region,
+        "show_activity": user.show_activity,
+        "date_joined": iso_time(user.date_joined),
+        "last_login": iso_time(user.last_login),
+    }
+
+
+def _memberships(user: User) -> dict:
+    return {
+        "memberships": [
+            {"community": m.community.name, "role": m.role, "joined_at": iso_time(m.joined_at)}
+            for m in Membership.objects.filter(user=user).select_related("community")
+        ],
+        "join_requests": [
+            {
+                "community": r.community.name,
+                "message": r.message,
+                "status": r.status,
+                "created_at": iso_time(r.created_at),
+            }
+            for r in JoinRequest.objects.filter(user=user).select_related("community")
+        ],
+        "follows": [
+            f.community.name
+            for f in CommunityFollow.objects.filter(user=user).select_related("community")
+        ],
+    }
+
+
+def _visible_community_ids(user: User) -> set[int]:
+    return set(Community.objects.filter(visible_communities_q(user)).values_list("pk", flat=True))
+
+
+def _threads_and_posts(user: User) -> dict:
+    # What the member wrote is theirs; the title of someone else's thread is
+    # given only while the member may still see it.
+    visible = _visible_community_ids(user)
+    threads = [
+        {
+            "id": t.pk,
+            "title": t.title,
+            "community": t.community.name if t.community_id in visible else None,
+            "created_at": iso_time(t.created_at),
+        }
+        for t in Thread.objects.filter(author=user).select_related("community").order_by("pk")
+    ]
+    posts = []
+    for post in Post.objects.filter(author=user).select_related("thread__community").order_by("pk"):
+        seen = post.thread.community_id in visible or post.thread.author_id == user.pk
+        posts.append(
+            {
+                "id": post.pk,
+                "thread_id": post.thread_id,
+                "thread_title": post.thread.title if seen else None,
+                "created_at": iso_time(post.created_at),
+                "edited_at": iso_time(post.edited_at),
+                "deleted": post.deleted_at is not None,
+                "hidden_by_moderation": post.hidden_at is not None,
+                "body": post.body,
+            }
+        )
+    return {"threads": threads, "posts": posts}
+
+
+def _notifications(user: User) -> list:
+    from .selectors import list_notifications
+
+    return [
+        {
+            "kind": n.kind,
+            "created_at": iso_time(n.created_at),
+            "read_at": iso_time(n.read_at),
+            "from": n.actor.display_name if n.actor else None,
+            "thread": n.thread.title if n.thread else None,
+            "subject": n.subject,
+            "url": n.url,
+        }
+        for n in list_notifications(user)
+    ]
+
+
+def _erase_forum(user: User, erase_content: bool) -> None:
+    from .services.account_data import erase_forum_data
+
+    erase_forum_data(user, erase_content=erase_content)
+
+
+register(Section(name="profile", export=_profile))
+register(Section(name="communities", export=_memberships))
+register(Section(name="forum", export=_threads_and_posts, erase=_erase_forum))
+register(Section(name="notifications", export=_notifications))
+
+
+# The download ------------------------------------------------------------------------
+
+
+def build_export(user: User) -> tempfile.SpooledTemporaryFile:
+    """
+    Write the member's data to a ZIP in a temporary file and return it, rewound.
+
+    ``data.json`` holds every section; ``fichiers/`` the files they uploaded.
+    Nothing is written to the database. Up to 4 MB stays in memory.
+    """
+    data = {
+        "site": "Jɛkafɔ",
+        "exported_at": iso_time(timezone.now()),
+        **{section.name: section.export(user) for section in sections()},
+    }
+    archive = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (returned open)
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zip_file:
+        zip_file.writestr(
+            "data.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+        )
+        names: set[str] = set()
+        for section in sections():
+            for path, stored in section.files(user) if section.files else ():
+                path = f"fichiers/{path}"
+                while path in names:
+                    path = path.replace("fichiers/", "fichiers/_", 1)
+                names.add(path)
+                try:
+                    stored.open("rb")
+                except (FileNotFoundError, OSError):
+                    continue  # a file lost from storage: the JSON still names it
+                with stored, zip_file.open(path, "w") as target:
+                    for chunk in stored.chunks():
+                        target.write(chunk)
+    archive.seek(0)
+    return archive

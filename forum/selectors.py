@@ -307,9 +307,13 @@ def find_user(pk: int) -> User | None:
 
 def list_notifications(user: User) -> QuerySet[Notification]:
     """The user's notifications about things they may still see, newest first."""
+    # A notification about a thread is judged by the thread's CoP now, not the
+    # one it was in when written: a move into a private CoP hides it.
+    about_thread = Q(thread__isnull=False) & visible_communities_q(user, "thread__community__")
+    about_other = Q(thread__isnull=True) & visible_communities_q(user, "community__")
     return (
         Notification.objects.filter(recipient=user)
-        .filter(visible_communities_q(user, "community__"))
+        .filter(about_thread | about_other)
         .select_related("actor", "thread", "community", "post")
     )
 

@@ -419,7 +419,9 @@ def _create_reply(request: HttpRequest, thread, form, context) -> HttpResponse:
     parent = None
     parent_id = form.cleaned_data.get("parent")
     if parent_id:
-        parent = Post.objects.filter(pk=parent_id).first()
+        # Only a post of this thread: a post of another thread answers exactly
+        # as a missing one, so the form is no oracle on private post ids.
+        parent = Post.objects.filter(pk=parent_id, thread=thread).first()
         if parent is None:
             form.add_error(None, _("Le message auquel vous répondez n'existe plus."))
             return render_invalid(request, "forum/reply_form.html", context)

@@ -10,6 +10,7 @@ from .. import events
 from ..models import (
     Community,
     ModerationAction,
+    Notification,
     Post,
     PostRevision,
     Thread,
@@ -29,6 +30,7 @@ from .notifications import (
     notify_new_mentions,
     notify_new_thread,
     notify_post,
+    recount_notifications,
     render_post_body,
 )
 
@@ -90,7 +92,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         parent = Post.objects.get(thread=thread, parent__isnull=True)
     elif parent.thread_id != thread.pk:
         raise ValidationError(
-            {"parent": _("Le message auquel vous répondez n'appartient pas à cette discussion.")},
+            {"parent": _("Le message auquel vous répondez n'existe plus.")},
             code="wrong_thread",
         )
     seq = thread.last_seq + 1
@@ -359,4 +361,13 @@ def move_thread(*, moderator: User, thread: Thread, target: Community, reason: s
         details=details,
     )
     _thread_moderated(thread, ModerationAction.Kind.MOVE_OUT, previous=source.pk)
+    # Notifications are judged by the thread's CoP now: the bells of those told
+    # about it before count again what they may still see.
+    told = (
+        Notification.objects.filter(thread=thread, read_at__isnull=True)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    for recipient in User.objects.filter(pk__in=list(told)):
+        recount_notifications(recipient)
     return thread

@@ -22,6 +22,7 @@ from .models import (
     Post,
     PostRevision,
     Region,
+    Sanction,
     Tag,
     Thread,
     User,
@@ -31,6 +32,7 @@ from .permissions import (
     check_view_community,
     check_view_post_history,
     check_view_thread,
+    in_force_q,
 )
 
 
@@ -41,8 +43,21 @@ def visible_communities_q(user: User | None, prefix: str = "") -> Q:
         return public
     if user.is_staff:
         return Q()
-    member_of = Membership.objects.filter(user=user).values("community_id")
+    member_of = (
+        Membership.objects.filter(user=user)
+        .exclude(community_id__in=banned_community_ids(user))
+        .values("community_id")
+    )
     return public | Q(**{f"{prefix}pk__in": member_of})
+
+
+def banned_community_ids(user: User) -> QuerySet:
+    """The CoPs ``user`` is banned from now (a subquery)."""
+    return (
+        Sanction.objects.filter(user=user, kind=Sanction.Kind.BAN, community__isnull=False)
+        .filter(in_force_q())
+        .values("community_id")
+    )
 
 
 # Communities ------------------------------------------------------------------------
@@ -311,6 +326,8 @@ def list_notifications(user: User) -> QuerySet[Notification]:
     # one it was in when written: a move into a private CoP hides it.
     about_thread = Q(thread__isnull=False) & visible_communities_q(user, "thread__community__")
     about_other = Q(thread__isnull=True) & visible_communities_q(user, "community__")
+    # A sanction is told to the person concerned even when a ban hides its CoP.
+    about_other |= Q(kind=Notification.Kind.SANCTION)
     return (
         Notification.objects.filter(recipient=user)
         .filter(about_thread | about_other)

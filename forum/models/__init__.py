@@ -1,5 +1,5 @@
 from .communities import Community, Invitation, JoinRequest, Membership
-from .moderation import ModerationAction
+from .moderation import ModerationAction, Sanction
 from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
 from .tags import Tag, TaggedOrganisation, TaggedThread
@@ -18,6 +18,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "Region",
+    "Sanction",
     "Tag",
     "TaggedOrganisation",
     "TaggedThread",

@@ -29,6 +29,16 @@ from .notifications import (
     notify_users,
     unfollow_community,
 )
+from .sanctions import (
+    DURATIONS,
+    ban_from_site,
+    lift_sanction,
+    lift_site_ban,
+    list_sanctions_in_force,
+    on_exclusion,
+    sanction_member,
+    site_ban_of,
+)
 from .threads import (
     create_post,
     create_thread,
@@ -44,7 +54,15 @@ from .threads import (
 )
 
 __all__ = [
+    "DURATIONS",
     "PROFILE_FIELDS",
+    "ban_from_site",
+    "lift_sanction",
+    "lift_site_ban",
+    "list_sanctions_in_force",
+    "on_exclusion",
+    "sanction_member",
+    "site_ban_of",
     "accept_invitation",
     "change_member_role",
     "create_invitation",

@@ -176,7 +176,8 @@ def test_reply_to_a_post_of_another_thread_is_400_with_a_message(
     )
 
     assert response.status_code == 400
-    assert shows(response, "Le message auquel vous répondez n'appartient pas à cette discussion.")
+    # The same answer as for a missing post: no oracle on other threads' post ids.
+    assert shows(response, "Le message auquel vous répondez n'existe plus.")
     assert counts() == before
 
 

@@ -130,6 +130,17 @@ def can_post_in_community(user: User | None, community: Community) -> bool:
     return can_take_part_in_community(user, community) and not is_muted(user, community)
 
 
+def sanction_notice(user: User | None, community: Community) -> str:
+    """What a sanctioned member reads on the CoP's page ("" when nothing holds her back)."""
+    if is_staff(user):
+        return ""
+    for kind in (Sanction.Kind.BAN, Sanction.Kind.MUTE):
+        sanction = sanction_of(user, community, kind)
+        if sanction is not None:
+            return sanction_explanation(sanction)
+    return ""
+
+
 def check_not_sanctioned(user: User | None, community: Community) -> None:
     """Refuse, with why and until when, a member whom a mute or a ban keeps from writing."""
     if is_staff(user):

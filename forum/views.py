@@ -108,6 +108,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "has_pending_request": selectors.has_pending_join_request(request.user, community),
         "join_form": JoinRequestForm(),
         "is_following": selectors.is_following(request.user, community),
+        "my_sanction": perms.sanction_notice(request.user, community),
     }
     if context["can_moderate"]:
         context["pending_count"] = selectors.list_pending_join_requests(community).count()
@@ -160,6 +161,7 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
             "members": selectors.list_members(community),
             "can_moderate": can_moderate,
             "role_choices": Membership.Role.choices,
+            "sanctions": services.list_sanctions_in_force(community) if can_moderate else (),
         },
     )
 
@@ -182,23 +184,6 @@ def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
         flash_service_error(request, error)
     else:
         messages.success(request, _("Rôle mis à jour."))
-    return redirect("community_members", slug=slug)
-
-
-@login_required
-@require_POST
-def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
-    community = selectors.access_community(request.user, slug)
-    perms.check_moderate_community(request.user, community)
-    membership = get_object_or_404(Membership, pk=membership_id, community=community)
-    try:
-        services.remove_member(
-            moderator=request.user, membership=membership, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as error:
-        flash_service_error(request, error)
-    else:
-        messages.success(request, _("Le membre a été retiré de la communauté."))
     return redirect("community_members", slug=slug)
 
 

@@ -35,3 +35,9 @@ class WebinarsConfig(AppConfig):
         )
         # Questions, polls and hands: rows of the room-action table, in webinar rooms.
         actions.rows.register()
+        # A member banned or removed from a CoP loses her seats in its sessions.
+        from forum.services import on_exclusion
+
+        from .services.registration import cancel_registrations_of_excluded
+
+        on_exclusion(cancel_registrations_of_excluded)

@@ -33,7 +33,7 @@ class ModerationAction(models.Model):
         UNMUTE_MEMBER = "unmute_member", _("a levé la sourdine d'un membre")
         BAN_MEMBER = "ban_member", _("a exclu un membre")
         UNBAN_MEMBER = "unban_member", _("a levé l'exclusion d'un membre")
-        ENTRY_REFUSED = "entry_refused", _("a refusé l'entrée d'une personne exclue")
+        ENTRY_REFUSED = "entry_refused", _("a tenté de revenir malgré une exclusion (refusé)")
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"

@@ -31,6 +31,7 @@ from ..permissions import (
     check_request_to_join,
     forget_memberships,
     get_membership,
+    is_banned,
     sanction_explanation,
 )
 from ..text import clean_body, clean_line
@@ -86,9 +87,12 @@ def decide_join_request(
     check_moderate_community(moderator, community)
     if join_request.status != JoinRequest.Status.PENDING:
         raise ValidationError(_("Cette demande a déjà reçu une réponse."), code="decided")
-    if approve:
+    if approve and is_banned(applicant, community):
         # A banned person stays out until a moderator lifts the ban.
-        check_enter_community(applicant, community)
+        raise ValidationError(
+            _("Cette personne est exclue de la communauté : levez d'abord son exclusion."),
+            code="banned",
+        )
     old_status = status_label(join_request.status)
     join_request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.REFUSED
     join_request.decided_at = timezone.now()

@@ -326,8 +326,8 @@ def list_notifications(user: User) -> QuerySet[Notification]:
     # one it was in when written: a move into a private CoP hides it.
     about_thread = Q(thread__isnull=False) & visible_communities_q(user, "thread__community__")
     about_other = Q(thread__isnull=True) & visible_communities_q(user, "community__")
-    # A sanction is told to the person concerned even when a ban hides its CoP.
-    about_other |= Q(kind=Notification.Kind.SANCTION)
+    # A decision about the reader is told to her even when a ban hides its CoP.
+    about_other |= Q(kind=Notification.Kind.MODERATION)
     return (
         Notification.objects.filter(recipient=user)
         .filter(about_thread | about_other)

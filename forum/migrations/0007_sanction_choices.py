@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('reply', 'réponse à votre message'), ('mention', 'mention'), ('thread', 'nouvelle discussion'), ('other', 'information'), ('sanction', 'sanction')], max_length=10),
+            field=models.CharField(choices=[('reply', 'réponse à votre message'), ('mention', 'mention'), ('thread', 'nouvelle discussion'), ('other', 'information'), ('moderation', 'décision de la modération')], max_length=10),
         ),
     ]

@@ -191,10 +191,10 @@ def notify_users(
 
 @transaction.atomic
 def tell_user(user: User, *, community: Community, subject: str, url: str) -> Notification:
-    """Tell ``user`` of a sanction in ``community`` or its end, even if a ban hides the CoP."""
+    """Tell ``user`` of a moderators' decision about her in ``community``, even if a ban hides it."""
     notification = Notification.objects.create(
         recipient=user,
-        kind=Notification.Kind.SANCTION,
+        kind=Notification.Kind.MODERATION,
         community=community,
         subject=subject[:200],
         url=url,

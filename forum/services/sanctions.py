@@ -225,8 +225,8 @@ def _check_staff(staff: User, user: User) -> None:
         raise PermissionDenied(_("Seule l'équipe du site peut exclure un compte du site."))
     if user.pk == staff.pk:
         raise ValidationError(_("Vous ne pouvez pas exclure votre propre compte."))
-    if user.is_staff:
-        raise PermissionDenied(_("Un membre de l'équipe ne peut pas être exclu du site ici."))
+    if user.is_staff and not staff.is_superuser:
+        raise PermissionDenied(_("Seul un super-utilisateur peut exclure un membre de l'équipe."))
 
 
 def end_sessions(user: User) -> int:

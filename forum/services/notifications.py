@@ -191,7 +191,7 @@ def notify_users(
 
 @transaction.atomic
 def tell_user(user: User, *, community: Community, subject: str, url: str) -> Notification:
-    """Tell ``user`` of a moderators' decision about her in ``community``, even if a ban hides it."""
+    """Tell ``user`` of a moderators' decision about her, even if a ban hides ``community``."""
     notification = Notification.objects.create(
         recipient=user,
         kind=Notification.Kind.MODERATION,

@@ -146,3 +146,23 @@ def test_banned_account_is_refused_at_sign_in(staff, outsider, client):
     answer = client.post(reverse("login"), {"username": outsider.username, "password": PASSWORD})
     assert answer.status_code in (200, 400)
     assert "_auth_user_id" not in client.session
+
+
+def test_salon_page_tells_a_member_muted_in_the_cop_why_and_draws_no_form(
+    public_cop, moderator, member, client_for
+):
+    from rooms import services as room_services
+
+    room_services.ensure_salon(public_cop)
+    services.sanction_member(
+        moderator=moderator,
+        community=public_cop,
+        user=member,
+        kind="mute",
+        duration="1d",
+        reason="Insultes",
+    )
+    page = client_for(member).get(reverse("salon", args=[public_cop.slug])).content.decode()
+    assert "Vous êtes en sourdine" in page and "Insultes" in page
+    assert 'id="chat-form"' not in page
+    assert "Rejoignez" not in page

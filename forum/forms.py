@@ -213,7 +213,11 @@ class RemoveMemberForm(forms.Form):
         choices=duration_choices,
         initial="forever",
         help_text=_("Ni par un lien d'invitation ni par une demande, jusqu'à la fin de ce délai."),
+        required=False,
     )
+
+    def clean_duration(self) -> str:
+        return self.cleaned_data["duration"] or "forever"
 
 
 class SanctionForm(forms.Form):

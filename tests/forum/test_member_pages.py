@@ -166,3 +166,22 @@ def test_salon_page_tells_a_member_muted_in_the_cop_why_and_draws_no_form(
     assert "Vous êtes en sourdine" in page and "Insultes" in page
     assert 'id="chat-form"' not in page
     assert "Rejoignez" not in page
+
+
+def test_removed_member_opening_a_valid_invitation_is_refused_with_a_reason_and_logged(
+    private_cop, moderator, member, client_for
+):
+    invitation = services.create_invitation(moderator=moderator, community=private_cop)
+    services.remove_member(
+        moderator=moderator,
+        membership=Membership.objects.get(user=member, community=private_cop),
+        reason="Fuite d'informations",
+    )
+    answer = client_for(member).post(reverse("invitation", args=[invitation.token]))
+    assert answer.status_code == 403
+    text = answer.content.decode()
+    assert "exclu" in text and "Fuite d" in text
+    assert not Membership.objects.filter(user=member, community=private_cop).exists()
+    assert ModerationAction.objects.filter(kind="entry_refused", target_user=member).exists()
+    log = client_for(moderator).get(reverse("moderation_log", args=[private_cop.slug]))
+    assert "malgré une exclusion" in log.content.decode()

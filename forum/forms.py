@@ -349,3 +349,54 @@ class DeleteAccountForm(forms.Form):
             "« ancien·ne membre »."
         ),
     )
+
+
+def duration_choices() -> list[tuple[str, str]]:
+    from .services import DURATIONS
+
+    return [(key, label) for key, (_delta, label) in DURATIONS.items()]
+
+
+class ReasonField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Motif"))
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault(
+            "help_text",
+            _("La personne concernée le lira ; il reste dans le journal de modération."),
+        )
+        super().__init__(**kwargs)
+
+
+class RemoveMemberForm(forms.Form):
+    reason = ReasonField()
+    duration = forms.ChoiceField(
+        label=_("Elle ou il ne peut pas revenir pendant"),
+        choices=duration_choices,
+        initial="forever",
+        help_text=_("Ni par un lien d'invitation ni par une demande, jusqu'à la fin de ce délai."),
+        required=False,
+    )
+
+    def clean_duration(self) -> str:
+        return self.cleaned_data["duration"] or "forever"
+
+
+class SanctionForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Sanction"),
+        choices=[
+            ("mute", _("Sourdine : peut lire, ne peut plus écrire")),
+            (
+                "ban",
+                _("Exclusion : ne peut plus participer (ni voir, si la communauté est privée)"),
+            ),
+        ],
+        widget=forms.RadioSelect,
+    )
+    duration = forms.ChoiceField(label=_("Durée"), choices=duration_choices, initial="1d")
+    reason = ReasonField()
+
+
+class SiteBanForm(forms.Form):
+    reason = ReasonField()

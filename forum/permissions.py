@@ -8,12 +8,15 @@ request, so HTTP views and WebSocket consumers share them.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from .models import Community, JoinRequest, Membership, Post, Thread, User
+from .models import Community, JoinRequest, Membership, Post, Sanction, Thread, User
 
 _MEMBERSHIP_CACHE = "_jekafo_memberships"
+_SANCTION_CACHE = "_jekafo_sanctions"
 
 
 def get_membership(user: User | None, community: Community) -> Membership | None:
@@ -27,7 +30,63 @@ def get_membership(user: User | None, community: Community) -> Membership | None
 
 
 def forget_memberships(user: User) -> None:
+    """Drop what is cached on ``user`` about memberships and sanctions."""
     user.__dict__.pop(_MEMBERSHIP_CACHE, None)
+    user.__dict__.pop(_SANCTION_CACHE, None)
+
+
+def in_force_q(now=None) -> Q:
+    """A filter on Sanction for those in force at ``now``."""
+    now = now or timezone.now()
+    return Q(lifted_at__isnull=True) & (Q(until__isnull=True) | Q(until__gt=now))
+
+
+def sanction_of(user: User | None, community: Community, kind: str) -> Sanction | None:
+    """The sanction of ``kind`` in force on ``user`` in ``community``, if any.
+
+    The rows are cached on the user; whether one is still in force is judged
+    now, so a sanction ends on time without anything having to run.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    cache: dict[int, list[Sanction]] = user.__dict__.setdefault(_SANCTION_CACHE, {})
+    if community.pk not in cache:
+        cache[community.pk] = list(
+            Sanction.objects.filter(user=user, community=community).filter(in_force_q())
+        )
+    now = timezone.now()
+    current = [s for s in cache[community.pk] if s.kind == kind and s.in_force(now)]
+    # The one that lasts longest says until when (None: until lifted).
+    current.sort(key=lambda s: (s.until is None, s.until or now))
+    return current[-1] if current else None
+
+
+def is_banned(user: User | None, community: Community) -> bool:
+    return sanction_of(user, community, Sanction.Kind.BAN) is not None
+
+
+def is_muted(user: User | None, community: Community) -> bool:
+    return sanction_of(user, community, Sanction.Kind.MUTE) is not None
+
+
+def sanction_explanation(sanction: Sanction) -> str:
+    """What the sanctioned member is told: what, where, until when, and why."""
+    community = sanction.community.name if sanction.community else _("ce site")
+    if sanction.until is None:
+        until = _("jusqu'à nouvel ordre")
+    else:
+        moment = formats.date_format(timezone.localtime(sanction.until), "SHORT_DATETIME_FORMAT")
+        until = _("jusqu'au %(moment)s (heure de Bamako)") % {"moment": moment}
+    if sanction.kind == Sanction.Kind.MUTE:
+        text = _(
+            "Vous êtes en sourdine dans « %(community)s » %(until)s : vous pouvez lire, pas écrire."
+        )
+    else:
+        text = _("Vous êtes exclu·e de « %(community)s » %(until)s.")
+    text = text % {"community": community, "until": until}
+    if sanction.reason:
+        text += " " + _("Motif : %(reason)s") % {"reason": sanction.reason}
+    return text
 
 
 class Refused(PermissionDenied):
@@ -48,7 +107,9 @@ def is_staff(user: User | None) -> bool:
 def can_view_community(user: User | None, community: Community) -> bool:
     if not community.is_private:
         return True
-    return is_staff(user) or get_membership(user, community) is not None
+    if is_staff(user):
+        return True
+    return get_membership(user, community) is not None and not is_banned(user, community)
 
 
 def check_view_community(user: User | None, community: Community) -> None:
@@ -56,12 +117,43 @@ def check_view_community(user: User | None, community: Community) -> None:
         raise Http404
 
 
+def can_take_part_in_community(user: User | None, community: Community) -> bool:
+    """Attend its sessions, stay registered: members not banned (a mute still reads and attends)."""
+    if is_staff(user):
+        return True
+    return get_membership(user, community) is not None and not is_banned(user, community)
+
+
 def can_post_in_community(user: User | None, community: Community) -> bool:
-    return is_staff(user) or get_membership(user, community) is not None
+    if is_staff(user):
+        return True
+    return can_take_part_in_community(user, community) and not is_muted(user, community)
+
+
+def sanction_notice(user: User | None, community: Community) -> str:
+    """What a sanctioned member reads on the CoP's page ("" when nothing holds her back)."""
+    if is_staff(user):
+        return ""
+    for kind in (Sanction.Kind.BAN, Sanction.Kind.MUTE):
+        sanction = sanction_of(user, community, kind)
+        if sanction is not None:
+            return sanction_explanation(sanction)
+    return ""
+
+
+def check_not_sanctioned(user: User | None, community: Community) -> None:
+    """Refuse, with why and until when, a member whom a mute or a ban keeps from writing."""
+    if is_staff(user):
+        return
+    for kind, code in ((Sanction.Kind.BAN, "banned"), (Sanction.Kind.MUTE, "muted")):
+        sanction = sanction_of(user, community, kind)
+        if sanction is not None:
+            raise Refused(sanction_explanation(sanction), code=code)
 
 
 def check_post_in_community(user: User | None, community: Community) -> None:
     check_view_community(user, community)
+    check_not_sanctioned(user, community)
     if not can_post_in_community(user, community):
         raise PermissionDenied(_("Seuls les membres de cette communauté peuvent y écrire."))
 
@@ -70,7 +162,12 @@ def can_moderate_community(user: User | None, community: Community) -> bool:
     if is_staff(user):
         return True
     membership = get_membership(user, community)
-    return membership is not None and membership.is_moderator
+    return (
+        membership is not None
+        and membership.is_moderator
+        and not is_banned(user, community)
+        and not is_muted(user, community)
+    )
 
 
 def check_moderate_community(user: User | None, community: Community) -> None:
@@ -80,13 +177,14 @@ def check_moderate_community(user: User | None, community: Community) -> None:
 
 
 def can_request_to_join(user: User | None, community: Community) -> bool:
-    """Anyone signed in who can see a public CoP and is not yet a member."""
+    """Anyone signed in who can see a public CoP, is not yet a member and is not banned from it."""
     return (
         user is not None
         and user.is_authenticated
         and user.is_active
         and not community.is_private
         and get_membership(user, community) is None
+        and not is_banned(user, community)
     )
 
 
@@ -95,7 +193,35 @@ def check_request_to_join(user: User | None, community: Community) -> None:
     if not can_request_to_join(user, community):
         if get_membership(user, community) is not None:
             raise PermissionDenied(_("Vous êtes déjà membre de cette communauté."))
+        check_not_sanctioned(user, community)
         raise PermissionDenied(_("Connectez-vous pour demander à rejoindre cette communauté."))
+
+
+def check_enter_community(user: User | None, community: Community) -> None:
+    """Refuse entry (an invitation, an accepted request) to someone banned from ``community``."""
+    sanction = sanction_of(user, community, Sanction.Kind.BAN)
+    if sanction is not None:
+        raise Refused(sanction_explanation(sanction), code="banned")
+
+
+def can_sanction_member(user: User | None, community: Community, target: User) -> bool:
+    """Moderators of the CoP and staff; never oneself, nor staff, nor a moderator unless staff."""
+    if not can_moderate_community(user, community) or target.pk == user.pk or target.is_staff:
+        return False
+    if is_staff(user):
+        return True
+    membership = Membership.objects.filter(user=target, community=community).first()
+    return membership is None or not membership.is_moderator
+
+
+def check_sanction_member(user: User | None, community: Community, target: User) -> None:
+    check_moderate_community(user, community)
+    if target.pk == user.pk:
+        raise PermissionDenied(_("Vous ne pouvez pas vous sanctionner vous-même."))
+    if target.is_staff:
+        raise PermissionDenied(_("L'équipe du site ne peut pas être sanctionnée ici."))
+    if not can_sanction_member(user, community, target):
+        raise PermissionDenied(_("Seule l'équipe du site peut sanctionner un modérateur."))
 
 
 def can_leave_community(user: User | None, community: Community) -> bool:

@@ -25,6 +25,7 @@ from .models import (
     Region,
     Report,
     ReportCase,
+    Sanction,
     Tag,
     Thread,
     ThreadRedirect,
@@ -38,6 +39,7 @@ from .permissions import (
     check_view_post_history,
     check_view_profile,
     check_view_thread,
+    in_force_q,
     is_staff,
     shows_to,
 )
@@ -50,8 +52,21 @@ def visible_communities_q(user: User | None, prefix: str = "") -> Q:
         return public
     if user.is_staff:
         return Q()
-    member_of = Membership.objects.filter(user=user).values("community_id")
+    member_of = (
+        Membership.objects.filter(user=user)
+        .exclude(community_id__in=banned_community_ids(user))
+        .values("community_id")
+    )
     return public | Q(**{f"{prefix}pk__in": member_of})
+
+
+def banned_community_ids(user: User) -> QuerySet:
+    """The CoPs ``user`` is banned from now (a subquery)."""
+    return (
+        Sanction.objects.filter(user=user, kind=Sanction.Kind.BAN, community__isnull=False)
+        .filter(in_force_q())
+        .values("community_id")
+    )
 
 
 # Communities ------------------------------------------------------------------------
@@ -430,9 +445,15 @@ def find_user(pk: int) -> User | None:
 
 def list_notifications(user: User) -> QuerySet[Notification]:
     """The user's notifications about things they may still see, newest first."""
+    # A notification about a thread is judged by the thread's CoP now, not the
+    # one it was in when written: a move into a private CoP hides it.
+    about_thread = Q(thread__isnull=False) & visible_communities_q(user, "thread__community__")
+    about_other = Q(thread__isnull=True) & visible_communities_q(user, "community__")
+    # A decision about the reader is told to her even when a ban hides its CoP.
+    about_other |= Q(kind=Notification.Kind.MODERATION)
     return (
         Notification.objects.filter(recipient=user)
-        .filter(visible_communities_q(user, "community__"))
+        .filter(about_thread | about_other)
         .select_related("actor", "thread", "community", "post")
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import data_views, live_views, report_views, views
+from . import data_views, live_views, member_views, report_views, views
 
 
 class UnicodeSlugConverter:
@@ -31,9 +31,21 @@ urlpatterns = [
     ),
     path(
         "communautes/<slug:slug>/membres/<int:membership_id>/retirer/",
-        views.member_remove,
+        member_views.member_remove,
         name="member_remove",
     ),
+    path(
+        "communautes/<slug:slug>/membres/<int:membership_id>/sanction/",
+        member_views.member_sanction,
+        name="member_sanction",
+    ),
+    path(
+        "communautes/<slug:slug>/sanctions/<int:sanction_id>/lever/",
+        member_views.sanction_lift,
+        name="sanction_lift",
+    ),
+    path("equipe/exclusions/", member_views.site_bans, name="site_bans"),
+    path("equipe/comptes/<int:user_id>/exclusion/", member_views.site_ban, name="site_ban"),
     path("communautes/<slug:slug>/demandes/", views.join_requests, name="join_requests"),
     path(
         "communautes/<slug:slug>/demandes/<int:request_id>/",

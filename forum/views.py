@@ -129,6 +129,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "has_pending_request": selectors.has_pending_join_request(request.user, community),
         "join_form": JoinRequestForm(),
         "is_following": selectors.is_following(request.user, community),
+        "my_sanction": perms.sanction_notice(request.user, community),
     }
     if context["can_moderate"]:
         context["pending_count"] = selectors.list_pending_join_requests(community).count()
@@ -182,6 +183,7 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
             "members": selectors.list_members(community, request.user),
             "can_moderate": can_moderate,
             "role_choices": Membership.Role.choices,
+            "sanctions": services.list_sanctions_in_force(community) if can_moderate else (),
         },
     )
 
@@ -204,23 +206,6 @@ def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
         flash_service_error(request, error)
     else:
         messages.success(request, _("Rôle mis à jour."))
-    return redirect("community_members", slug=slug)
-
-
-@login_required
-@require_POST
-def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
-    community = selectors.access_community(request.user, slug)
-    perms.check_moderate_community(request.user, community)
-    membership = get_object_or_404(Membership, pk=membership_id, community=community)
-    try:
-        services.remove_member(
-            moderator=request.user, membership=membership, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as error:
-        flash_service_error(request, error)
-    else:
-        messages.success(request, _("Le membre a été retiré de la communauté."))
     return redirect("community_members", slug=slug)
 
 
@@ -453,7 +438,9 @@ def _create_reply(request: HttpRequest, thread, form, context) -> HttpResponse:
     parent = None
     parent_id = form.cleaned_data.get("parent")
     if parent_id:
-        parent = Post.objects.filter(pk=parent_id).first()
+        # Only a post of this thread: a post of another thread answers exactly
+        # as a missing one, so the form is no oracle on private post ids.
+        parent = Post.objects.filter(pk=parent_id, thread=thread).first()
         if parent is None:
             form.add_error(None, _("Le message auquel vous répondez n'existe plus."))
             return render_invalid(request, "forum/reply_form.html", context)

@@ -35,7 +35,7 @@ from rooms.models import Room
 
 from . import groups, presence
 from .local_groups import local_groups
-from .receivers import dumps
+from .receivers import dumps, thread_frame
 
 MAX_FRAME_BYTES = actions.MAX_FRAME_BYTES
 # Frames of any kind one socket may send per window before being told to slow down.
@@ -567,12 +567,23 @@ class ThreadConsumer(LiveConsumer):
         await self.send(text_data=event["text"])
 
     async def thread_moderated(self, event: dict) -> None:
-        await self.send(text_data=event["text"])
-        if json.loads(event["text"]).get("event") in {"moved", "locked", "unlocked"}:
-            await self.follow(self.thread.pk)
+        frame = json.loads(event["text"])
+        if frame.get("event") not in {"moved", "locked", "unlocked"}:
+            await self.send(text_data=event["text"])
+            return
+        # Access first: a reader a move shuts out is closed without the frame
+        # (its title would tell where the thread went).
+        if not await self.follow(self.thread.pk):
+            return
+        if "title" in frame:
+            await self.send(text_data=event["text"])
+        else:  # a move into a private CoP: the details for those who may see it
+            await self.send_frame(thread_frame(self.thread, "move_in"))
 
     async def follow(self, thread_id: int) -> bool:
         """Read ``thread_id`` again with the reader's rights now, or close (4404) if hidden."""
+        if self.signed_in:
+            forum_permissions.forget_memberships(self.user)
         try:
             self.thread = await database_sync_to_async(forum_selectors.access_thread)(
                 self.user, thread_id

@@ -109,13 +109,11 @@ _THREAD_EVENTS = {
 }
 
 
-def thread_moderated(event: events.ThreadModerated) -> None:
-    thread = Thread.objects.filter(pk=event.thread_id).first()
-    if thread is None:
-        return
-    frame = {
+def thread_frame(thread: Thread, action: str) -> dict:
+    """The ``thread`` frame of a moderator's action on ``thread``."""
+    return {
         "type": "thread",
-        "event": _THREAD_EVENTS.get(event.action, event.action),
+        "event": _THREAD_EVENTS.get(action, action),
         "title": thread.title,
         "url": thread.get_absolute_url(),
         "locked": thread.is_locked,
@@ -123,6 +121,18 @@ def thread_moderated(event: events.ThreadModerated) -> None:
         "note": thread.closed_note,
         "slow_mode": thread.slow_mode,
     }
+
+
+def thread_moderated(event: events.ThreadModerated) -> None:
+    thread = Thread.objects.select_related("community").filter(pk=event.thread_id).first()
+    if thread is None:
+        return
+    frame = thread_frame(thread, event.action)
+    if frame["event"] == "moved" and thread.community.is_private:
+        # The thread's groups hold readers and members of the CoP it left, who
+        # may not see where it went: they get no title. Each socket checks its
+        # reader's access first, then sends the full frame to those who kept it.
+        frame = {"type": "thread", "event": "moved"}
     message = {"type": "thread.moderated", "text": dumps(frame)}
     for group in groups.thread_all(thread.pk):
         _send(group, message)

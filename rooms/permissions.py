@@ -17,6 +17,7 @@ from forum.permissions import (
     can_moderate_community,
     can_post_in_community,
     can_view_community,
+    check_not_sanctioned,
     check_view_community,
 )
 
@@ -73,6 +74,8 @@ def check_write_in_room(user: User | None, room: Room) -> None:
     check_view_room(user, room)
     if user is None or not user.is_authenticated:
         raise Refused(_("Connectez-vous pour écrire dans ce salon."))
+    # A CoP's mute or ban holds in its salon and webinar rooms, said with why and until when.
+    check_not_sanctioned(user, room.community)
     if not can_post_in_community(user, room.community):
         raise Refused(_("Seuls les membres de cette communauté peuvent écrire dans ce salon."))
     check_room_open(room)

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from forum import inputs
 from forum import selectors as forum_selectors
 from forum.models import Community, User
-from forum.permissions import can_post_in_community
+from forum.permissions import can_post_in_community, sanction_notice
 
 from . import actions, frames, kinds, selectors, services
 from . import permissions as perms
@@ -136,7 +136,10 @@ def room_context(request: HttpRequest, room: Room, *, before: int | None = None)
         "can_post": is_member and window == "open" and my_mute is None,
         "can_moderate": can_moderate,
         "my_mute": my_mute,
-        "my_mute_text": perms.mute_explanation(my_mute) if my_mute is not None else "",
+        # A mute here, else the CoP's own mute or ban (why, until when).
+        "my_mute_text": perms.mute_explanation(my_mute)
+        if my_mute is not None
+        else sanction_notice(user, room.community),
         "pinned": pinned if pinned is not None and not pinned.is_deleted else None,
         "client_key": "f" + secrets.token_urlsafe(18),
         "max_length": settings.JEKAFO["CHAT_MAX_LENGTH"],

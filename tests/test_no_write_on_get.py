@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forum import services
-from forum.models import Notification
+from forum.models import Membership, Notification
 from rooms import services as room_services
 from webinars import services as webinar_services
 from webinars.models import CalendarToken
@@ -55,6 +55,7 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
         "session": session,
         "token": token,
         "notification": notification,
+        "membership": Membership.objects.get(user=member, community=public_cop),
     }
 
 
@@ -78,6 +79,10 @@ def pages(w) -> list[str]:
         reverse("post_delete", args=[w["post"].pk]),
         reverse("post_history", args=[w["post"].pk]),
         reverse("thread_merge", args=[thread.pk]),
+        reverse("member_remove", args=[cop.slug, w["membership"].pk]),
+        reverse("member_sanction", args=[cop.slug, w["membership"].pk]),
+        reverse("site_bans"),
+        reverse("site_ban", args=[w["membership"].user_id]),
         reverse("post_split", args=[w["post"].pk]),
         reverse("notifications"),
         reverse("notifications_count"),

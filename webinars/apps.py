@@ -39,3 +39,10 @@ class WebinarsConfig(AppConfig):
         from . import account_data
 
         account_data.register_section()
+
+        # A member banned or removed from a CoP loses her seats in its sessions.
+        from forum.services import on_exclusion
+
+        from .services.registration import cancel_registrations_of_excluded
+
+        on_exclusion(cancel_registrations_of_excluded)

@@ -17,6 +17,7 @@ from forum.permissions import (
     can_moderate_community,
     can_post_in_community,
     can_view_community,
+    check_not_sanctioned,
     check_view_community,
 )
 from rooms.permissions import check_room_open, room_window
@@ -64,6 +65,7 @@ def check_register(user: User | None, session: Session) -> None:
     check_view_session(user, session)
     if user is None or not user.is_authenticated:
         raise Refused(_("Connectez-vous pour vous inscrire."), code="login_required")
+    check_not_sanctioned(user, session.community)
     if not can_post_in_community(user, session.community):
         raise Refused(_("Seuls les membres de la communauté peuvent s'inscrire."))
     reason = registration_closed_reason(session)
@@ -96,6 +98,7 @@ def check_take_part(user: User | None, session: Session) -> None:
     check_view_session(user, session)
     if user is None or not user.is_authenticated:
         raise Refused(_("Connectez-vous pour participer."), code="forbidden")
+    check_not_sanctioned(user, session.community)
     if not can_post_in_community(user, session.community):
         raise Refused(_("Seuls les membres de la communauté peuvent participer."))
     check_room_open(session.room)

@@ -1,5 +1,5 @@
 from .communities import Community, Invitation, JoinRequest, Membership
-from .moderation import ModerationAction
+from .moderation import ModerationAction, Sanction
 from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
 from .reports import Report, ReportCase
@@ -21,6 +21,7 @@ __all__ = [
     "Region",
     "Report",
     "ReportCase",
+    "Sanction",
     "Tag",
     "TaggedOrganisation",
     "TaggedThread",

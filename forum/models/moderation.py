@@ -38,6 +38,11 @@ class ModerationAction(models.Model):
         APPROVE_POST = "approve_post", _("a validé un message en attente")
         REFUSE_POST = "refuse_post", _("a refusé un message en attente")
         REVIEW_SETTINGS = "review_settings", _("a changé les réglages de signalement")
+        MUTE_MEMBER = "mute_member", _("a mis un membre en sourdine")
+        UNMUTE_MEMBER = "unmute_member", _("a levé la sourdine d'un membre")
+        BAN_MEMBER = "ban_member", _("a exclu un membre")
+        UNBAN_MEMBER = "unban_member", _("a levé l'exclusion d'un membre")
+        ENTRY_REFUSED = "entry_refused", _("a tenté de revenir malgré une exclusion (refusé)")
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"
@@ -71,3 +76,57 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_kind_display()}"
+
+
+class Sanction(models.Model):
+    """
+    A mute or a ban of a member in one CoP, or a ban from the whole site.
+
+    In force from ``created_at`` until ``until`` (None: until lifted) unless
+    lifted before; the time is checked when the sanction is used, so nothing
+    has to run for it to end. A row is never deleted: it is the record.
+    """
+
+    class Kind(models.TextChoices):
+        MUTE = "mute", _("sourdine")
+        BAN = "ban", _("exclusion")
+
+    # None: the whole site (staff only).
+    community = models.ForeignKey(
+        "forum.Community",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sanctions",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sanctions"
+    )
+    kind = models.CharField(_("sanction"), max_length=10, choices=Kind.choices)
+    reason = models.CharField(_("motif"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField(_("jusqu'à"), null=True, blank=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "community", "lifted_at"], name="sanction_lookup")]
+        verbose_name = _("sanction")
+        verbose_name_plural = _("sanctions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} @ {self.community_id}"
+
+    def in_force(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.lifted_at is None and (self.until is None or now < self.until)

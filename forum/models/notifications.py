@@ -12,6 +12,9 @@ class Notification(models.Model):
         # Written by other apps (webinar reminders, a place on a waiting list):
         # they give the text and the link themselves.
         OTHER = "other", _("information")
+        # A moderators' decision about the recipient (accepted, muted, banned,
+        # removed, lifted): always shown to her, even when a ban hides the CoP.
+        MODERATION = "moderation", _("décision de la modération")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -37,6 +37,16 @@ from .notifications import (
     unfollow_community,
 )
 from .reports import report_item, resolve_case, update_review_settings
+from .sanctions import (
+    DURATIONS,
+    ban_from_site,
+    lift_sanction,
+    lift_site_ban,
+    list_sanctions_in_force,
+    on_exclusion,
+    sanction_member,
+    site_ban_of,
+)
 from .thread_tools import close_thread, merge_threads, set_thread_slow_mode, split_thread
 from .threads import (
     approve_post,
@@ -56,6 +66,7 @@ from .threads import (
 )
 
 __all__ = [
+    "DURATIONS",
     "PROFILE_FIELDS",
     "approve_post",
     "auto_hide_post",
@@ -64,6 +75,13 @@ __all__ = [
     "resolve_case",
     "check_display_name",
     "delete_account",
+    "ban_from_site",
+    "lift_sanction",
+    "lift_site_ban",
+    "list_sanctions_in_force",
+    "on_exclusion",
+    "sanction_member",
+    "site_ban_of",
     "accept_invitation",
     "change_member_role",
     "close_thread",

@@ -14,10 +14,11 @@ from ..models import (
     Membership,
     Notification,
     Post,
+    Sanction,
     Thread,
     User,
 )
-from ..permissions import check_view_community
+from ..permissions import check_view_community, in_force_q
 from ..presentation import url_pattern
 from ..selectors import list_notifications
 
@@ -60,7 +61,14 @@ def _can_see(user_ids: Iterable[int], community: Community) -> set[int]:
         return set()
     active = User.objects.filter(pk__in=user_ids, is_active=True)
     if community.is_private:
-        members = Membership.objects.filter(community=community).values("user_id")
+        banned = Sanction.objects.filter(community=community, kind=Sanction.Kind.BAN).filter(
+            in_force_q()
+        )
+        members = (
+            Membership.objects.filter(community=community)
+            .exclude(user_id__in=banned.values("user_id"))
+            .values("user_id")
+        )
         active = active.filter(Q(pk__in=members) | Q(is_staff=True))
     return set(active.values_list("pk", flat=True))
 
@@ -199,6 +207,21 @@ def notify_users_in_their_language(
         with translation.override(language):
             told += notify_users(ids, community=community, subject=subject(), url=url)
     return sorted(told)
+
+
+@transaction.atomic
+def tell_user(user: User, *, community: Community, subject: str, url: str) -> Notification:
+    """Tell ``user`` of a moderators' decision about her, even if a ban hides ``community``."""
+    notification = Notification.objects.create(
+        recipient=user,
+        kind=Notification.Kind.MODERATION,
+        community=community,
+        subject=subject[:200],
+        url=url,
+    )
+    User.objects.filter(pk=user.pk).update(unread_notifications=F("unread_notifications") + 1)
+    events.emit(events.NotificationsChanged(user_ids=(user.pk,)))
+    return notification
 
 
 def recount_notifications(user: User) -> None:

@@ -14,6 +14,7 @@ from .. import events, limits
 from ..models import (
     Community,
     ModerationAction,
+    Notification,
     Post,
     PostRevision,
     Thread,
@@ -35,6 +36,7 @@ from .notifications import (
     notify_new_thread,
     notify_post,
     notify_users_in_their_language,
+    recount_notifications,
     render_post_body,
 )
 
@@ -133,7 +135,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         # A post waiting for validation is answered as one of another thread:
         # nobody learns of it from the answer.
         raise ValidationError(
-            {"parent": _("Le message auquel vous répondez n'appartient pas à cette discussion.")},
+            {"parent": _("Le message auquel vous répondez n'existe plus.")},
             code="wrong_thread",
         )
     earlier = _same_reply_sent_twice(author, thread, parent, body)
@@ -625,4 +627,13 @@ def move_thread(*, moderator: User, thread: Thread, target: Community, reason: s
         details=details,
     )
     thread_moderated(thread, ModerationAction.Kind.MOVE_OUT, previous=source.pk)
+    # Notifications are judged by the thread's CoP now: the bells of those told
+    # about it before count again what they may still see.
+    told = (
+        Notification.objects.filter(thread=thread, read_at__isnull=True)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    for recipient in User.objects.filter(pk__in=list(told)):
+        recount_notifications(recipient)
     return thread

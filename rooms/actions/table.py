@@ -49,6 +49,7 @@ ERRORS: dict[str, tuple[int, Any]] = {
     "closed": (403, gettext_lazy("la salle (ou le sondage) est fermée")),
     "not_open": (403, gettext_lazy("la salle n'est pas encore ouverte")),
     "muted": (403, gettext_lazy("la personne est rendue muette dans cette salle")),
+    "banned": (403, gettext_lazy("la personne est exclue de cette communauté")),
     "already_voted": (409, gettext_lazy("vote déjà enregistré")),
 }
 

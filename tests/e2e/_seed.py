@@ -66,10 +66,42 @@ def main() -> None:
         starts_at=timezone.now() + timedelta(hours=2),
         duration=90,
     )
+    # What the moderator pages show (tests/e2e/test_moderator_phone_browser.py): a member
+    # with long names under a mute, a pending request, an invitation, their log lines.
+    from forum import services as forum_services
+    from forum.models import Organisation
+
+    organisation = Organisation.objects.create(
+        name="Association des juristes maliennes pour les droits des femmes et des filles",
+        slug="ajm-droits-femmes",
+        kind=Organisation.Kind.ASSOCIATION,
+    )
+    oumou = make_user(
+        username="oumou",
+        display_name="Oumou Kadiatou Sangaré-Diallo de Bandiagara",
+        organisation=organisation,
+    )
+    make_membership(oumou, community, Membership.Role.MEMBER)
+    forum_services.sanction_member(
+        moderator=mariam,
+        community=community,
+        user=oumou,
+        kind="mute",
+        duration="7d",
+        reason="Propos blessants répétés envers d'autres membres dans plusieurs discussions",
+    )
+    fanta = make_user(username="fanta", display_name="Fanta Coulibaly", organisation=organisation)
+    forum_services.request_to_join(
+        user=fanta, community=community, message="Je travaille sur le foncier à Kayes depuis 2019."
+    )
+    invitation = forum_services.create_invitation(moderator=mariam, community=community)
+    forum_services.revoke_invitation(moderator=mariam, invitation=invitation)
+    forum_services.create_invitation(moderator=mariam, community=community)
     print(
         json.dumps(
             {
                 "password": PASSWORD,
+                "oumou_membership": Membership.objects.get(user=oumou, community=community).pk,
                 "a": {"username": awa.username, "name": awa.display_name, "id": awa.pk},
                 "b": {"username": kadidia.username, "name": kadidia.display_name, "id": kadidia.pk},
                 "c": {"username": oumou.username, "name": oumou.display_name, "id": oumou.pk},

@@ -192,7 +192,7 @@ def test_editing_a_waiting_post_mentions_no_one(waiting, newcomer, member, publi
 def test_a_waiting_post_cannot_be_answered_by_others_and_says_nothing(waiting, member):
     with pytest.raises(ValidationError) as refused:
         services.create_post(author=member, thread=waiting.thread, parent=waiting, body="Oui")
-    assert "n'appartient pas à cette discussion" in str(refused.value)
+    assert "n'existe plus" in str(refused.value)
 
 
 def test_a_reply_to_a_waiting_post_waits_and_is_approved_after_it(waiting, newcomer, moderator):

@@ -920,8 +920,10 @@ def test_approving_a_request_creates_the_membership(
     assert perms.can_post_in_community(fresh(outsider), public_cop)
     action = ModerationAction.objects.get()
     assert (action.kind, action.target_user) == (Kind.APPROVE_MEMBER, outsider)
+    # The applicant is told (her bell rings), then her sockets learn the new role.
     assert captured_events == [
-        events.MembershipChanged(community_id=public_cop.pk, user_id=outsider.pk, role="member")
+        events.NotificationsChanged(user_ids=(outsider.pk,)),
+        events.MembershipChanged(community_id=public_cop.pk, user_id=outsider.pk, role="member"),
     ]
 
 
@@ -997,7 +999,9 @@ def test_promote_member_to_moderator(
     action = ModerationAction.objects.get()
     assert action.kind == Kind.CHANGE_ROLE
     assert action.target_user == member
-    assert action.details == {"old": "member", "new": "moderator"}
+    assert action.details["changes"] == [
+        {"field": "rôle", "old": "membre", "new": "modératrice ou modérateur"}
+    ]
     assert captured_events == [
         events.MembershipChanged(community_id=public_cop.pk, user_id=member.pk, role="moderator")
     ]
@@ -1069,8 +1073,14 @@ def test_remove_member_is_logged(
     assert not Membership.objects.filter(pk=membership.pk).exists()
     action = ModerationAction.objects.get()
     assert (action.kind, action.target_user, action.reason) == (Kind.REMOVE_MEMBER, member, "Spam")
+    assert action.details["changes"] == [
+        {"field": "rôle", "old": "membre", "new": None},
+        {"field": "exclusion", "old": "aucune", "new": "jusqu'à levée"},
+    ]
+    # She is told (her bell rings), then her sockets lose the CoP.
     assert captured_events == [
-        events.MembershipChanged(community_id=public_cop.pk, user_id=member.pk, role=None)
+        events.NotificationsChanged(user_ids=(member.pk,)),
+        events.MembershipChanged(community_id=public_cop.pk, user_id=member.pk, role=None),
     ]
 
 
@@ -1118,7 +1128,10 @@ def test_create_invitation_is_logged(private_cop, moderator):
     assert len(invitation.token) >= 32
     action = ModerationAction.objects.get()
     assert action.kind == Kind.CREATE_INVITATION
-    assert action.details == {"days": 7, "max_uses": 3}
+    assert action.details["changes"] == [
+        {"field": "durée du lien (jours)", "old": None, "new": 7},
+        {"field": "utilisations au plus", "old": None, "new": 3},
+    ]
 
 
 @pytest.mark.parametrize(("days", "max_uses"), [(0, 5), (91, 5), (14, 0), (14, 501)])

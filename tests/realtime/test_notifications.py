@@ -5,7 +5,7 @@ import pytest
 from forum import services
 from forum.models import Notification
 
-from ..factories import make_thread
+from ..factories import make_membership, make_post, make_thread, make_user
 from .wire import assert_no_frame, in_db, ping_pong, receive_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,3 +111,25 @@ async def test_bell_socket_answers_pings_and_knows_no_other_frame(connect, membe
     assert (await receive_type(socket, "error"))["code"] == "unknown_type"
     await ping_pong(socket)
     await socket.disconnect()
+
+
+async def test_bell_of_an_outsider_told_before_drops_when_the_thread_moves_into_a_private_cop(
+    connect, member, moderator, thread, public_cop, private_cop
+):
+    """The live count judges by the thread's CoP now (issue 13), not the one it was in."""
+
+    def reader_told_of_a_reply():
+        user = make_user(username="oumou", display_name="Oumou Sangaré")
+        make_membership(user, public_cop)
+        own = make_thread(user, public_cop, title="Titre ordinaire")
+        make_post(member, own, body="Une réponse")
+        return user, own
+
+    reader, own = await in_db(reader_told_of_a_reply)
+    bell = await connect(reader, "/ws/notifications/")
+    assert (await receive_type(bell, "hello"))["unread"] == 1
+
+    await in_db(services.move_thread, moderator=moderator, thread=own, target=private_cop)
+
+    assert (await receive_type(bell, "notifications")) == {"type": "notifications", "unread": 0}
+    await bell.disconnect()

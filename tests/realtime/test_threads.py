@@ -11,6 +11,7 @@ from django.db import transaction
 from forum import services
 from forum.models import Membership, Post, Thread, User
 
+from ..factories import make_membership, make_user
 from .wire import (
     AMBIENT,
     assert_no_frame,
@@ -221,10 +222,11 @@ async def test_moving_public_thread_to_private_cop_closes_outsider_socket_4404(
 
     await in_db(services.move_thread, moderator=moderator, thread=thread, target=private_cop)
 
-    assert (await receive_type(reader, "thread"))["event"] == "moved"
+    # The outsider is closed with no frame: a title would tell where it went.
     assert await receive_close(reader) == 4404
-    # The member of both CoPs stays, and keeps receiving the thread.
-    assert (await receive_type(writer, "thread"))["event"] == "moved"
+    # The member of both CoPs stays, gets the full frame, and keeps receiving the thread.
+    moved = await receive_type(writer, "thread")
+    assert moved["event"] == "moved" and moved["title"] == thread.title
     await reply(member, thread, "Suite dans la communauté privée")
     assert (await receive_type(writer, "post"))["event"] == "created"
     await assert_no_frame(reader, ignore=())
@@ -245,7 +247,6 @@ async def test_post_written_right_after_a_move_to_private_never_reaches_outsider
     # Both pushes are published before the outsider's socket handles the move.
     await in_db(move_then_reply)
 
-    assert (await receive_type(reader, "thread"))["event"] == "moved"
     assert await receive_close(reader) == 4404
     await assert_no_frame(reader, ignore=())
     await reader.disconnect()
@@ -432,4 +433,23 @@ async def test_unlock_after_lock_keeps_the_socket_subscribed(connect, member, mo
 
     assert events == ["locked", "unlocked"]
     assert (await receive_type(socket, "post", skip=BELL))["event"] == "created"
+    await socket.disconnect()
+
+
+async def test_moved_frame_into_private_cop_carries_no_title_to_a_member_of_the_old_cop_only(
+    connect, moderator, thread, public_cop, private_cop
+):
+    """A member of the CoP the thread left, not of the private one, learns nothing of it."""
+
+    def public_member():
+        user = make_user(username="oumou", display_name="Oumou Sangaré")
+        make_membership(user, public_cop, Membership.Role.MEMBER)
+        return user
+
+    socket = await connect(await in_db(public_member), thread_path(thread))
+    await receive_type(socket, "hello")
+
+    await in_db(services.move_thread, moderator=moderator, thread=thread, target=private_cop)
+
+    assert await receive_close(socket, skip=BELL) == 4404
     await socket.disconnect()

@@ -512,10 +512,12 @@ def test_closed_salon_shows_a_note_instead_of_the_form(public_cop, salon, member
 # viewer's membership, for "may write" and "may delete" (1, cached on the user for every message),
 # + for a member, whether a moderator muted them here, to tell them why (1). A moderator is never
 # muted but sees the panel: the active mutes (1), the recent authors (2: their ids, then them)
-# and which of them moderate the CoP (1).
-SALON_PAGE_QUERIES = {"anonymous": 5, "outsider": 8, "member": 9, "moderator": 12}
-# Before the first message: the CoP, the (absent) salon; signed in, + session, user, membership.
-EMPTY_SALON_PAGE_QUERIES = {"anonymous": 2, "outsider": 5, "member": 5, "moderator": 5}
+# and which of them moderate the CoP (1). Signed in: + the CoP's sanctions in force on them (mute,
+# ban, a removal: 1, cached on the user), to say why they may not write.
+SALON_PAGE_QUERIES = {"anonymous": 5, "outsider": 9, "member": 10, "moderator": 13}
+# Before the first message: the CoP, the (absent) salon; signed in, + session, user, membership;
+# members, + their sanctions in the CoP.
+EMPTY_SALON_PAGE_QUERIES = {"anonymous": 2, "outsider": 5, "member": 6, "moderator": 6}
 
 
 @pytest.fixture

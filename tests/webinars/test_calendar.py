@@ -391,7 +391,8 @@ def test_feed_query_count_does_not_grow_with_sessions(
     many = [count_queries(client, url) for url in urls]
 
     assert many == few
-    assert max(many) <= 4
+    # A private CoP's feed also reads the sanctions in force on the reader (one query).
+    assert max(many) <= 5
 
 
 def test_member_feed_uses_a_constant_number_of_queries(

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from forum.models import Organisation, Region, User
+from forum.models import Community, Organisation, Region, User
+from forum.permissions import can_take_part_in_community
 from forum.services import notify_users
 
 from ..models import Registration, Session
@@ -118,12 +119,22 @@ def fill_from_waiting_list(session: Session) -> list[Registration]:
     if session.cancelled_at is not None or timezone.now() >= session.ends_at:
         return []
     waiting = Registration.objects.filter(session=session, status=WAITLISTED).select_related("user")
+    free = None
     if session.capacity is not None:
         free = session.capacity - _confirmed_count(session)
         if free <= 0:
             return []
-        waiting = waiting[:free]
-    promoted = list(waiting)
+    promoted = []
+    # Whoever may no longer attend (banned, removed) is skipped, and loses her place.
+    for registration in waiting:
+        if free is not None and len(promoted) >= free:
+            break
+        if can_take_part_in_community(registration.user, session.community):
+            promoted.append(registration)
+        else:
+            registration.status = CANCELLED
+            registration.cancelled_at = timezone.now()
+            registration.save(update_fields=["status", "cancelled_at"])
     if not promoted:
         return []
     Registration.objects.filter(pk__in=[r.pk for r in promoted]).update(status=CONFIRMED)
@@ -172,3 +183,24 @@ def withdraw_from_all(user: User) -> int:
         if freed:
             fill_from_waiting_list(session)
     return count
+
+
+def cancel_registrations_of_excluded(community: Community, user: User) -> list[Registration]:
+    """A person banned or removed from ``community`` loses her places in its coming sessions.
+
+    Registered from the app's ready() as a forum exclusion handler; runs inside
+    the moderator's transaction. Freed seats go to the waiting list.
+    """
+    now = timezone.now()
+    registrations = list(
+        Registration.objects.filter(
+            user=user, session__community=community, session__ends_at__gt=now
+        ).exclude(status=CANCELLED)
+    )
+    freed = {r.session_id for r in registrations if r.status == CONFIRMED}
+    Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(
+        status=CANCELLED, cancelled_at=now
+    )
+    for session in Session.objects.filter(pk__in=freed).order_by("pk"):
+        fill_from_waiting_list(_lock(session))
+    return registrations

@@ -2,6 +2,7 @@ from .communities import Community, Invitation, JoinRequest, Membership
 from .moderation import ModerationAction
 from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
+from .security import ResetLink, UserSession
 from .tags import Tag, TaggedOrganisation, TaggedThread
 from .threads import Post, PostRevision, Thread
 from .users import Region, User
@@ -18,9 +19,11 @@ __all__ = [
     "Post",
     "PostRevision",
     "Region",
+    "ResetLink",
     "Tag",
     "TaggedOrganisation",
     "TaggedThread",
     "Thread",
     "User",
+    "UserSession",
 ]

@@ -29,6 +29,7 @@ class ModerationAction(models.Model):
         MUTE = "mute", _("a rendu muet un participant")
         UNMUTE = "unmute", _("a rendu la parole à un participant")
         ROOM_SETTINGS = "room_settings", _("a changé les réglages d'une salle")
+        RESET_LINK = "reset_link", _("a créé un lien de réinitialisation du mot de passe")
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"

@@ -1,4 +1,4 @@
-"""Ending a session closes that session's sockets, and only them; login throttling leaves sockets alone."""
+"""Ending a session closes its own sockets only; login throttling leaves sockets alone."""
 
 import pytest
 from channels.testing import WebsocketCommunicator

@@ -79,11 +79,14 @@ def list_sessions(user: User, current_key: str | None) -> list[dict]:
     rows = UserSession.objects.filter(user=user, expire_date__gt=timezone.now()).only(
         "session_key", "device", "last_seen", "expire_date"
     )
+    now = timezone.now()
     sessions = [
         {
             "handle": session_handle(row.session_key),
             "device": devices.describe(row.device),
             "last_seen": row.last_seen,
+            # "Last seen" moves by SEEN_INTERVAL steps: closer than that is "just now".
+            "recent": row.last_seen is not None and now - row.last_seen < SEEN_INTERVAL,
             "current": row.session_key == current_key,
         }
         for row in rows

@@ -497,6 +497,21 @@ def test_a_moderator_issues_a_one_time_link_shown_once_and_logged_without_it(
     assert token not in str(action.details) and token not in action.reason
 
 
+def test_the_members_page_offers_the_link_only_for_members_without_email(
+    moderator, member, no_email_member, private_cop, client_for
+):
+    page = (
+        client_for(moderator)
+        .get(reverse("community_members", args=[private_cop.slug]))
+        .content.decode()
+    )
+
+    assert issue_url(private_cop, no_email_member) in page
+    assert issue_url(private_cop, member) not in page
+    members_page = client_for(member).get(reverse("community_members", args=[private_cop.slug]))
+    assert "lien-mot-de-passe" not in members_page.content.decode()
+
+
 def test_the_one_time_link_sets_a_password_once_and_ends_every_session(
     moderator, no_email_member, private_cop
 ):

@@ -166,6 +166,8 @@ AXES_USERNAME_CALLABLE = "forum.login_throttle.username_of"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Successful sign-ins are not logged with their address: members' whereabouts stay unrecorded.
 AXES_DISABLE_ACCESS_LOG = True
+# What a failed attempt's stored form data and log lines mask (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "next"]
 AXES_VERBOSE = False
 
 # A link sent by e-mail to choose a new password works once, for this long (seconds).

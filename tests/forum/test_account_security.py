@@ -201,7 +201,20 @@ def test_no_address_or_password_is_logged_for_a_successful_sign_in(member):
     sign_in(client, "awa")
 
     assert AccessLog.objects.count() == 0
-    assert "faux" not in "".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    stored = "".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "faux" not in stored and "awa" not in stored
+
+
+def test_csrf_tokens_of_failed_attempts_are_not_stored(member):
+    client = Client(enforce_csrf_checks=True)
+    client.get(reverse("login"))
+    token = client.cookies["csrftoken"].value
+    sign_in(client, "awa", "faux", HTTP_X_CSRFTOKEN=token)
+    client.post(
+        reverse("login"), {"username": "awa", "password": "faux", "csrfmiddlewaretoken": token}
+    )
+
+    assert token not in AccessAttempt.objects.get().post_data
 
 
 def test_a_locked_account_keeps_its_open_sessions(member, client_for):
@@ -210,6 +223,31 @@ def test_a_locked_account_keeps_its_open_sessions(member, client_for):
         sign_in(Client(), "awa", "faux")
 
     assert client.get(reverse("profile_edit")).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member", "moderator"])
+def test_no_account_page_writes_on_get(who, member, moderator, public_cop, client_for):
+    client = client_for({"member": member, "moderator": moderator}.get(who))
+    no_email = make_user(username="sira", email="")
+    membership = make_membership(no_email, public_cop)
+    urls = [
+        reverse("login"),
+        reverse("login_code"),
+        reverse("sessions"),
+        reverse("password_change"),
+        reverse("password_reset"),
+        reverse("password_reset_done"),
+        reverse("password_reset_complete"),
+        reverse("reset_link_issue", args=[public_cop.slug, membership.pk]),
+        reverse("reset_link", args=["jeton-inconnu"]),
+        reverse("second_factor"),
+        reverse("quick_exit"),
+    ]
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code < 500, url
+        assert [q["sql"] for q in queries.captured_queries if WRITE.match(q["sql"])] == [], url
 
 
 # Sessions -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -250,7 +250,8 @@ def _qr_data_uri(uri: str) -> str:
 def second_factor(request: HttpRequest) -> HttpResponse:
     """Set up, confirm or turn off the authenticator code."""
     user = request.user
-    if not security.can_use_second_factor(user):
+    # One who stopped moderating keeps the page to turn an enabled factor off.
+    if not (security.can_use_second_factor(user) or security.has_second_factor(user)):
         raise Http404
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if request.method == "POST" and action not in {"start", "confirm", "disable"}:
@@ -286,6 +287,16 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         context["qr"] = _qr_data_uri(device.config_url)
     status = 400 if action else 200
     return render(request, "accounts/second_factor.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin signs in through the site's sign-in: throttled, and with the second factor."""
+    if request.user.is_authenticated:
+        # Signed in but not staff: sending her to sign in again would loop.
+        raise PermissionDenied(_("L'administration est réservée à l'équipe du site."))
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('login')}?{urlencode({'next': next_url})}")
 
 
 # Quick exit ----------------------------------------------------------------------------

@@ -764,6 +764,38 @@ def test_disabling_the_second_factor_needs_a_code(moderator, moderated, client_f
     assert sign_in(Client(), "fatoumata").status_code == 302
 
 
+def test_the_admin_sign_in_goes_through_the_second_factor(staff, client_for):
+    device, _codes = enable_second_factor(client_for(staff))
+    client = Client()
+
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login") + "?next=%2Fadmin%2F"
+    # The admin's own form is not reachable: no password-only door for staff.
+    assert client.post("/admin/login/", {"username": "equipe", "password": PASSWORD})[
+        "Location"
+    ].startswith(reverse("login"))
+    assert not signed_in(client)
+
+    sign_in(client, "equipe")
+    let_devices_try_again()
+    client.post(reverse("login_code"), {"code": code_for(device, time.time() + 30)})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_signed_in_member_is_refused_the_admin_without_a_loop(member, client_for):
+    client = client_for(member)
+
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
+
+
+def test_a_former_moderator_can_still_turn_the_second_factor_off(moderator, moderated, client_for):
+    client = client_for(moderator)
+    enable_second_factor(client)
+    Membership.objects.filter(user=moderator).update(role=Membership.Role.MEMBER)
+
+    assert client.get(reverse("second_factor")).status_code == 200
+
+
 def test_an_unknown_second_factor_action_is_400(moderator, moderated, client_for):
     response = client_for(moderator).post(reverse("second_factor"), {"action": "x"})
 

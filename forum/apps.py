@@ -7,12 +7,17 @@ class ForumConfig(AppConfig):
     verbose_name = _("Forum des communautés de pratique")
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from .services.security import note_sign_in
+        from .services.security import note_sign_in, note_sign_out
 
         def remember_device(sender, request, user, **kwargs):
             if request is not None:
                 note_sign_in(request)
 
+        def close_sockets(sender, request, user, **kwargs):
+            if request is not None and user is not None:
+                note_sign_out(request, user)
+
         user_logged_in.connect(remember_device, dispatch_uid="forum.remember_device", weak=False)
+        user_logged_out.connect(close_sockets, dispatch_uid="forum.close_sockets", weak=False)

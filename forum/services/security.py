@@ -74,6 +74,13 @@ def note_seen(request) -> None:
         session[SEEN_KEY] = now.isoformat()
 
 
+def note_sign_out(request, user: User) -> None:
+    """Signing out ends this session: its sockets in other tabs close too."""
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key:
+        events.emit(events.SessionsEnded(user_id=user.pk, handles=(session_handle(key),)))
+
+
 def list_sessions(user: User, current_key: str | None) -> list[dict]:
     """The member's open sessions, this one first, then by last activity."""
     rows = UserSession.objects.filter(user=user, expire_date__gt=timezone.now()).only(

@@ -77,6 +77,19 @@ async def test_changing_the_password_closes_the_other_sessions_sockets(member):
     await here_socket.disconnect()
 
 
+async def test_signing_out_closes_that_sessions_sockets_in_other_tabs(member):
+    here = await in_db(signed_in_client, "awa")
+    there = await in_db(signed_in_client, "awa")
+    tab = await open_socket(here)
+    other_device = await open_socket(there)
+
+    await in_db(lambda: here.post(reverse("logout")))
+
+    assert (await tab.receive_output(timeout=3))["code"] == 4401
+    await assert_no_frame(other_device)
+    await other_device.disconnect()
+
+
 async def test_a_locked_sign_in_does_not_touch_open_sockets(member):
     client = await in_db(signed_in_client, "awa")
     socket = await open_socket(client)

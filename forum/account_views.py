@@ -19,10 +19,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.generic.edit import FormView
 
 from . import selectors
 from .account_forms import CodeForm, MemberLanguagePasswordResetForm
@@ -173,15 +176,32 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The e-mail's link shows the form itself, and the form posts back to it.
+
+    Django's view stores the token in the session and redirects, so that the
+    token never appears in a Referer header; that is a write on a GET. Here
+    the page loads nothing from elsewhere and the Referrer-Policy is
+    same-origin, so the token stays in the URL and a GET writes nothing.
+    """
+
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
 
+    def dispatch(self, request, *args, **kwargs):
+        self.validlink = False
+        self.user = self.get_user(kwargs["uidb64"])
+        if self.user is not None and self.token_generator.check_token(self.user, kwargs["token"]):
+            self.validlink = True
+            return FormView.dispatch(self, request, *args, **kwargs)
+        return self.render_to_response(self.get_context_data())
+
     def form_valid(self, form):
-        response = super().form_valid(form)
+        user = form.save()
         # The token is spent (the password hash changed); every open session ends.
-        security.end_all_sessions(user=form.user)
-        return response
+        security.end_all_sessions(user=user)
+        return redirect(self.get_success_url())
 
 
 # One-time reset links (members without e-mail) ----------------------------------------

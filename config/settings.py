@@ -7,6 +7,7 @@ DEBUG=0 and ALLOWED_HOSTS. Nothing exists only in production.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "taggit",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "forum",
     "rooms",
     "webinars",
@@ -69,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "forum.security_middleware.SessionSeenMiddleware",
+    # Last, so that its lockout page is drawn in the reader's language, with the CSP nonce.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,6 +135,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "forum.User"
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins while an account+address or an address is locked (forum/login_throttle.py).
+    "forum.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -137,6 +150,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes, see forum/login_throttle.py): failed sign-ins are counted
+# per account+address and per address; reaching either limit locks for the cool-off.
+# Many members share a mobile operator's address (carrier-grade NAT): the per-address
+# limit is kept well above the per-account one.
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+AXES_HANDLER = "forum.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = max(LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS)
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_CLIENT_IP_CALLABLE = "forum.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "forum.login_throttle.lockout_response"
+AXES_USERNAME_CALLABLE = "forum.login_throttle.username_of"
+# A failure during a lock neither extends it nor is stored (a flood costs no writes).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Successful sign-ins are not logged with their address: members' whereabouts stay unrecorded.
+AXES_DISABLE_ACCESS_LOG = True
+# What a failed attempt's stored form data and log lines mask (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "next"]
+AXES_VERBOSE = False
+
+# A link sent by e-mail to choose a new password works once, for this long (seconds).
+PASSWORD_RESET_TIMEOUT = 24 * 3600
+# Where "Sortie rapide" leads: by default a neutral search-like page of this site with
+# nothing of Jɛkafɔ on it (it loads at once, even offline from the cache, on 2G);
+# set e.g. "https://www.google.com/" to leave the site entirely.
+QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "").strip()
+# Authenticator applications show this name beside the code.
+OTP_TOTP_ISSUER = "Jɛkafɔ"
 
 # Garbage collector of the ASGI server process: see config/runtime.py.
 GC_THRESHOLDS = parse_gc_thresholds(os.environ.get("GC_THRESHOLDS"))
@@ -247,11 +290,11 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# nginx terminates TLS and tells Daphne the scheme (deploy/nginx/jekafo.conf sets
-# X-Forwarded-Proto); only trust that header when a proxy that sets it is in front.
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-)
+# nginx terminates TLS and tells Daphne the scheme and the client's address
+# (deploy/nginx/jekafo.conf sets X-Forwarded-Proto and X-Forwarded-For): trust them only
+# when a proxy that sets them is in front, never when clients reach Daphne directly.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 # Production is HTTPS only. nginx already sends port 80 to 443; Django's redirect is the
 # second line for a request that reaches Daphne over plain HTTP some other way.
 # SECURE_SSL_REDIRECT=0 for a DEBUG=0 server on plain http://127.0.0.1 (tests).
@@ -321,6 +364,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; failures and locks (WARNING) are enough.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Forum limits; services enforce them for every door (forms, sockets, scripts).

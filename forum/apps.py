@@ -11,3 +11,18 @@ class ForumConfig(AppConfig):
 
         # What can be reported (rooms adds its chat messages from its own ready()).
         register_forum_targets()
+
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from .services.security import note_sign_in, note_sign_out
+
+        def remember_device(sender, request, user, **kwargs):
+            if request is not None:
+                note_sign_in(request)
+
+        def close_sockets(sender, request, user, **kwargs):
+            if request is not None and user is not None:
+                note_sign_out(request, user)
+
+        user_logged_in.connect(remember_device, dispatch_uid="forum.remember_device", weak=False)
+        user_logged_out.connect(close_sockets, dispatch_uid="forum.close_sockets", weak=False)

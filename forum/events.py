@@ -116,6 +116,14 @@ class UserDeactivated(Event):
     user_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class SessionsEnded(Event):
+    """These sessions of the user were ended: their open sockets must close."""
+
+    user_id: int
+    handles: tuple[str, ...]  # forum.services.security.session_handle() of each ended key
+
+
 Subscriber = Callable[[Event], None]
 _subscribers: list[Subscriber] = []
 

@@ -1,6 +1,7 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from . import data_views, live_views, member_views, report_views, views
+from . import account_views, data_views, live_views, member_views, report_views, views
 
 
 class UnicodeSlugConverter:
@@ -106,10 +107,50 @@ urlpatterns = [
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     # Accounts
     path("compte/inscription/", views.signup, name="signup"),
-    path("compte/connexion/", views.LoginView.as_view(), name="login"),
+    path("compte/connexion/", account_views.LoginView.as_view(), name="login"),
+    path("compte/connexion/code/", account_views.login_code, name="login_code"),
     path("compte/deconnexion/", views.LogoutView.as_view(), name="logout"),
     path("compte/profil/", views.profile_edit, name="profile_edit"),
-    path("compte/mot-de-passe/", views.password_change, name="password_change"),
+    path("compte/mot-de-passe/", account_views.password_change, name="password_change"),
+    path("compte/sessions/", account_views.sessions, name="sessions"),
+    path(
+        "compte/sessions/fermer-les-autres/",
+        account_views.sessions_end_others,
+        name="sessions_end_others",
+    ),
+    path("compte/sessions/<slug:handle>/fermer/", account_views.session_end, name="session_end"),
+    path(
+        "compte/mot-de-passe-oublie/",
+        account_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "compte/mot-de-passe-oublie/envoye/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_done.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "compte/reinitialiser/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "compte/reinitialiser/termine/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path(
+        "communautes/<slug:slug>/membres/<int:membership_id>/lien-mot-de-passe/",
+        account_views.reset_link_issue,
+        name="reset_link_issue",
+    ),
+    path("compte/nouveau-mot-de-passe/<uslug:token>/", account_views.reset_link, name="reset_link"),
+    path("compte/double-authentification/", account_views.second_factor, name="second_factor"),
+    path("recherche/", account_views.quick_exit_page, name="quick_exit"),
     path("compte/langue/", views.switch_language, name="switch_language"),
     path("membres/<int:pk>/", views.profile, name="profile"),
     # A member's own data (forum/data_views.py)

@@ -8,10 +8,9 @@ its errors otherwise).
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -69,10 +68,6 @@ class SafeNextMixin:
     def get_redirect_url(self, request=None) -> str:
         request = request or self.request
         return inputs.next_url(request, "")
-
-
-class LoginView(SafeNextMixin, auth_views.LoginView):
-    redirect_authenticated_user = True
 
 
 class LogoutView(SafeNextMixin, auth_views.LogoutView):
@@ -847,20 +842,6 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             return response
         return render_invalid(request, "accounts/profile_edit.html", {"form": form})
     return render(request, "accounts/profile_edit.html", {"form": form})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            user = form.save()
-            update_session_auth_hash(request, user)
-            messages.success(request, _("Mot de passe modifié."))
-            return redirect(user)
-        return render_invalid(request, "accounts/password_change.html", {"form": form})
-    return render(request, "accounts/password_change.html", {"form": form})
 
 
 @require_POST

@@ -30,6 +30,7 @@ from forum import selectors as forum_selectors
 from forum.middleware import choose_language
 from forum.models import Thread
 from forum.presentation import audience_of, render_post_for
+from forum.services.security import session_handle
 from rooms import actions, selectors, services
 from rooms.models import Room
 
@@ -70,6 +71,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         self.signed_in = bool(self.user is not None and self.user.is_authenticated)
+        session = self.scope.get("session")
+        # The public name of this socket's session: its sockets close when it is ended.
+        self.session_handle = session_handle(getattr(session, "session_key", None))
         cookies = self.scope.get("cookies") or {}
         self.language = choose_language(self.user, cookies.get(settings.LANGUAGE_COOKIE_NAME))
         self.joined: list[str] = []
@@ -178,11 +182,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(services.close_connection)(channel_name=self.channel_name)
             presence.announce(self.topic)
 
-    async def lose_access(self) -> None:
+    async def lose_access(self, code: int = ACCESS_LOST) -> None:
         if not self.closing:
             self.closing = True
             await self.leave_groups()
-            await self.close(code=ACCESS_LOST)
+            await self.close(code=code)
 
     async def be_present(self) -> None:
         await database_sync_to_async(services.open_connection)(
@@ -334,6 +338,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def user_access(self, event: dict) -> None:
         if event.get("deactivated"):
             await self.lose_access()
+        elif "sessions" in event:
+            if self.session_handle and self.session_handle in event["sessions"]:
+                await self.lose_access(code=LOGIN_REQUIRED)
         elif event.get("community_id") == getattr(self, "community_id", None):
             if event.get("role") is None:
                 await self.lose_access()

@@ -171,6 +171,11 @@ def user_deactivated(event: events.UserDeactivated) -> None:
     _send(groups.user(event.user_id), {"type": "user.access", "deactivated": True})
 
 
+def sessions_ended(event: events.SessionsEnded) -> None:
+    # Each socket of the user compares its own session's handle (see LiveConsumer).
+    _send(groups.user(event.user_id), {"type": "user.access", "sessions": list(event.handles)})
+
+
 _HANDLERS = {
     room_events.RoomChanged: room_changed,
     events.PostCreated: post_changed,
@@ -183,6 +188,7 @@ _HANDLERS = {
     events.NotificationsChanged: notifications_changed,
     events.MembershipChanged: membership_changed,
     events.UserDeactivated: user_deactivated,
+    events.SessionsEnded: sessions_ended,
 }
 
 

@@ -3,6 +3,7 @@ from .moderation import ModerationAction, Sanction
 from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
 from .reports import Report, ReportCase
+from .security import ResetLink, UserSession
 from .tags import Tag, TaggedOrganisation, TaggedThread
 from .threads import Post, PostRevision, Thread, ThreadRedirect
 from .users import Region, User
@@ -22,10 +23,12 @@ __all__ = [
     "Report",
     "ReportCase",
     "Sanction",
+    "ResetLink",
     "Tag",
     "TaggedOrganisation",
     "TaggedThread",
     "Thread",
     "ThreadRedirect",
     "User",
+    "UserSession",
 ]

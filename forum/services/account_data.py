@@ -26,6 +26,7 @@ from ..models import (
     Post,
     User,
 )
+from .security import end_all_sessions
 
 FORMER_MEMBER = "ancien·ne membre"
 
@@ -103,5 +104,7 @@ def delete_account(*, user: User, password: str, erase_content: bool = False) ->
     fresh.save()
     fresh.groups.clear()
     fresh.user_permissions.clear()
+    # Every stored session of the account goes (its sockets close with UserDeactivated).
+    end_all_sessions(user=fresh)
     events.emit(events.UserDeactivated(user_id=fresh.pk))
     return fresh

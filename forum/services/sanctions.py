@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.sessions.models import Session as StoredSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -35,6 +34,7 @@ from ..permissions import (
 from ..text import clean_line
 from ._common import log_action
 from .notifications import recount_notifications, tell_user
+from .security import end_all_sessions
 
 # Durations a moderator chooses from (None: until lifted).
 DURATIONS: dict[str, tuple[timedelta | None, str]] = {
@@ -229,16 +229,6 @@ def _check_staff(staff: User, user: User) -> None:
         raise PermissionDenied(_("Seul un super-utilisateur peut exclure un membre de l'équipe."))
 
 
-def end_sessions(user: User) -> int:
-    """Delete the stored sign-in sessions of ``user``; return how many ended."""
-    ended = []
-    for stored in StoredSession.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(stored.get_decoded().get("_auth_user_id")) == str(user.pk):
-            ended.append(stored.pk)
-    StoredSession.objects.filter(pk__in=ended).delete()
-    return len(ended)
-
-
 @transaction.atomic
 def ban_from_site(*, staff: User, user: User, reason: str = "") -> Sanction:
     """Ban an account from the whole site: no more sign-in, sessions and sockets ended."""
@@ -255,7 +245,7 @@ def ban_from_site(*, staff: User, user: User, reason: str = "") -> Sanction:
     )
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
-    end_sessions(user)
+    end_all_sessions(user=user)
     events.emit(events.UserDeactivated(user_id=user.pk))
     return sanction
 

@@ -397,7 +397,8 @@ function openEditor(li, button) {
   };
   cancel.addEventListener('click', close);
   editor.addEventListener('submit', submit);
-  area.addEventListener('keydown', (e) => { if (e.key === 'Escape') close(); else if (enterKey(e)) submit(e); });
+  // preventDefault: this Escape is the editor's, not the first of the quick exit's two.
+  area.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.preventDefault(); close(); } else if (enterKey(e)) submit(e); });
   show(body, false);
   body.after(editor);
   area.focus();

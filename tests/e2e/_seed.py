@@ -76,16 +76,16 @@ def main() -> None:
         slug="ajm-droits-femmes",
         kind=Organisation.Kind.ASSOCIATION,
     )
-    oumou = make_user(
-        username="oumou",
+    muted = make_user(
+        username="oumou-k",
         display_name="Oumou Kadiatou Sangaré-Diallo de Bandiagara",
         organisation=organisation,
     )
-    make_membership(oumou, community, Membership.Role.MEMBER)
+    make_membership(muted, community, Membership.Role.MEMBER)
     forum_services.sanction_member(
         moderator=mariam,
         community=community,
-        user=oumou,
+        user=muted,
         kind="mute",
         duration="7d",
         reason="Propos blessants répétés envers d'autres membres dans plusieurs discussions",
@@ -101,7 +101,7 @@ def main() -> None:
         json.dumps(
             {
                 "password": PASSWORD,
-                "oumou_membership": Membership.objects.get(user=oumou, community=community).pk,
+                "oumou_membership": Membership.objects.get(user=muted, community=community).pk,
                 "a": {"username": awa.username, "name": awa.display_name, "id": awa.pk},
                 "b": {"username": kadidia.username, "name": kadidia.display_name, "id": kadidia.pk},
                 "c": {"username": oumou.username, "name": oumou.display_name, "id": oumou.pk},

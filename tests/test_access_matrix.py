@@ -114,6 +114,13 @@ def url(name: str, *attrs: str) -> Callable[[World], str]:
     return build
 
 
+SESSION = {
+    "title": "Séance",
+    "starts_at": "2030-01-07T10:00",
+    "duration": "60",
+    "open_minutes_before": "15",
+    "capacity": "20",
+}
 SEND = {"type": "send", "key": "matrix-key-0001", "body": "Bonjour à toutes"}
 
 RULES: dict[str, Rule] = {
@@ -268,15 +275,31 @@ RULES: dict[str, Rule] = {
         url("community_webinars_ics", "cop.slug"), get=dict.fromkeys(ROLES, HIDDEN)
     ),
     "webinar_series_new": Rule(
-        url("webinar_series_new", "cop.slug"), get=cop(act=MODERATES), post=cop(act=MODERATES)
+        url("webinar_series_new", "cop.slug"),
+        get=cop(act=MODERATES),
+        post=cop(act=MODERATES),
+        data=lambda w: {
+            "title": "Série",
+            "first_start": "2030-01-07T10:00",
+            "rrule": "FREQ=WEEKLY;COUNT=2",
+            "duration": "60",
+            "open_minutes_before": "15",
+            "capacity": "20",
+        },
     ),
     "webinar_session_new": Rule(
-        url("webinar_session_new", "cop.slug"), get=cop(act=MODERATES), post=cop(act=MODERATES)
+        url("webinar_session_new", "cop.slug"),
+        get=cop(act=MODERATES),
+        post=cop(act=MODERATES),
+        data=lambda w: SESSION,
     ),
     "webinar_series": Rule(url("webinar_series", "series.pk"), get=cop(anonymous=HIDDEN)),
     "webinar": Rule(url("webinar", "session.pk"), get=cop(anonymous=HIDDEN)),
     "webinar_edit": Rule(
-        url("webinar_edit", "session.pk"), get=cop(act=MODERATES), post=cop(act=MODERATES)
+        url("webinar_edit", "session.pk"),
+        get=cop(act=MODERATES),
+        post=cop(act=MODERATES),
+        data=lambda w: SESSION,
     ),
     "webinar_cancel": Rule(url("webinar_cancel", "session.pk"), post=cop(act=MODERATES)),
     "webinar_register": Rule(url("webinar_register", "upcoming.pk"), post=cop(act=WRITES)),

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from forum.forms import ModelIdsField
 from forum.models import Organisation, Region
 
 from .models import SEMESTERLY
@@ -35,7 +36,7 @@ class SeriesForm(forms.Form):
     description = forms.CharField(
         label=_("Présentation (Markdown)"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = ModelIdsField(
         label=_("Régions participantes"),
         queryset=Region.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,

@@ -174,6 +174,21 @@ REDIRECTS = [
 BY_NAME = {"next": st.one_of(st.sampled_from(REDIRECTS), texts)}
 
 
+def edge_bodies(fields: list[str], valid: dict | None) -> list[dict]:
+    """Bodies always tried, besides the generated ones: the valid body with each redirect
+    as ``next``, and with each field at a few known edges (10^20, year 9999, a crashing rule)."""
+    base = dict(valid or {})
+    bodies = [base] + [{**base, "next": target} for target in REDIRECTS]
+    for name in sorted(set(fields) | set(base)):
+        for value in (str(10**20), "9999-12-31T23:59", "FREQ=MONTHLY;BYDAY=+54MO"):
+            bodies.append({**base, name: value})
+    return bodies
+
+
+def urlencoded(pairs: dict, charset: str = "") -> tuple[bytes, str]:
+    return _urlencode(list(pairs.items())), "application/x-www-form-urlencoded" + charset
+
+
 def value_for(name: str) -> st.SearchStrategy[str]:
     return BY_NAME.get(name, texts)
 

@@ -163,6 +163,7 @@ def build_world() -> World:
         salon=salon,
         message=message,
         series=series,
+        upcoming=series.sessions.order_by("starts_at").first(),
         session=session,
         webinar_room=session.room,
         question=question,

@@ -16,6 +16,30 @@ from .models import Community, Membership, Organisation, Region, Report, User
 from .names import MAX_LENGTH as NAME_MAX_LENGTH
 
 LIMITS = settings.JEKAFO
+# The range of a database id (SQLite INTEGER, PostgreSQL bigint).
+ID_RANGE = range(-(2**63), 2**63)
+
+
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Several choices by id, where an id no database can hold is an invalid choice.
+
+    Django looks the ids up with ``pk__in``, and SQLite raises OverflowError
+    on a number past 64 bits (``regions=10**20``): refuse it before the query.
+    """
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # not a number: Django refuses it as such
+            if number not in ID_RANGE:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 class SignUpForm(UserCreationForm):

@@ -157,7 +157,11 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
-    services.leave_community(user=request.user, community=community)
+    try:
+        services.leave_community(user=request.user, community=community)
+    except ValidationError as error:  # the last moderator must hand the role over first
+        flash_service_error(request, error)
+        return redirect(community)
     messages.success(request, _("Vous avez quitté « %(name)s ».") % {"name": community.name})
     return redirect("home" if community.is_private else community.get_absolute_url())
 

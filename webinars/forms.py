@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from forum.forms import ModelIdsField
 from forum.models import Organisation, Region
 
 from .models import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, SEMESTERLY
@@ -43,7 +44,7 @@ class SeriesForm(forms.Form):
     description = forms.CharField(
         label=_("Présentation (Markdown)"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = ModelIdsField(
         label=_("Régions participantes"),
         queryset=Region.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,

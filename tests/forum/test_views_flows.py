@@ -341,6 +341,17 @@ def test_member_leaves_a_cop_and_can_no_longer_post(public_cop, thread, member, 
     )
 
 
+def test_the_last_moderator_cannot_leave_and_is_told_why(public_cop, moderator, browser):
+    """Regression: the service's refusal was not caught and the page answered 500."""
+    response = browser(moderator).post(
+        reverse("community_leave", args=[public_cop.slug]), follow=True
+    )
+
+    assert response.status_code == 200
+    assert any("confiez d'abord ce rôle" in text for text in flashed(response))
+    assert Membership.objects.filter(user=moderator, community=public_cop).exists()
+
+
 def test_moderator_promotes_then_removes_members(public_cop, member, moderator, client_for):
     client = client_for(moderator)
     membership = Membership.objects.get(user=member, community=public_cop)

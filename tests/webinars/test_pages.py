@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from rooms.models import RoomEvent
@@ -205,6 +206,25 @@ def test_series_form_refuses_an_invalid_rule(client_for, moderator, public_cop, 
     )
     assert response.status_code == 400
     assert "Règle de répétition invalide" in response.content.decode()
+    assert not public_cop.webinar_series.exists()
+
+
+@pytest.mark.parametrize("region", [str(10**20), str(-(10**20))])
+def test_series_form_refuses_a_region_id_past_64_bits(region, moderator, public_cop):
+    """Regression (found by tests/fuzz): SQLite's OverflowError on the lookup was a 500."""
+    client = Client(raise_request_exception=False)
+    client.force_login(moderator)
+    response = client.post(
+        reverse("webinar_series_new", args=[public_cop.slug]),
+        {
+            "title": "Série test",
+            "regions": [region],
+            "first_start": "2027-03-15T10:00",
+            "duration": 90,
+            "open_minutes_before": 30,
+        },
+    )
+    assert response.status_code == 400
     assert not public_cop.webinar_series.exists()
 
 

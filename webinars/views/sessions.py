@@ -35,7 +35,14 @@ AUDIO_SUFFIXES = (".mp3", ".ogg", ".opus", ".aac", ".m4a", ".wav")
 
 
 def _refused(request: HttpRequest, error: Exception, back: str) -> HttpResponse:
-    """Show a service's refusal as a message on the page the form came from."""
+    """Show a service's refusal as a message on the page the form came from.
+
+    A refusal of the person ("not yours to do") stays a 403, as on every other
+    page; one of the moment (registration closed, the room not open) goes back
+    to the page with its reason.
+    """
+    if isinstance(error, PermissionDenied) and getattr(error, "code", "forbidden") == "forbidden":
+        raise error
     if isinstance(error, RateLimited):
         raise error  # answered 429 by forum.middleware.RateLimitMiddleware
     if isinstance(error, ValidationError):

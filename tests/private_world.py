@@ -1,0 +1,180 @@
+"""
+A private CoP with one of everything, and one person for each role toward it.
+
+Shared by the access matrix (tests/test_access_matrix.py) and the fuzz tests
+(tests/fuzz/): every route of the site has an object here to be built
+against. Everything is made through the services, as the site makes it.
+
+Roles toward the private CoP ``survivantes``:
+
+- ``anonymous``: signed out;
+- ``outsider``: signed in, in no CoP;
+- ``applicant``: a join request waiting (made while the CoP was public);
+- ``member``: a plain member, author of the thread and of a reply;
+- ``muted``: a member muted (until lifted) in the CoP's salon and webinar room;
+- ``removed``: a former member a moderator removed (with the removal logged);
+- ``other_moderator``: moderates another (public) CoP, not this one;
+- ``moderator``: moderates this CoP;
+- ``staff``: site staff, in no CoP.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from forum import services
+from forum.models import (
+    Community,
+    JoinRequest,
+    Membership,
+    Notification,
+    Organisation,
+    Region,
+)
+from rooms import services as room_services
+from webinars import services as webinar_services
+from webinars.services import calendar as calendar_services
+from webinars.services import report as report_services
+
+from .factories import make_community, make_membership, make_post, make_thread, make_user
+
+ROLES = (
+    "anonymous",
+    "outsider",
+    "applicant",
+    "member",
+    "muted",
+    "removed",
+    "other_moderator",
+    "moderator",
+    "staff",
+)
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+
+    def __getitem__(self, name):
+        return self.objects[name]
+
+    def user(self, role: str):
+        return self.users.get(role) or AnonymousUser()
+
+
+def build_world() -> World:
+    world = World()
+    users = world.users
+    organisation = Organisation.objects.create(
+        name="Association des juristes de Mopti", slug="juristes-mopti", kind="association"
+    )
+    region = Region.objects.get_or_create(slug="segou", defaults={"name": "Ségou"})[0]
+    users["member"] = make_user(
+        username="awa", display_name="Awa Traoré", organisation=organisation, region=region
+    )
+    users["moderator"] = make_user(username="fatoumata", display_name="Fatoumata Diarra")
+    users["muted"] = make_user(username="kadidia", display_name="Kadidia Keita")
+    users["removed"] = make_user(username="mariam", display_name="Mariam Sanogo")
+    users["applicant"] = make_user(username="oumou", display_name="Oumou Sidibé")
+    users["outsider"] = make_user(username="bintou", display_name="Bintou Coulibaly")
+    users["other_moderator"] = make_user(username="rokia", display_name="Rokia Dembélé")
+    users["staff"] = make_user(username="equipe", display_name="Équipe Jɛkafɔ", is_staff=True)
+
+    cop = make_community(
+        name="Accompagnement des survivantes",
+        slug="survivantes",
+        visibility=Community.Visibility.PUBLIC,
+    )
+    other = make_community(
+        name="Droits fonciers des femmes", slug="droits-fonciers", visibility="public"
+    )
+    make_membership(users["other_moderator"], other, Membership.Role.MODERATOR)
+    make_membership(users["moderator"], cop, Membership.Role.MODERATOR)
+    make_membership(users["member"], cop)
+    make_membership(users["muted"], cop)
+    removed = make_membership(users["removed"], cop)
+    # A request made while the CoP was public, still waiting after it went private.
+    join_request = services.request_to_join(
+        user=users["applicant"], community=cop, message="Je travaille à Mopti."
+    )
+    cop.visibility = Community.Visibility.PRIVATE
+    cop.save(update_fields=["visibility"])
+
+    thread = make_thread(
+        users["member"], cop, title="Plan de mise à l'abri à Mopti", tags=["mise à l'abri"]
+    )
+    post = make_post(users["member"], thread, body=f"Merci @[{users['moderator'].display_name}] !")
+    make_post(users["moderator"], thread, parent=post, body=f"@[{users['member'].display_name}]")
+    invitation = services.create_invitation(moderator=users["moderator"], community=cop)
+
+    salon = room_services.ensure_salon(cop)
+    message = room_services.send_message(
+        author=users["member"], room=salon, body="Bonjour", client_key="world-msg-1"
+    )[0]
+    starts = timezone.now() - timedelta(minutes=5)
+    series = webinar_services.create_series(
+        author=users["moderator"],
+        community=cop,
+        title="Écoute des survivantes",
+        first_start=starts + timedelta(days=7),
+        rrule="FREQ=WEEKLY;COUNT=2",
+    )
+    session = webinar_services.create_session(
+        author=users["moderator"],
+        community=cop,
+        title="Accueillir sans exposer",
+        starts_at=starts,
+        duration=90,
+    )
+    for room in (salon, session.room):
+        room_services.mute_participant(
+            moderator=users["moderator"], room=room, user=users["muted"], reason="essai"
+        )
+    webinar_services.register(user=users["member"], session=session)
+    question = webinar_services.ask_question(
+        author=users["member"], session=session, body="Une question ?", client_key="world-q-01"
+    )[0]
+    document = webinar_services.add_document(
+        author=users["moderator"],
+        session=session,
+        title="Fiche",
+        file=SimpleUploadedFile("fiche.txt", b"Fiche de suivi", content_type="text/plain"),
+    )
+    decision = report_services.add_decision(
+        moderator=users["moderator"], session=session, text="Former deux relais à Mopti."
+    )
+    services.remove_member(
+        moderator=users["moderator"], membership=removed, reason="Menaces envers un membre."
+    )
+    token = calendar_services.get_or_create_token(users["member"])
+    world.objects.update(
+        cop=cop,
+        other_cop=other,
+        thread=thread,
+        opening=thread.posts.get(parent__isnull=True),
+        post=post,
+        membership=Membership.objects.get(user=users["member"], community=cop),
+        join_request=join_request,
+        invitation=invitation,
+        salon=salon,
+        message=message,
+        series=series,
+        upcoming=series.sessions.order_by("starts_at").first(),
+        session=session,
+        webinar_room=session.room,
+        question=question,
+        document=document,
+        decision=decision,
+        notification=Notification.objects.filter(recipient=users["member"]).first(),
+        profile=users["member"],
+        organisation=organisation,
+        tag=thread.tags.first(),
+        token=token,
+    )
+    assert world["notification"] is not None
+    assert JoinRequest.objects.filter(pk=join_request.pk, status="pending").exists()
+    return world

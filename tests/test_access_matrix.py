@@ -1,0 +1,559 @@
+"""
+The access matrix: every route × every role toward a private CoP, GET and POST.
+
+The routes come from the URL resolver and the WebSocket routing, not from a
+list kept by hand: a route that has no rule in RULES (or WS_RULES) fails
+``test_every_route_has_a_rule``, so a new page cannot ship without someone
+deciding who may see it and who may act on it.
+
+The expectations come from the roles (tests/private_world.py), never from
+the permission functions: what a pending applicant or a removed member should
+get is written here as a decision, and the site is held to it.
+
+Outcomes, and the rule the site follows:
+
+- ``404`` "can't see": the object is in a private CoP the reader is not in
+  (or is someone else's notification). Same answer as a thing that does
+  not exist.
+- ``login`` for a visitor on a page that needs an account: the redirect to
+  the sign-in page comes before any lookup, so it says nothing about whether
+  the object exists (pages open to visitors answer 404 for private things).
+  A JSON endpoint answers 401 instead, counted as ``login``.
+- ``403`` "can't act": the reader sees the object but the action is not
+  theirs (a member on a moderation action, a muted member sending in a room).
+- ``ok``: anything else below 500 (a page, a redirect after a POST, a form
+  shown again with its errors): the reader got through the access check.
+
+Each POST runs in a savepoint rolled back afterwards, so every cell sees the
+same world.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
+
+from forum.models import User
+from realtime import routing
+
+from .factories import PASSWORD
+from .private_world import ROLES, World, build_world
+
+OK, HIDDEN, DENIED, LOGIN = "ok", "404", "403", "login"
+
+# Who sees the private CoP, and who may do what in it (decided here, from the roles).
+SEES = frozenset({"member", "muted", "moderator", "staff"})
+WRITES = SEES  # "muted" is muted in the CoP's rooms; a CoP-wide mute will narrow this
+MODERATES = frozenset({"moderator", "staff"})
+AUTHOR = frozenset({"member"})
+
+
+def cop(act=SEES, *, anonymous=LOGIN) -> dict[str, str]:
+    """A thing of the private CoP: seen by SEES, done by ``act``; hidden from everyone else."""
+    table = {}
+    for role in ROLES:
+        if role == "anonymous":
+            table[role] = anonymous
+        elif role in act:
+            table[role] = OK
+        elif role in SEES:
+            table[role] = DENIED
+        else:
+            table[role] = HIDDEN
+    return table
+
+
+def everyone() -> dict[str, str]:
+    return dict.fromkeys(ROLES, OK)
+
+
+def signed_in() -> dict[str, str]:
+    return {role: LOGIN if role == "anonymous" else OK for role in ROLES}
+
+
+def owned_by(owners, *, anonymous=LOGIN) -> dict[str, str]:
+    """Someone's own thing (a notification): theirs to open; nobody else learns it exists."""
+    return {
+        role: anonymous if role == "anonymous" else OK if role in owners else HIDDEN
+        for role in ROLES
+    }
+
+
+@dataclass(frozen=True)
+class Rule:
+    url: Callable[[World], str]
+    get: dict[str, str] | None = None  # None: the route refuses GET (405)
+    post: dict[str, str] | None = None  # None: the route refuses POST (405)
+    data: Callable[[World], dict] | None = None
+    json: bool = False  # POST a JSON body (the room doors) instead of a form
+
+
+def url(name: str, *attrs: str) -> Callable[[World], str]:
+    """``url("thread", "thread.pk", "thread.slug")``: reverse with the world's objects."""
+
+    def build(world: World) -> str:
+        args = []
+        for attr in attrs:
+            head, *rest = attr.split(".")
+            value = world[head]
+            for part in rest:
+                value = getattr(value, part)
+            args.append(value)
+        return reverse(name, args=args)
+
+    return build
+
+
+SESSION = {
+    "title": "Séance",
+    "starts_at": "2030-01-07T10:00",
+    "duration": "60",
+    "open_minutes_before": "15",
+    "capacity": "20",
+}
+SEND = {"type": "send", "key": "matrix-key-0001", "body": "Bonjour à toutes"}
+
+RULES: dict[str, Rule] = {
+    # Site-wide pages, open to all.
+    "home": Rule(url("home"), get=everyone()),
+    "organisations": Rule(url("organisations"), get=everyone()),
+    "organisation": Rule(url("organisation", "organisation.slug"), get=everyone()),
+    "webinars": Rule(url("webinars"), get=everyone()),
+    "signup": Rule(
+        url("signup"),
+        get=everyone(),
+        post=everyone(),
+        data=lambda w: {
+            "username": "nouvelle",
+            "display_name": "Nouvelle venue",
+            "password1": "un-long-mot-de-passe-1",
+            "password2": "un-long-mot-de-passe-1",
+            "preferred_language": "fr",
+        },
+    ),
+    "login": Rule(
+        url("login"),
+        get=everyone(),
+        post=everyone(),
+        data=lambda w: {"username": "awa", "password": PASSWORD},
+    ),
+    "logout": Rule(url("logout"), post=everyone()),
+    "switch_language": Rule(
+        url("switch_language"), post=everyone(), data=lambda w: {"language": "en"}
+    ),
+    # One's own pages.
+    "profile_edit": Rule(url("profile_edit"), get=signed_in(), post=signed_in()),
+    "password_change": Rule(url("password_change"), get=signed_in(), post=signed_in()),
+    "notifications": Rule(url("notifications"), get=signed_in()),
+    "notifications_read": Rule(url("notifications_read"), post=signed_in()),
+    "notifications_count": Rule(url("notifications_count"), get=signed_in()),
+    "notification": Rule(
+        url("notification", "notification.pk"), get=owned_by(AUTHOR), post=owned_by(AUTHOR)
+    ),
+    "calendar": Rule(url("calendar"), get=signed_in(), post=signed_in()),
+    # A calendar feed's address is its key: whoever holds it reads its owner's feed.
+    "calendar_feed": Rule(url("calendar_feed", "token.token"), get=everyone()),
+    "calendar_feed_community": Rule(
+        url("calendar_feed_community", "token.token", "cop.slug"), get=everyone()
+    ),
+    # A member's profile is seen through a CoP shared with them (issue 13, "members at risk").
+    "profile": Rule(url("profile", "profile.pk"), get=cop(anonymous=HIDDEN)),
+    # The CoP.
+    "community": Rule(url("community", "cop.slug"), get=cop(anonymous=HIDDEN)),
+    "community_join": Rule(url("community_join", "cop.slug"), post=cop(act=())),
+    "community_leave": Rule(
+        url("community_leave", "cop.slug"), post=cop(act={"member", "muted", "moderator"})
+    ),
+    "community_members": Rule(url("community_members", "cop.slug"), get=cop()),
+    "community_follow": Rule(url("community_follow", "cop.slug"), post=cop()),
+    "mention_candidates": Rule(
+        url("mention_candidates", "cop.slug"), get=cop(act=WRITES, anonymous=HIDDEN)
+    ),
+    "member_role": Rule(
+        url("member_role", "cop.slug", "membership.pk"),
+        post=cop(act=MODERATES),
+        data=lambda w: {"role": "moderator"},
+    ),
+    "member_remove": Rule(
+        url("member_remove", "cop.slug", "membership.pk"),
+        post=cop(act=MODERATES),
+        data=lambda w: {"reason": "Essai", "confirm": "1"},
+    ),
+    "join_requests": Rule(url("join_requests", "cop.slug"), get=cop(act=MODERATES)),
+    "join_request_decide": Rule(
+        url("join_request_decide", "cop.slug", "join_request.pk"),
+        post=cop(act=MODERATES),
+        data=lambda w: {"decision": "approve"},
+    ),
+    "invitations": Rule(
+        url("invitations", "cop.slug"),
+        get=cop(act=MODERATES),
+        post=cop(act=MODERATES),
+        data=lambda w: {"days": "7", "max_uses": "5"},
+    ),
+    "invitation_revoke": Rule(
+        url("invitation_revoke", "cop.slug", "invitation.pk"), post=cop(act=MODERATES)
+    ),
+    # An invitation link is its key: anyone holding it may join, except a removed member.
+    "invitation": Rule(
+        url("invitation", "invitation.token"),
+        get=everyone(),
+        post={**everyone(), "removed": DENIED},
+    ),
+    "moderation_log": Rule(url("moderation_log", "cop.slug"), get=cop(act=MODERATES)),
+    "thread_create": Rule(
+        url("thread_create", "cop.slug"),
+        get=cop(act=WRITES),
+        post=cop(act=WRITES),
+        data=lambda w: {"title": "Une nouvelle discussion", "body": "Bonjour", "tags": ""},
+    ),
+    # Threads and posts.
+    "thread_short": Rule(url("thread_short", "thread.pk"), get=cop(anonymous=HIDDEN)),
+    "thread": Rule(url("thread", "thread.pk", "thread.slug"), get=cop(anonymous=HIDDEN)),
+    "thread_reply": Rule(
+        url("thread_reply", "thread.pk"), post=cop(act=WRITES), data=lambda w: {"body": "Oui"}
+    ),
+    "thread_moderate": Rule(
+        lambda w: reverse("thread_moderate", args=[w["thread"].pk, "lock"]),
+        post=cop(act=MODERATES),
+        data=lambda w: {"reason": "Calme"},
+    ),
+    "post": Rule(url("post", "post.pk"), get=cop(anonymous=HIDDEN)),
+    "post_reply": Rule(
+        url("post_reply", "post.pk"),
+        get=cop(act=WRITES),
+        post=cop(act=WRITES),
+        data=lambda w: {"body": "Oui"},
+    ),
+    "post_edit": Rule(
+        url("post_edit", "post.pk"),
+        get=cop(act=AUTHOR | MODERATES),
+        post=cop(act=AUTHOR | MODERATES),
+        data=lambda w: {"body": "Corrigé"},
+    ),
+    "post_delete": Rule(url("post_delete", "post.pk"), get=cop(act=AUTHOR), post=cop(act=AUTHOR)),
+    "post_history": Rule(url("post_history", "post.pk"), get=cop(act=MODERATES)),
+    "post_hide": Rule(
+        url("post_hide", "post.pk"),
+        post=cop(act=MODERATES),
+        data=lambda w: {"reason": "Hors sujet"},
+    ),
+    "post_restore": Rule(url("post_restore", "post.pk"), post=cop(act=MODERATES)),
+    # A tag used only in a private CoP is itself private.
+    "tag": Rule(url("tag", "tag.slug"), get=cop(anonymous=HIDDEN)),
+    # Live rooms (JSON door: the answer's status is the protocol's).
+    "salon": Rule(
+        url("salon", "cop.slug"),
+        get=cop(anonymous=HIDDEN),
+        post=cop(act=WRITES - {"muted"}, anonymous=HIDDEN),
+        data=lambda w: SEND,
+        json=True,
+    ),
+    "room_action": Rule(
+        url("room_action", "salon.pk"),
+        post=cop(act=WRITES - {"muted"}, anonymous=HIDDEN),
+        data=lambda w: SEND,
+        json=True,
+    ),
+    "room_events": Rule(url("room_events", "salon.pk"), get=cop(anonymous=HIDDEN)),
+    "room_history": Rule(url("room_history", "salon.pk"), get=cop(anonymous=HIDDEN)),
+    # Webinars.
+    "community_webinars": Rule(url("community_webinars", "cop.slug"), get=cop(anonymous=HIDDEN)),
+    # A CoP's public feed is read by calendar apps, without a session: a private CoP's
+    # is a 404 whoever asks (members subscribe to their own feed, by its key).
+    "community_webinars_ics": Rule(
+        url("community_webinars_ics", "cop.slug"), get=dict.fromkeys(ROLES, HIDDEN)
+    ),
+    "webinar_series_new": Rule(
+        url("webinar_series_new", "cop.slug"),
+        get=cop(act=MODERATES),
+        post=cop(act=MODERATES),
+        data=lambda w: {
+            "title": "Série",
+            "first_start": "2030-01-07T10:00",
+            "rrule": "FREQ=WEEKLY;COUNT=2",
+            "duration": "60",
+            "open_minutes_before": "15",
+            "capacity": "20",
+        },
+    ),
+    "webinar_session_new": Rule(
+        url("webinar_session_new", "cop.slug"),
+        get=cop(act=MODERATES),
+        post=cop(act=MODERATES),
+        data=lambda w: SESSION,
+    ),
+    "webinar_series": Rule(url("webinar_series", "series.pk"), get=cop(anonymous=HIDDEN)),
+    "webinar": Rule(url("webinar", "session.pk"), get=cop(anonymous=HIDDEN)),
+    "webinar_edit": Rule(
+        url("webinar_edit", "session.pk"),
+        get=cop(act=MODERATES),
+        post=cop(act=MODERATES),
+        data=lambda w: SESSION,
+    ),
+    "webinar_cancel": Rule(url("webinar_cancel", "session.pk"), post=cop(act=MODERATES)),
+    "webinar_register": Rule(url("webinar_register", "upcoming.pk"), post=cop(act=WRITES)),
+    "webinar_unregister": Rule(url("webinar_unregister", "upcoming.pk"), post=cop(act=WRITES)),
+    "webinar_registrants": Rule(url("webinar_registrants", "session.pk"), get=cop(act=MODERATES)),
+    "webinar_registrants_csv": Rule(
+        url("webinar_registrants_csv", "session.pk"), get=cop(act=MODERATES)
+    ),
+    "webinar_document_add": Rule(
+        url("webinar_document_add", "session.pk"),
+        post=cop(act=MODERATES),
+        data=lambda w: {"title": "Lien", "url": "https://example.org/fiche"},
+    ),
+    "webinar_document": Rule(url("webinar_document", "document.pk"), get=cop(anonymous=HIDDEN)),
+    "webinar_document_remove": Rule(
+        url("webinar_document_remove", "document.pk"), post=cop(act=MODERATES)
+    ),
+    "webinar_room": Rule(url("webinar_room", "session.pk"), get=cop(anonymous=HIDDEN)),
+    "webinar_ics": Rule(url("webinar_ics", "session.pk"), get=cop(anonymous=HIDDEN)),
+    "webinar_report": Rule(url("webinar_report", "session.pk"), get=cop(anonymous=HIDDEN)),
+    "webinar_minutes": Rule(
+        url("webinar_minutes", "session.pk"),
+        get=cop(act=MODERATES),
+        post=cop(act=MODERATES),
+        data=lambda w: {"minutes": "Compte rendu"},
+    ),
+    "webinar_decision_add": Rule(
+        url("webinar_decision_add", "session.pk"),
+        post=cop(act=MODERATES),
+        data=lambda w: {"text": "Une décision"},
+    ),
+    "webinar_decision_thread": Rule(
+        url("webinar_decision_thread", "decision.pk"), post=cop(act=MODERATES)
+    ),
+    "webinar_export": Rule(
+        lambda w: reverse("webinar_export", args=[w["session"].pk, "questions", "csv"]),
+        get=cop(act=MODERATES),
+    ),
+}
+
+# Routes outside the matrix, each with the reason.
+NOT_IN_MATRIX = {
+    # Django's admin: its own staff-only login, tested by Django.
+    "admin",
+    # Static files, served by Django only when DEBUG is on (whitenoise/nginx otherwise).
+    "static",
+}
+
+# Cells that the site gets wrong today and another branch of issue 13 fixes:
+# each is an xfail(strict=True) test of its own, red once fixed (then delete it here).
+KNOWN = {
+    ("profile", "GET", role): "profiles are public today (i13: members at risk)"
+    for role in ("anonymous", "outsider", "applicant", "removed", "other_moderator")
+} | {
+    ("invitation", "POST", "removed"): "a removed member rejoins by invitation (i13: sanctions)",
+}
+
+
+# Discovery ---------------------------------------------------------------------------
+
+
+def http_routes(patterns=None, prefix="") -> dict[str, str]:
+    """Every named URL pattern (namespaced ones by namespace), by name: its route."""
+    found = {}
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            key = pattern.namespace or pattern.app_name
+            route = prefix + str(pattern.pattern)
+            if key:
+                found[key] = route
+            else:
+                found.update(http_routes(pattern.url_patterns, route))
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            name = pattern.name or ("static" if "static" in route else route)
+            found[name] = route
+    return found
+
+
+def uncovered(routes) -> set[str]:
+    return set(routes) - set(RULES) - NOT_IN_MATRIX
+
+
+# The HTTP matrix ---------------------------------------------------------------------
+
+
+def outcome(response) -> str:
+    status = response.status_code
+    if status == 302 and urlsplit(response.url).path == reverse("login"):
+        return LOGIN
+    if status == 401:
+        return LOGIN
+    if status in (403, 404, 405) or status >= 500:
+        return str(status)
+    return OK
+
+
+def clients(world: World) -> dict[str, Client]:
+    made = {}
+    for role in ROLES:
+        client = Client(raise_request_exception=False)
+        user = world.users.get(role)
+        if user is not None:
+            client.force_login(user)
+        made[role] = client
+    return made
+
+
+def request(client: Client, method: str, rule: Rule, world: World):
+    target = rule.url(world)
+    cache.clear()  # rate limits count per test, not across cells
+    with transaction.atomic():
+        if method == "GET":
+            response = client.get(target)
+        elif rule.json:
+            response = client.post(
+                target,
+                rule.data(world),
+                content_type="application/json",
+                headers={"accept": "application/json"},
+            )
+        else:
+            response = client.post(target, rule.data(world) if rule.data else {})
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def test_every_route_has_a_rule():
+    assert uncovered(http_routes()) == set()
+    assert set(RULES) <= set(http_routes()), "a rule for a route that no longer exists"
+    for name, rule in RULES.items():
+        assert rule.get is not None or rule.post is not None, name
+        for table in (rule.get, rule.post):
+            assert table is None or set(table) == set(ROLES), f"{name}: every role, once"
+
+
+fake_urlpatterns = [
+    *get_resolver().url_patterns,
+    path("nouvelle-page/", lambda request: None, name="brand_new_page"),
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_new_route_without_a_rule_fails_the_matrix():
+    assert uncovered(http_routes()) == {"brand_new_page"}
+
+
+urlpatterns = fake_urlpatterns  # the URLconf of the test above
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_route_answers_each_role_as_its_rule_says(name, world):
+    rule = RULES[name]
+    readers = clients(world)
+    wrong = {}
+    for method, table in (("GET", rule.get), ("POST", rule.post)):
+        for role in ROLES:
+            if (name, method, role) in KNOWN:
+                continue
+            if table is None:
+                if role != "staff":
+                    continue
+                expected = "405"  # a method the route does not take, checked once
+            else:
+                expected = table[role]
+            got = outcome(request(readers[role], method, rule, world))
+            if got != expected:
+                wrong[f"{method} {role}"] = f"expected {expected}, got {got}"
+    assert wrong == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "role"),
+    [
+        pytest.param(*cell, marks=pytest.mark.xfail(strict=True, reason=reason))
+        for cell, reason in KNOWN.items()
+    ],
+)
+def test_known_access_finding(name, method, role, world):
+    rule = RULES[name]
+    table = rule.get if method == "GET" else rule.post
+    got = outcome(request(clients(world)[role], method, rule, world))
+    assert got == table[role]
+
+
+# The WebSocket matrix -------------------------------------------------------------------
+
+ACCEPTED, WS_HIDDEN, WS_LOGIN = "hello", 4404, 4401
+
+WS_RULES: dict[str, tuple[Callable[[World], str], dict]] = {
+    r"^ws/rooms/(?P<room_id>[^/]+)/$": (
+        lambda w: f"ws/rooms/{w['salon'].pk}/",
+        {role: ACCEPTED if role in SEES else WS_HIDDEN for role in ROLES},
+    ),
+    r"^ws/threads/(?P<thread_id>[^/]+)/$": (
+        lambda w: f"ws/threads/{w['thread'].pk}/",
+        {role: ACCEPTED if role in SEES else WS_HIDDEN for role in ROLES},
+    ),
+    r"^ws/webinars/(?P<session_id>[^/]+)/$": (
+        lambda w: f"ws/webinars/{w['session'].pk}/",
+        {role: ACCEPTED if role in SEES else WS_HIDDEN for role in ROLES},
+    ),
+    "ws/notifications/": (
+        lambda w: "ws/notifications/",
+        {role: WS_LOGIN if role == "anonymous" else ACCEPTED for role in ROLES},
+    ),
+}
+
+
+def ws_routes(patterns=None) -> set[str]:
+    return {str(p.pattern) for p in (patterns or routing.websocket_urlpatterns)}
+
+
+def test_every_websocket_route_has_a_rule():
+    assert ws_routes() == set(WS_RULES)
+
+
+def test_a_new_websocket_route_without_a_rule_fails_the_matrix():
+    patterns = [*routing.websocket_urlpatterns, path("ws/nouveau/", lambda scope: None)]
+    assert ws_routes(patterns) - set(WS_RULES) == {"ws/nouveau/"}
+
+
+async def ws_outcome(path_: str, user) -> str | int:
+    """``"hello"`` when the socket is let in, else the code it is closed with."""
+    communicator = WebsocketCommunicator(URLRouter(routing.websocket_urlpatterns), "/" + path_)
+    communicator.scope["user"] = await database_sync_to_async(_fresh)(user)
+    try:
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected  # refusals accept then close, so the browser learns the code
+        first = await communicator.receive_output(timeout=5)
+        if first["type"] == "websocket.close":
+            return first.get("code")
+        return json.loads(first["text"])["type"]
+    finally:
+        await communicator.disconnect()
+
+
+def _fresh(user):
+    return AnonymousUser() if user is None else User.objects.get(pk=user.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("route", sorted(WS_RULES))
+async def test_websocket_route_answers_each_role_as_its_rule_says(route):
+    world = await database_sync_to_async(build_world)()
+    build, table = WS_RULES[route]
+    wrong = {}
+    for role in ROLES:
+        got = await ws_outcome(build(world), world.users.get(role))
+        if got != table[role]:
+            wrong[role] = f"expected {table[role]}, got {got}"
+    assert wrong == {}

@@ -183,7 +183,9 @@ def refusal(error: Exception) -> ActionError:
     if isinstance(error, ActionError):
         return error
     if isinstance(error, ValidationError):
-        code = error.code if error.code in ERRORS else "invalid"
+        # A ValidationError made from a dict of field errors has no code of its own.
+        code = getattr(error, "code", None)
+        code = code if code in ERRORS else "invalid"
         return ActionError(code, " ".join(error.messages))
     if isinstance(error, Http404):
         return ActionError("not_found", _("Cet élément n'existe pas, ou vous n'y avez pas accès."))

@@ -136,3 +136,22 @@ def test_hostile_form_fields_are_refused_with_a_clear_code(
     assert response.status_code == actions.ERRORS[code][0]
     assert response.json()["code"] == code
     assert response.json()["message"]
+
+
+@pytest.mark.parametrize("reason", ["", "n'importe quoi", "other"])
+async def test_a_report_with_a_bad_reason_is_invalid_through_both_doors(
+    reason, room, moderator, client_for
+):
+    """Found by the fuzz: a field error of the service (a dict) has no code; it was a 500."""
+    message_id = await database_sync_to_async(lambda: room.messages.get().pk)()
+    text = json.dumps({"type": "report", "id": message_id, "reason": reason})
+
+    by_socket = await socket_answer(moderator, room, text)
+    response = await database_sync_to_async(
+        lambda: client_for(moderator).post(
+            reverse("room_action", args=[room.pk]), text, content_type="application/json"
+        )
+    )()
+
+    assert by_socket["code"] == "invalid" and by_socket["message"], by_socket
+    assert response.status_code == 400 and response.json() == by_socket

@@ -9,7 +9,7 @@ that show a secret once (reset link, backup codes, TOTP key) are not cached.
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
@@ -29,6 +29,7 @@ from django.views.generic.edit import FormView
 
 from . import selectors
 from .account_forms import CodeForm, MemberLanguagePasswordResetForm
+from .inputs import safe_redirect_url
 from .models import Membership, User
 from .services import security
 from .views import SafeNextMixin, add_service_errors, render_invalid
@@ -245,9 +246,15 @@ def reset_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                security.redeem_reset_link(token=token, password=form.cleaned_data["new_password1"])
+                member = security.redeem_reset_link(
+                    token=token, password=form.cleaned_data["new_password1"]
+                )
             except Http404:
                 return render(request, "accounts/reset_link_invalid.html", status=404)
+            if request.user.is_authenticated and request.user.pk == member.pk:
+                # Her sessions were all ended, this one too: start an empty one
+                # (the message below is kept in it) instead of saving a deleted row.
+                logout(request)
             messages.success(
                 request, _("Mot de passe enregistré. Connectez-vous avec le nouveau mot de passe.")
             )
@@ -313,6 +320,10 @@ def second_factor(request: HttpRequest) -> HttpResponse:
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin signs in through the site's sign-in: throttled, and with the second factor."""
     if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            return redirect(
+                safe_redirect_url(request, request.GET.get("next", ""), reverse("admin:index"))
+            )
         # Signed in but not staff: sending her to sign in again would loop.
         raise PermissionDenied(_("L'administration est réservée à l'équipe du site."))
     next_url = request.GET.get("next") or reverse("admin:index")

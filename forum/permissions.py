@@ -124,6 +124,11 @@ def can_take_part_in_community(user: User | None, community: Community) -> bool:
     return get_membership(user, community) is not None and not is_banned(user, community)
 
 
+def can_view_members(user: User | None, community: Community) -> bool:
+    """A CoP's member list stays inside it: its members (a muted one still reads), and staff."""
+    return can_take_part_in_community(user, community)
+
+
 def can_post_in_community(user: User | None, community: Community) -> bool:
     if is_staff(user):
         return True

@@ -41,7 +41,7 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
     profile = url_pattern("profile")
     report = reverse("report", args=["post", _SENTINEL]).replace(str(_SENTINEL), "{}")
     # An author's organisation is shown to the members of the thread's CoP, if they chose so.
-    member_here = perms.can_post_in_community(user, thread.community)
+    member_here = perms.can_view_members(user, thread.community)
     prepared = []
     for post in posts:
         post.thread = thread  # already loaded; permission checks read thread.community

@@ -171,7 +171,7 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
 def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     # Member lists stay inside the CoP: they can put people at risk.
-    if not perms.can_post_in_community(request.user, community):
+    if not perms.can_view_members(request.user, community):
         raise Http404
     can_moderate = perms.can_moderate_community(request.user, community)
     return render(

@@ -10,9 +10,12 @@ Roles toward the private CoP ``survivantes``:
 - ``anonymous``: signed out;
 - ``outsider``: signed in, in no CoP;
 - ``applicant``: a join request waiting (made while the CoP was public);
-- ``member``: a plain member, author of the thread and of a reply;
-- ``muted``: a member muted (until lifted) in the CoP's salon and webinar room;
-- ``removed``: a former member a moderator removed (with the removal logged);
+- ``member``: a plain member, author of the thread and of a reply; she has no
+  e-mail address (a moderator issues her a one-time password link);
+- ``muted``: a member muted in the CoP until lifted (a CoP sanction: she reads,
+  she does not write), and in the CoP's salon and webinar room;
+- ``removed``: a former member a moderator removed: a removal is a CoP ban until
+  lifted (logged), which holds against an invitation link still in her hands;
 - ``other_moderator``: moderates another (public) CoP, not this one;
 - ``moderator``: moderates this CoP;
 - ``staff``: site staff, in no CoP.
@@ -23,6 +26,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from forum import services
@@ -33,7 +37,10 @@ from forum.models import (
     Notification,
     Organisation,
     Region,
+    ReportCase,
+    Sanction,
 )
+from forum.services import security
 from rooms import services as room_services
 from webinars import services as webinar_services
 from webinars.services import calendar as calendar_services
@@ -74,7 +81,11 @@ def build_world() -> World:
     )
     region = Region.objects.get_or_create(slug="segou", defaults={"name": "Ségou"})[0]
     users["member"] = make_user(
-        username="awa", display_name="Awa Traoré", organisation=organisation, region=region
+        username="awa",
+        display_name="Awa Traoré",
+        organisation=organisation,
+        region=region,
+        email="",
     )
     users["moderator"] = make_user(username="fatoumata", display_name="Fatoumata Diarra")
     users["muted"] = make_user(username="kadidia", display_name="Kadidia Keita")
@@ -108,7 +119,14 @@ def build_world() -> World:
         users["member"], cop, title="Plan de mise à l'abri à Mopti", tags=["mise à l'abri"]
     )
     post = make_post(users["member"], thread, body=f"Merci @[{users['moderator'].display_name}] !")
-    make_post(users["moderator"], thread, parent=post, body=f"@[{users['member'].display_name}]")
+    reply = make_post(
+        users["moderator"], thread, parent=post, body=f"@[{users['member'].display_name}]"
+    )
+    other_thread = make_thread(users["member"], cop, title="Contacts sûrs à Ségou")
+    # A member's report on the moderator's reply: an open case in the review queue.
+    services.report_item(
+        reporter=users["member"], kind="post", object_id=reply.pk, reason="off_topic"
+    )
     invitation = services.create_invitation(moderator=users["moderator"], community=cop)
 
     salon = room_services.ensure_salon(cop)
@@ -147,14 +165,30 @@ def build_world() -> World:
     decision = report_services.add_decision(
         moderator=users["moderator"], session=session, text="Former deux relais à Mopti."
     )
+    mute = services.sanction_member(
+        moderator=users["moderator"],
+        community=cop,
+        user=users["muted"],
+        kind="mute",
+        duration="forever",
+        reason="Propos blessants.",
+    )
     services.remove_member(
         moderator=users["moderator"], membership=removed, reason="Menaces envers un membre."
     )
+    reset_token = security.issue_reset_link(
+        issuer=users["moderator"], member=users["member"], community=cop
+    )
     token = calendar_services.get_or_create_token(users["member"])
+    # The member is also signed in on another device (her sessions page lists it).
+    elsewhere = Client()
+    elsewhere.force_login(users["member"])
+    session_handle = security.session_handle(elsewhere.session.session_key)
     world.objects.update(
         cop=cop,
         other_cop=other,
         thread=thread,
+        other_thread=other_thread,
         opening=thread.posts.get(parent__isnull=True),
         post=post,
         membership=Membership.objects.get(user=users["member"], community=cop),
@@ -174,7 +208,15 @@ def build_world() -> World:
         organisation=organisation,
         tag=thread.tags.first(),
         token=token,
+        mute=mute,
+        case=ReportCase.objects.get(community=cop),
+        reset_token=reset_token,
+        session_handle=session_handle,
     )
     assert world["notification"] is not None
     assert JoinRequest.objects.filter(pk=join_request.pk, status="pending").exists()
+    # What removal means now: a ban in the CoP, until lifted.
+    assert Sanction.objects.filter(
+        community=cop, user=users["removed"], kind="ban", until=None, lifted_at=None
+    ).exists()
     return world

@@ -871,3 +871,35 @@ async def test_the_lock_holds_through_the_asgi_handler_daphne_runs(member):
     assert answers == [200, 200, 200, 200, 429]
     assert response.status_code == 429
     assert "Trop de tentatives de connexion" in response.content.decode()
+
+
+def test_the_one_time_link_used_while_signed_in_as_her_ends_on_the_sign_in_page(
+    moderator, no_email_member, private_cop
+):
+    """Found by the access matrix: her session was ended by the reset, then saved (a 400)."""
+    token = security.issue_reset_link(
+        issuer=moderator, member=no_email_member, community=private_cop
+    )
+    client = Client()
+    assert sign_in(client, no_email_member.username).status_code == 302
+    new = "Un-nouveau-mot-de-passe-2026"
+
+    response = client.post(
+        reverse("reset_link", args=[token]),
+        {"new_password1": new, "new_password2": new},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("login")
+    assert "Mot de passe enregistré" in response.content.decode()
+    assert not signed_in(client)
+    assert sign_in(Client(), no_email_member.username, new).status_code == 302
+
+
+def test_a_signed_in_staff_member_opening_the_admin_sign_in_goes_to_the_admin(staff, client_for):
+    """Found by the access matrix: signed-in staff were refused (403) at /admin/login/."""
+    client = client_for(staff)
+
+    assert client.get("/admin/login/?next=/admin/forum/")["Location"] == "/admin/forum/"
+    assert client.get("/admin/login/?next=https://evil.example/")["Location"] == "/admin/"

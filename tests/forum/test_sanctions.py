@@ -124,6 +124,16 @@ def test_muted_member_reads_but_cannot_post_reply_or_start_a_thread(
         )
 
 
+def test_a_muted_member_still_reads_the_member_list(private_cop, moderator, member, client_for):
+    """Found by the access matrix: the list was gated by "may post", a 404 for her."""
+    sanction(moderator, private_cop, member)
+    url = reverse("community_members", args=[private_cop.slug])
+
+    assert client_for(member).get(url).status_code == 200
+    sanction(moderator, private_cop, member, kind="ban")
+    assert client_for(member).get(url).status_code == 404
+
+
 def test_mute_ends_by_itself_when_its_time_has_passed(public_cop, moderator, member):
     muted = sanction(moderator, public_cop, member, duration="1h")
     Sanction.objects.filter(pk=muted.pk).update(until=timezone.now() - timedelta(seconds=1))

@@ -88,11 +88,6 @@ IDS = st.one_of(
 AFTER = st.one_of(st.just(""), st.builds(lambda v: "?after=" + quote(v), value_for("after")))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding fixed in i13-robust: an unknown WebSocket path and /ws/rooms/²/ (isdigit() "
-    "accepts it, int() does not) crash the connection (1011)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_websocket_paths_answer_hello_or_a_4xxx_close(tracebacks):
     world = build_world()

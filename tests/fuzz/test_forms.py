@@ -27,7 +27,7 @@ from django.urls import Resolver404, resolve
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ..test_access_matrix import OK, RULES
+from ..test_access_matrix import ALL_RULES, OK, RULES
 from .strategies import FUZZ, edge_bodies, form_body, json_body, urlencoded
 
 # Who posts: the first of these the route lets act (anonymous only where everyone may).
@@ -90,11 +90,12 @@ def discover_fields(world) -> dict[str, set[str]]:
 
 
 def post_routes() -> list[str]:
-    return sorted(name for name, rule in RULES.items() if rule.post is not None)
+    """Every POST route, and each action of a route whose path names one (route:action)."""
+    return sorted(name for name, rule in ALL_RULES.items() if rule.post is not None)
 
 
 def actor_for(name: str, world):
-    table = RULES[name].post
+    table = ALL_RULES[name].post
     if all(outcome == OK for outcome in table.values()):
         return None  # open to all: posted as a visitor (sign-up, sign-in, language)
     # Nobody may (joining a private CoP): posted by staff, who sees the CoP and is refused.
@@ -111,30 +112,12 @@ def test_every_post_route_is_a_target_and_forms_are_found(world):
     assert "salon" in post_routes() and "room_action" in post_routes()
 
 
-# Findings of issue 13 that another branch fixes: red (strict) once fixed, then drop the mark.
-KNOWN = {
-    "switch_language": "finding fixed in i13-robust: next=a on the language switch (500)",
-    "signup": "finding fixed in i13-robust: next=a on sign-up (account made, then 500)",
-    "webinar_session_new": "finding fixed in i13-robust: year 9999 and a capacity of 10^20 "
-    "in webinar forms (OverflowError)",
-    "webinar_edit": "finding fixed in i13-robust: year 9999 and a capacity of 10^20 "
-    "in webinar forms (OverflowError)",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN[name]))
-        if name in KNOWN
-        else name
-        for name in post_routes()
-    ],
-)
+@pytest.mark.parametrize("name", post_routes())
 def test_form_post_never_fails(name, world, tracebacks):
-    rule = RULES[name]
+    rule = ALL_RULES[name]
     fields = sorted(
-        discover_fields(world).get(name, set()) | set(rule.data(world) if rule.data else ())
+        discover_fields(world).get(name.split(":")[0], set())
+        | set(rule.data(world) if rule.data else ())
     )
     client = Client(raise_request_exception=False)
     actor = actor_for(name, world)

@@ -241,7 +241,7 @@ function postText(post) {
 }
 
 // Chromium stops long utterances after about 15 s: read sentence by sentence.
-function chunks(text) {
+function sentences(text) {
   const out = [];
   (text.match(/[^.!?…]+[.!?…]*\s*/g) || [text]).forEach((s) => {
     const last = out.length - 1;
@@ -263,7 +263,7 @@ function readAloud(button, post) {
   synth.cancel();
   quiet();
   if (again) return;
-  const parts = chunks(postText(post));
+  const parts = sentences(postText(post));
   if (!parts.length) return;
   const prefix = lang();
   const voice = pickVoice(prefix);

@@ -419,3 +419,27 @@ def test_listen_reads_a_voice_posts_transcript_and_english_in_english(site, sign
     awa.evaluate("document.documentElement.lang = 'en'; window.spoken = []")
     voice_post.get_by_role("button", name="Écouter").click()
     assert all(part["lang"].startswith("en") for part in awa.evaluate("window.spoken"))
+
+
+def test_icons_sit_beside_their_labels_on_a_phone(site, sign_in):
+    from playwright.sync_api import expect
+
+    awa = sign_in("a", phone=True)
+    community = site.url(f"/communautes/{site.seeded['community']}/")
+    for name, url in (("home", site.url("/")), ("community", community)):
+        awa.goto(url)
+        no_horizontal_scroll(awa)
+        shot(awa, f"icons-{name}")
+        nav = awa.get_by_role("navigation", name="Navigation principale")
+        # Decorative: the links keep their text names.
+        expect(nav.get_by_role("link", name="Communautés")).to_be_visible()
+        expect(nav.locator("svg.icon")).to_have_count(5)
+        assert awa.evaluate(
+            "Array.from(document.querySelectorAll('svg.icon')).every((i) =>"
+            " i.getAttribute('aria-hidden') === 'true' && i.getBoundingClientRect().width > 8)"
+        )
+    expect(awa.get_by_role("link", name="Nouvelle discussion").locator("svg.icon")).to_have_count(1)
+    awa.get_by_role("link", name="Salon de discussion").click()
+    expect(awa.get_by_role("button", name="Envoyer").locator("svg.icon")).to_have_count(1)
+    no_horizontal_scroll(awa)
+    shot(awa, "icons-salon")

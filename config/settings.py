@@ -317,6 +317,8 @@ SECURE_CSP = {
     # templates carry no inline style or script at all (tests/test_deploy.py).
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
+    # blob: plays back a voice note recorded in the page before it is sent (voice.js).
+    "media-src": [CSP.SELF, "blob:"],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],

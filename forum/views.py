@@ -445,7 +445,11 @@ def _create_reply(request: HttpRequest, thread, form, context) -> HttpResponse:
             return render_invalid(request, "forum/reply_form.html", context)
     try:
         post = services.create_post(
-            author=request.user, thread=thread, parent=parent, body=form.cleaned_data["body"]
+            author=request.user,
+            thread=thread,
+            parent=parent,
+            body=form.cleaned_data["body"],
+            key=form.cleaned_data["key"],
         )
     except ValidationError as error:
         add_service_errors(form, error)

@@ -1,0 +1,150 @@
+"""
+Offline on a 360×740 phone, in real browsers over a real Daphne.
+
+A member opens a thread and the salon, loses the network, still reads the
+thread, writes a reply and a chat message, closes the page and opens it again
+from the service worker's copy; when the network returns each is stored once
+(read in the server's database) and appears live for another member who has
+the thread and the salon open. Pages the device never kept show the offline
+page; signing out leaves nothing of hers on the phone.
+"""
+
+import re
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # the fixtures skip these tests, or fail them in CI (conftest.py)
+    Page = expect = None
+
+from .test_live_browser import expect_live
+from .test_room_phone_browser import no_horizontal_scroll
+
+SCREENSHOTS = "/tmp/e2e-offline-{}.png"
+REPLY = "Écrit sans réseau à Kati : la réunion est reportée à jeudi."
+CHAT = "Message du salon écrit hors connexion."
+
+
+def controlled(page: Page) -> None:
+    """Wait until the service worker controls the page (it claims it once active)."""
+    page.wait_for_function(
+        "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
+    )
+
+
+def kept(page: Page, path: str) -> None:
+    """Wait until the service worker keeps a copy of ``path``."""
+    page.wait_for_function(
+        "path => caches.open('jekafo-pages').then((c) => c.match(path)).then((r) => !!r)",
+        arg=path,
+    )
+
+
+def count(site, sql: str, text: str) -> int:
+    return site.database.query(sql, (text,))[0][0]
+
+
+def test_reply_and_chat_written_offline_leave_once_when_the_network_returns(site, sign_in):
+    thread_path = site.seeded["thread_url"]
+    salon_path = f"/communautes/{site.seeded['community']}/salon/"
+    writer = sign_in("a", phone=True)
+    context = writer.context
+
+    # Online: the worker installs; the thread and the salon are opened (and kept).
+    writer.goto(site.url(thread_path))
+    controlled(writer)
+    writer.goto(site.url(thread_path))
+    kept(writer, thread_path)
+    writer.goto(site.url(salon_path))
+    expect_live(writer)
+    kept(writer, salon_path)
+
+    # The other member has both open.
+    reader_thread = sign_in("c", phone=True)
+    reader_thread.goto(site.url(thread_path))
+    expect_live(reader_thread)
+    reader_salon = reader_thread.context.new_page()
+    reader_salon.goto(site.url(salon_path))
+    expect_live(reader_salon)
+
+    context.set_offline(True)
+
+    # The thread opened before is readable offline, from the worker's copy.
+    writer.goto(site.url(thread_path))
+    expect(writer.locator("h1")).to_have_text("Loi 052 : où en est-on ?")
+    expect(writer.locator("#posts")).to_contain_text("la commission foncière s'est réunie")
+
+    # A reply written offline waits on the device, with a visible note.
+    writer.locator("#reply-form textarea").fill(REPLY)
+    writer.locator("#reply-form button[type=submit]").click()
+    note = writer.locator("#outbox-waiting")
+    expect(note).to_have_text(re.compile(r"^1 message en attente d’envoi"))
+    expect(note).to_be_in_viewport()  # below the form she used, not at the top of the thread
+    expect(writer.locator("#reply-form textarea")).to_have_value("")
+    no_horizontal_scroll(writer)
+    writer.screenshot(path=SCREENSHOTS.format("outbox-note"))
+
+    # A chat message written offline in the salon (room.js keeps its own outbox).
+    writer.goto(site.url(salon_path))
+    writer.locator("#chat-body").fill(CHAT)
+    writer.locator("#chat-body").press("Enter")
+    expect(writer.locator("#chat-log li.pending", has_text=CHAT)).to_be_visible()
+
+    # An address the device never kept: the offline page, which lists what it has.
+    writer.goto(site.url("/organisations/"))
+    expect(writer.locator("h1")).to_have_text("Pas de connexion")
+    expect(writer.locator("#kept-pages")).to_contain_text("Loi 052 : où en est-on ?")
+    no_horizontal_scroll(writer)
+    writer.screenshot(path=SCREENSHOTS.format("offline-page"), full_page=True)
+
+    # Closed, and opened again from the copy: still waiting, nothing sent.
+    writer.close()
+    writer = context.new_page()
+    writer.goto(site.url(thread_path))
+    expect(writer.locator("#outbox-waiting")).to_have_text(
+        re.compile(r"^1 message en attente d’envoi")
+    )
+    assert count(site, "SELECT COUNT(*) FROM forum_post WHERE body = %s", REPLY) == 0
+    assert count(site, "SELECT COUNT(*) FROM forum_message WHERE body = %s", CHAT) == 0
+
+    # The network returns: the reply leaves from the open page, the note goes.
+    context.set_offline(False)
+    expect(writer.locator("#outbox-waiting")).to_be_hidden(timeout=20_000)
+    expect(reader_thread.locator("#posts")).to_contain_text(REPLY)
+    # The chat message leaves when the salon opens again.
+    writer.goto(site.url(salon_path))
+    expect_live(writer)
+    expect(reader_salon.locator("#chat-log")).to_contain_text(CHAT)
+    expect(writer.locator("#chat-log li.pending")).to_have_count(0)
+
+    # Opened again and again: each stored exactly once.
+    writer.reload()
+    expect_live(writer)
+    writer.goto(site.url(thread_path))
+    expect_live(writer)
+    expect(writer.locator("#posts article", has_text=REPLY)).to_have_count(1)
+    assert count(site, "SELECT COUNT(*) FROM forum_post WHERE body = %s", REPLY) == 1
+    assert count(site, "SELECT COUNT(*) FROM forum_message WHERE body = %s", CHAT) == 1
+
+
+def test_a_draft_comes_back_and_signing_out_forgets_everything(site, sign_in):
+    thread_path = site.seeded["thread_url"]
+    page = sign_in("b", phone=True)
+    page.goto(site.url(thread_path))
+    controlled(page)
+    page.goto(site.url(thread_path))
+    kept(page, thread_path)
+    page.locator("#reply-form textarea").fill("Un brouillon sur la loi 052")
+    page.wait_for_function(
+        "() => Object.keys(localStorage).some((k) => k.startsWith('jekafo-draft:'))"
+    )
+
+    page.reload()
+    expect(page.locator("#reply-form textarea")).to_have_value("Un brouillon sur la loi 052")
+
+    page.get_by_role("button", name="Déconnexion").click()
+    expect(page.locator(".site-header")).to_contain_text("Connexion")
+    assert (
+        page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('jekafo-'))")
+        == []
+    )
+    assert not page.evaluate("() => caches.has('jekafo-pages')")

@@ -148,3 +148,97 @@ def test_a_draft_comes_back_and_signing_out_forgets_everything(site, sign_in):
         == []
     )
     assert not page.evaluate("() => caches.has('jekafo-pages')")
+
+
+def test_a_reply_whose_post_fails_on_the_network_is_kept_with_its_voice_note(site, sign_in):
+    """The link drops while the page thinks it is online: the service worker keeps the
+    form (a voice note's file too); a stale CSRF token is replaced from the form page."""
+    thread_path = site.seeded["thread_url"]
+    reply_url = re.compile(r".*/actions/repondre/$")
+    text = "Envoyé pendant une coupure, avec une note vocale."
+    page = sign_in("b", phone=True)
+    page.goto(site.url(thread_path))
+    controlled(page)
+    page.goto(site.url(thread_path))
+    kept(page, thread_path)
+
+    # The voice recorder (voice.js) puts its recording in an input[data-voice] of the form.
+    page.evaluate(
+        """() => {
+        const input = document.createElement('input');
+        Object.assign(input, { type: 'file', name: 'voice', id: 'voice-test' });
+        input.dataset.voice = '';
+        const form = document.querySelector('#reply-form form');
+        form.enctype = 'multipart/form-data';  // as a form with a voice note has
+        form.append(input);
+    }"""
+    )
+    page.locator("#voice-test").set_input_files(
+        files=[{"name": "note.ogg", "mimeType": "audio/ogg", "buffer": b"OggS" + bytes(2044)}]
+    )
+    page.locator("#reply-form textarea").fill(text)
+    page.context.route(reply_url, lambda route: route.abort("internetdisconnected"))
+    page.locator("#reply-form button[type=submit]").click()
+
+    # Back on the thread (its copy), the reply waits.
+    expect(page.locator("#outbox-waiting")).to_have_text(re.compile(r"^1 message en attente"))
+    item = page.evaluate(
+        """() => JekafoOutbox.list().then(([item]) => ({
+        key: item.key,
+        voice: item.fields.filter(([n]) => n === 'voice')
+            .map(([, blob, name]) => [blob.size, blob.type, name]),
+    }))"""
+    )
+    assert item["voice"] == [[2048, "audio/ogg", "note.ogg"]]
+    assert count(site, "SELECT COUNT(*) FROM forum_post WHERE body = %s", text) == 0
+
+    # As if she signed in again since: the token the form carried is stale.
+    page.evaluate(
+        """() => new Promise((resolve) => indexedDB.open('jekafo').onsuccess = (e) => {
+        const store = e.target.result.transaction('outbox', 'readwrite').objectStore('outbox');
+        store.getAll().onsuccess = (r) => {
+            const item = r.target.result[0];
+            item.fields = item.fields.map(
+                ([n, v, f]) => n === 'csrfmiddlewaretoken' ? [n, 'x'.repeat(64)] : [n, v, f]);
+            store.put(item).onsuccess = resolve;
+        };
+    })"""
+    )
+    page.context.unroute(reply_url)
+    page.reload()  # opening a page sends what waits
+    expect(page.locator("#outbox-waiting")).to_be_hidden(timeout=20_000)
+    page.reload()
+    expect(page.locator("#posts article", has_text=text)).to_have_count(1)
+    assert count(site, "SELECT COUNT(*) FROM forum_post WHERE body = %s", text) == 1
+    assert page.evaluate("() => JekafoOutbox.list().then((items) => items.length)") == 0
+
+
+def test_quick_exit_forgets_the_outbox_and_the_pages_kept(site, sign_in):
+    thread_path = site.seeded["thread_url"]
+    page = sign_in("b", phone=True)
+    page.goto(site.url(thread_path))
+    controlled(page)
+    page.goto(site.url(thread_path))
+    kept(page, thread_path)
+    page.context.set_offline(True)
+    page.locator("#reply-form textarea").fill("Texte que personne d'autre ne doit lire.")
+    page.locator("#reply-form button[type=submit]").click()
+    expect(page.locator("#outbox-waiting")).to_be_visible()
+    page.context.set_offline(False)
+    page.context.route(re.compile(r".*/actions/repondre/$"), lambda route: route.abort())
+
+    page.locator("#quick-exit").click()
+    page.wait_for_url(re.compile(r"/recherche/$"))
+    page.wait_for_function("() => caches.has('jekafo-pages').then((has) => !has)")
+    page.wait_for_function(
+        """() => new Promise((resolve) => indexedDB.open('jekafo').onsuccess = (e) => {
+        const db = e.target.result;
+        if (!db.objectStoreNames.contains('outbox')) { resolve(true); return; }
+        db.transaction('outbox').objectStore('outbox').count().onsuccess =
+            (r) => resolve(r.target.result === 0);
+    })"""
+    )
+    assert (
+        page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('jekafo-'))")
+        == []
+    )

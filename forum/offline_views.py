@@ -18,16 +18,20 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 OFFLINE_HEADER = "Jekafo-Offline"
 
-# Static files every page may need offline.
+# Static files every page needs, fetched when the worker installs. Scripts of some
+# pages only (room.js, mentions.js…) are kept when a page first loads them (their
+# names are hashed, so a kept copy never goes stale): 2G members do not pay for
+# the salon's script before they open a salon.
 SHELL_STATIC = (
     "css/site.css",
     "favicon.svg",
@@ -35,8 +39,6 @@ SHELL_STATIC = (
     "js/quick-exit.js",
     "js/outbox.js",
     "js/live.js",
-    "js/room.js",
-    "js/mentions.js",
 )
 
 # Forms whose POST the service worker keeps in the outbox when the network fails:
@@ -108,8 +110,13 @@ _built_worker = cache(_build_worker)
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     body = _build_worker() if settings.DEBUG else _built_worker()
-    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
-    # The browser checks for a new worker at each visit; nothing else may keep it.
+    etag = quote_etag(hashlib.sha256(body.encode()).hexdigest()[:20])
+    # The browser checks for a new worker at its visits: unchanged, it costs a 304.
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -136,6 +143,9 @@ def manifest(request: HttpRequest) -> HttpResponse:
     }
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     response.headers["Content-Type"] = "application/manifest+json"
+    # Browsers read it again at each page; a day is fresh enough (it varies by language).
+    response.headers["Cache-Control"] = "max-age=86400"
+    response.headers["Vary"] = "Cookie"
     return response
 
 

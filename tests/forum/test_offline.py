@@ -32,6 +32,14 @@ def test_service_worker_is_served_from_the_root_as_a_script_checked_at_each_visi
     assert all(url.startswith("/") and not url.startswith("//") for url in shell)  # same origin
 
 
+def test_an_unchanged_service_worker_costs_a_304(client):
+    first = client.get("/sw.js")
+    again = client.get("/sw.js", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert client.get("/sw.js", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
 def test_service_worker_version_follows_its_files(client, settings, tmp_path):
     from forum import offline_views
 

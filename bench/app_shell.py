@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from thread_page import (  # noqa: E402  (sets Django up)
+# isort: off
+from thread_page import (  # noqa: E402  (sets Django up: first)
     DOCS,
     KB,
     first_visit,
@@ -43,6 +44,8 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles import finders  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+
+# isort: on
 
 THREAD_POSTS = 20
 COMMAND = ".venv/bin/python bench/app_shell.py"

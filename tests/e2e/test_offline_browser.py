@@ -205,12 +205,18 @@ def test_a_reply_whose_post_fails_on_the_network_is_kept_with_its_voice_note(sit
     })"""
     )
     page.context.unroute(reply_url)
+    log_start = site.process.log_path.stat().st_size
     page.reload()  # opening a page sends what waits
     expect(page.locator("#outbox-waiting")).to_be_hidden(timeout=20_000)
     page.reload()
     expect(page.locator("#posts article", has_text=text)).to_have_count(1)
     assert count(site, "SELECT COUNT(*) FROM forum_post WHERE body = %s", text) == 1
     assert page.evaluate("() => JekafoOutbox.list().then((items) => items.length)") == 0
+    site.process.log_tail()  # flushes the log
+    with site.process.log_path.open("rb") as log:
+        log.seek(log_start)
+        sent = re.findall(rb'"POST /discussions/\d+/actions/repondre/" (\d+)', log.read())
+    assert sent == [b"403", b"302"]  # refused with the stale token, then stored with a fresh one
 
 
 def test_quick_exit_forgets_the_outbox_and_the_pages_kept(site, sign_in):

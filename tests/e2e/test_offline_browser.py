@@ -10,6 +10,7 @@ page; signing out leaves nothing of hers on the phone.
 """
 
 import re
+import time
 
 try:
     from playwright.sync_api import Page, expect
@@ -31,11 +32,23 @@ def controlled(page: Page) -> None:
     )
 
 
+def until(page: Page, script: str, arg=None, seconds: float = 10) -> None:
+    """Evaluate ``script`` (which may return a promise) until it is truthy.
+
+    ``wait_for_function`` takes a promise for a truthy value without awaiting it.
+    """
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(script, arg):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {script}"
+        page.wait_for_timeout(100)
+
+
 def kept(page: Page, path: str) -> None:
     """Wait until the service worker keeps a copy of ``path``."""
-    page.wait_for_function(
+    until(
+        page,
         "path => caches.open('jekafo-pages').then((c) => c.match(path)).then((r) => !!r)",
-        arg=path,
+        path,
     )
 
 
@@ -235,16 +248,37 @@ def test_quick_exit_forgets_the_outbox_and_the_pages_kept(site, sign_in):
 
     page.locator("#quick-exit").click()
     page.wait_for_url(re.compile(r"/recherche/$"))
-    page.wait_for_function("() => caches.has('jekafo-pages').then((has) => !has)")
-    page.wait_for_function(
+    until(page, "() => caches.has('jekafo-pages').then((has) => !has)")
+    until(
+        page,
         """() => new Promise((resolve) => indexedDB.open('jekafo').onsuccess = (e) => {
         const db = e.target.result;
         if (!db.objectStoreNames.contains('outbox')) { resolve(true); return; }
         db.transaction('outbox').objectStore('outbox').count().onsuccess =
             (r) => resolve(r.target.result === 0);
-    })"""
+    })""",
     )
     assert (
         page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('jekafo-'))")
         == []
     )
+
+
+def test_the_device_keeps_the_last_twenty_pages_opened(site, sign_in):
+    thread_path = site.seeded["thread_url"]
+    page = sign_in("c", phone=True)
+    page.goto(site.url(thread_path))
+    controlled(page)
+    for n in range(1, 23):  # 22 addresses (a query makes another copy)
+        page.goto(site.url(f"{thread_path}?vue={n}"))
+    page.goto(site.url(f"{thread_path}?vue=2"))  # opened again: the newest use
+    keys = (
+        "() => caches.open('jekafo-pages').then((c) => c.keys()).then((ks) => ks.map((k) => k.url))"
+    )
+    until(page, f"() => ({keys})().then((urls) => urls.at(-1).endsWith('?vue=2'))")
+    page.wait_for_timeout(300)  # the last copy's trimming
+    urls = page.evaluate(keys)
+    views = [int(url.rsplit("=", 1)[1]) for url in urls]
+    assert len(views) == 20
+    assert views[-1] == 2  # moved last by its new use
+    assert 1 not in views and 3 not in views  # the least recently used went first

@@ -218,6 +218,9 @@ RULES: dict[str, Rule] = {
     ),
     # The neutral page the quick exit lands on: nothing of the site, open to all.
     "quick_exit": Rule(url("quick_exit"), get=everyone()),
+    "service_worker": Rule(url("service_worker"), get=everyone()),
+    "manifest": Rule(url("manifest"), get=everyone()),
+    "offline": Rule(url("offline"), get=everyone()),
     # One's own pages.
     "sessions": Rule(url("sessions"), get=signed_in()),
     "sessions_end_others": Rule(url("sessions_end_others"), post=signed_in()),

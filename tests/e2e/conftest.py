@@ -94,6 +94,7 @@ def site():
         seeded = json.loads(output.strip().splitlines()[-1])
         process.wait_ready()
         running = Site(process, seeded)
+        running.database = database  # the server's own rows, read directly
         yield running
     finally:
         if process is not None:

@@ -280,6 +280,12 @@ def test_a_recording_is_spooled_then_converted_to_small_mono_opus_without_metada
     assert f'<audio id="replay" controls preload="none" src="{url}" data-voice-player>' in html
     assert "conversion en cours" not in html
     assert "Mo par heure d&#x27;écoute" in html or "Mo par heure d'écoute" in html
+    assert re.search(r"Enregistrement · 5 s · \d+ ko", html)
+
+    export = client_for(moderator).get(
+        reverse("webinar_export", args=[ended_session.pk, "compte-rendu", "md"])
+    )
+    assert f"Enregistrement de la séance : http://testserver{url}" in export.content.decode()
 
 
 def test_a_second_converter_finds_nothing_to_take(moderator, ended_session):
@@ -471,6 +477,12 @@ def test_chapters_follow_the_recording_and_are_escaped(
     assert "Relancer &lt;script&gt;alert(1)&lt;/script&gt;" in chapters
     assert "js/replay.js" in html
     assert early.offset == 2
+    export = (
+        client_for(moderator)
+        .get(reverse("webinar_export", args=[ended_session.pk, "compte-rendu", "md"]))
+        .content.decode()
+    )
+    assert "Relancer \\<script\\>alert(1)\\</script\\> — à 0:05 de l'enregistrement" in export
 
 
 def test_chapters_wait_for_the_recording_as_plain_times(client_for, moderator, ended_session):

@@ -64,6 +64,13 @@ def duration_text(seconds: float) -> str:
     return _("%(s)d s") % {"s": secs}
 
 
+def size_text(size: int) -> str:
+    """A file's weight as a member reads it: "31 ko", "7,2 Mo"."""
+    if size < 1_000_000:
+        return _("%(kb)d ko") % {"kb": max(1, round(size / 1000))}
+    return _("%(mb)s Mo") % {"mb": megabytes(size / 1_000_000)}
+
+
 def recording_of(session: Session) -> SessionRecording | None:
     return SessionRecording.objects.filter(session=session).first()
 
@@ -76,7 +83,7 @@ def recording_context(recording: SessionRecording | None, session: Session) -> d
         "recording": recording,
         "recording_file_url": reverse("webinar_recording_file", args=[session.pk]),
         "recording_duration": duration_text(recording.duration),
-        "recording_size": megabytes(recording.size / 1_000_000),
+        "recording_size": size_text(recording.size),
         "recording_cost": _("environ %(mb)s Mo par heure d'écoute") % {"mb": megabytes(per_hour)},
     }
 

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rooms.models import Message
 
 from ..attendance import Attendance, attendance, attendance_svg
+from ..chapters import format_offset
 from ..forms import DecisionOffsetForm, RecordingForm
 from ..models import Decision, Poll, Question, Session
 from ..permissions import (
@@ -395,6 +396,10 @@ def _minutes_md(request: HttpRequest, session: Session) -> str:
     decisions = _decisions(session)
     for number, decision in enumerate(decisions, start=1):
         line = f"{number}. {_md(decision.text)}"
+        if decision.offset is not None:
+            line += " — " + _("à %(time)s de l'enregistrement") % {
+                "time": format_offset(decision.offset)
+            }
         if decision.thread is not None:
             url = request.build_absolute_uri(decision.thread.get_absolute_url())
             line += " — " + _("suivi : %(url)s") % {"url": url}
@@ -425,6 +430,10 @@ def _minutes_md(request: HttpRequest, session: Session) -> str:
     recording = _recording_url(session)
     if recording:
         lines += ["", _("Enregistrement : %(url)s") % {"url": recording}]
+    replay = radio_context(request, session, can_see_link=False)["recording_file_url"]
+    if replay:
+        url = request.build_absolute_uri(replay)
+        lines += ["", _("Enregistrement de la séance : %(url)s") % {"url": url}]
     return "\n".join(lines) + "\n"
 
 

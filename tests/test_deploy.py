@@ -328,7 +328,7 @@ def test_every_scheduled_command_has_a_timer():
         for name, app in get_commands().items()
         if app in {"forum", "rooms", "webinars", "realtime"}
     }
-    assert {"send_webinar_reminders", "generate_webinar_sessions"} <= ours
+    assert {"send_webinar_reminders", "generate_webinar_sessions", "convert_recordings"} <= ours
     scheduled = {}
     for service in SYSTEMD.glob("jekafo-*.service"):
         unit = unit_lines(service.name)

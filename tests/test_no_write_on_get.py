@@ -127,6 +127,7 @@ def pages(w) -> list[str]:
         reverse("calendar"),
         reverse("webinar_report", args=[session.pk]),
         reverse("webinar_minutes", args=[session.pk]),
+        reverse("webinar_recording_file", args=[session.pk]),
         reverse("webinar_export", args=[session.pk, "questions", "csv"]),
         reverse("report", args=["post", w["post"].pk]),
         reverse("report", args=["thread", thread.pk]),

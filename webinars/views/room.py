@@ -22,6 +22,7 @@ from rooms.views import room_context
 
 from .. import permissions as perms
 from .. import selectors
+from .radio import allow_stream, radio_context
 from .sessions import allow_embed, video_context
 
 TABS = (
@@ -56,6 +57,7 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
     tabs = [*TABS, MODERATION_TAB] if can_moderate else list(TABS)
     tab = request.GET.get("onglet") if raw_before is None else "discussion"
     video = video_context(request, session, selectors.registration_of(request.user, session))
+    radio = radio_context(request, session, can_see_link=video["can_see_link"])
     context.update(
         session=session,
         community=session.community,
@@ -68,8 +70,10 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
         tabs=tabs,
         tab=tab if tab in {name for name, _label in tabs} else "discussion",
         **video,
+        **radio,
     )
-    return allow_embed(render(request, "webinars/room.html", context), video)
+    response = render(request, "webinars/room.html", context)
+    return allow_stream(allow_embed(response, video), radio)
 
 
 urlpatterns = [

@@ -164,7 +164,54 @@ class ProfileForm(forms.ModelForm):
             self.fields["time_zone"].choices = [*TIME_ZONE_CHOICES, (current, current)]
 
 
-class ThreadForm(forms.Form):
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (``<input type="file" multiple>``); a list, maybe empty."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(item, initial) for item in data if item]
+        return [one(data, initial)] if data else []
+
+
+def voice_field() -> forms.FileField:
+    """The recording of a voice note: the phone's recorder without JavaScript, voice.js with it."""
+    return forms.FileField(
+        label=_("Note vocale"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "audio/*", "capture": True, "data-voice": True}),
+        help_text=_("Enregistrez ou choisissez un message vocal (10 min au plus)."),
+    )
+
+
+def files_field() -> MultipleFileField:
+    return MultipleFileField(
+        label=_("Photos ou documents"),
+        required=False,
+        help_text=_(
+            "4 fichiers par message au plus, 10 Mo chacun : photos (JPEG, PNG, WebP), "
+            "PDF, Word, Excel, PowerPoint, OpenDocument, texte, audio."
+        ),
+    )
+
+
+class FilesMixin:
+    """A post's text is optional with a voice note: the service decides (one place)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].required = False
+
+
+class ThreadForm(FilesMixin, forms.Form):
     title = forms.CharField(label=_("Titre"), max_length=LIMITS["TITLE_MAX_LENGTH"])
     body = forms.CharField(
         label=_("Message"),
@@ -180,23 +227,52 @@ class ThreadForm(forms.Form):
         max_length=400,
         help_text=_("Séparées par des virgules, par exemple : loi 052, plaidoyer, Ségou."),
     )
+    voice = voice_field()
+    files = files_field()
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(FilesMixin, forms.Form):
     body = forms.CharField(
         label=_("Votre réponse"),
         max_length=LIMITS["BODY_MAX_LENGTH"],
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Mise en forme Markdown acceptée."),
+        help_text=_("Mise en forme Markdown acceptée. Facultatif avec une note vocale."),
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    voice = voice_field()
+    files = files_field()
 
 
-class EditPostForm(forms.Form):
+class EditPostForm(FilesMixin, forms.Form):
     body = forms.CharField(
         label=_("Message"),
         max_length=LIMITS["BODY_MAX_LENGTH"],
         widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    remove = forms.TypedMultipleChoiceField(
+        label=_("Retirer des fichiers"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    voice = voice_field()
+    files = files_field()
+
+    def __init__(self, *args, attached=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(f.pk, f"{f.get_kind_display()} : {f.name}") for f in attached]
+        self.fields["remove"].choices = choices
+        if not choices:
+            del self.fields["remove"]
+
+
+class TranscriptForm(forms.Form):
+    transcript = forms.CharField(
+        label=_("Transcription"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Ce que dit la note vocale, pour qui ne peut pas l'écouter."),
     )
 
 

@@ -16,6 +16,7 @@ from ..models import (
     ModerationAction,
     Notification,
     Post,
+    PostFile,
     PostRevision,
     Thread,
     User,
@@ -29,7 +30,8 @@ from ..permissions import (
     check_reply_to_thread,
     check_start_thread,
 )
-from ..text import clean_line, parse_tags, validate_body, validate_title
+from ..text import clean_line, parse_tags, validate_title
+from . import attachments
 from ._common import log_action
 from .notifications import (
     notify_new_mentions,
@@ -48,17 +50,51 @@ MAX_TREE_DEPTH = 60
 # Threads and posts -------------------------------------------------------------
 
 
-@transaction.atomic
+def _with_files(write, prepared: list, **kwargs):
+    """Run ``write`` in a transaction; remove the files it stored if it fails."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            return write(prepared=prepared, written=written, **kwargs)
+    except BaseException:
+        attachments.discard(written)
+        raise
+
+
 def create_thread(
-    *, author: User, community: Community, title: str, body: str, tags: str | list[str] = ()
+    *,
+    author: User,
+    community: Community,
+    title: str,
+    body: str,
+    tags: str | list[str] = (),
+    voice=None,
+    files=(),
 ) -> Thread:
+    """Open a thread; ``voice`` (a recording) and ``files`` are attached to its first post."""
     check_start_thread(author, community)
     title = validate_title(title)
-    body = validate_body(body)
+    attachments.validate_post_body(body, voice=bool(voice))
+    # Conversions take time: before the transaction, so that no row waits for them.
+    prepared = attachments.prepare_files(voice=voice, files=files)
+    return _with_files(
+        _create_thread,
+        prepared,
+        author=author,
+        community=community,
+        title=title,
+        body=body,
+        tags=tags,
+    )
+
+
+def _create_thread(*, author, community, title, body, tags, prepared, written) -> Thread:
+    check_start_thread(author, community)
+    body = attachments.validate_post_body(body, voice=attachments.has_voice(prepared))
     tag_names = parse_tags(tags)
     # The CoP's row lock serialises a double tap, so the second sees the first.
     Community.objects.select_for_update().filter(pk=community.pk).first()
-    earlier = _same_thread_sent_twice(author, community, title, body)
+    earlier = _same_thread_sent_twice(author, community, title, body, prepared)
     if earlier is not None:
         return earlier
     limits.hit("thread", user=author)
@@ -86,6 +122,7 @@ def create_thread(
         created_at=now,
         is_pending=pending,
     )
+    attachments.store_files(post=opening, author=author, prepared=prepared, written=written)
     if tag_names:
         thread.tags.set(tag_names)
     if not pending:
@@ -117,14 +154,24 @@ def needs_premoderation(author: User, community: Community) -> bool:
     return published < limit
 
 
-@transaction.atomic
-def create_post(*, author: User, thread: Thread, parent: Post | None, body: str) -> Post:
-    """Reply to ``parent`` (or to the thread's opening post when None)."""
+def create_post(
+    *, author: User, thread: Thread, parent: Post | None, body: str, voice=None, files=()
+) -> Post:
+    """Reply to ``parent`` (or to the thread's opening post when None), with files if any."""
+    check_reply_to_thread(author, thread)
+    attachments.validate_post_body(body, voice=bool(voice))
+    prepared = attachments.prepare_files(voice=voice, files=files)
+    return _with_files(
+        _create_post, prepared, author=author, thread=thread, parent=parent, body=body
+    )
+
+
+def _create_post(*, author, thread, parent, body, prepared, written) -> Post:
     # Lock the thread row: it hands out the post number and is re-checked
     # for a lock or a move that happened since the page was shown.
     thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
     check_reply_to_thread(author, thread)
-    body = validate_body(body)
+    body = attachments.validate_post_body(body, voice=attachments.has_voice(prepared))
     if parent is None:
         parent = Post.objects.get(thread=thread, parent__isnull=True)
     elif parent.thread_id != thread.pk or (
@@ -138,7 +185,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
             {"parent": _("Le message auquel vous répondez n'existe plus.")},
             code="wrong_thread",
         )
-    earlier = _same_reply_sent_twice(author, thread, parent, body)
+    earlier = _same_reply_sent_twice(author, thread, parent, body, prepared)
     if earlier is not None:
         return earlier
     _check_slow_mode(author, thread)
@@ -167,6 +214,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         created_at=now,
         is_pending=pending,
     )
+    attachments.store_files(post=post, author=author, prepared=prepared, written=written)
     if pending:
         # The number is taken (the tree keeps its place); nothing else
         # changes and nothing is announced until a moderator approves it.
@@ -231,28 +279,35 @@ def _recent() -> object:
     return limits.now() - timedelta(seconds=limits.DUPLICATE_WINDOW)
 
 
+def _same_files(post_id: int, prepared: list) -> bool:
+    stored = sorted(PostFile.objects.filter(post_id=post_id).values_list("digest", flat=True))
+    return stored == attachments.digests(prepared)
+
+
 def _same_thread_sent_twice(
-    author: User, community: Community, title: str, body: str
+    author: User, community: Community, title: str, body: str, prepared: list
 ) -> Thread | None:
-    """The thread ``author`` opened with this title and text a moment ago, if any."""
+    """The thread ``author`` opened with this title, text and files a moment ago, if any."""
     if not limits.active():
         return None
-    return (
-        Thread.objects.filter(
-            community=community,
-            author=author,
-            title=title,
-            created_at__gte=_recent(),
-            posts__parent__isnull=True,
-            posts__body=body,
-            posts__deleted_at__isnull=True,
-        )
-        .order_by("-pk")
-        .first()
-    )
+    openings = Post.objects.filter(
+        parent__isnull=True,
+        body=body,
+        deleted_at__isnull=True,
+        thread__community=community,
+        thread__author=author,
+        thread__title=title,
+        thread__created_at__gte=_recent(),
+    ).order_by("-thread_id")[:5]
+    for opening in openings:
+        if _same_files(opening.pk, prepared):
+            return opening.thread
+    return None
 
 
-def _same_reply_sent_twice(author: User, thread: Thread, parent: Post, body: str) -> Post | None:
+def _same_reply_sent_twice(
+    author: User, thread: Thread, parent: Post, body: str, prepared: list
+) -> Post | None:
     """
     The reply ``author`` sent with this text to ``parent`` a moment ago, if any.
 
@@ -262,40 +317,63 @@ def _same_reply_sent_twice(author: User, thread: Thread, parent: Post, body: str
     """
     if not limits.active():
         return None
-    return (
-        Post.objects.filter(
-            thread=thread,
-            parent=parent,
-            author=author,
-            body=body,
-            deleted_at__isnull=True,
-            created_at__gte=_recent(),
-        )
-        .order_by("-pk")
-        .first()
-    )
+    candidates = Post.objects.filter(
+        thread=thread,
+        parent=parent,
+        author=author,
+        body=body,
+        deleted_at__isnull=True,
+        created_at__gte=_recent(),
+    ).order_by("-pk")[:5]
+    for candidate in candidates:
+        if _same_files(candidate.pk, prepared):
+            return candidate
+    return None
 
 
-@transaction.atomic
-def edit_post(*, editor: User, post: Post, body: str) -> Post:
-    """Replace a post's text, keeping the previous version in its history."""
+def edit_post(*, editor: User, post: Post, body: str, voice=None, files=(), remove=()) -> Post:
+    """Replace a post's text (keeping the previous version in its history); add or remove files."""
+    check_edit_post(editor, post)
+    remove = {int(pk) for pk in remove or ()}
+    kept = PostFile.objects.filter(post=post).exclude(pk__in=remove)
+    prepared = attachments.prepare_files(voice=voice, files=files, already=kept.count())
+    return _with_files(_edit_post, prepared, editor=editor, post=post, body=body, remove=remove)
+
+
+def _edit_post(*, editor, post, body, remove, prepared, written) -> Post:
     post = Post.objects.select_for_update().select_related("thread__community").get(pk=post.pk)
     check_edit_post(editor, post)
-    body = validate_body(body)
-    if body == post.body:
+    current = list(post.files.all())
+    removed = [f for f in current if f.pk in remove]
+    voice_left = any(f.is_voice for f in current if f not in removed)
+    body = attachments.validate_post_body(body, voice=voice_left or attachments.has_voice(prepared))
+    if len(current) - len(removed) + len(prepared) > attachments.MAX_FILES_PER_POST:
+        raise ValidationError({"files": attachments.too_many()})
+    if body == post.body and not removed and not prepared:
         return post
     community = post.thread.community
-    PostRevision.objects.create(
-        post=post,
-        body=post.body,
-        body_html=post.body_html,
-        written_at=post.edited_at or post.created_at,
-        replaced_by=editor,
-    )
-    post.body = body
-    post.body_html, mentioned = render_post_body(community, body)
+    changes = []
+    text_changed = body != post.body
+    if text_changed:
+        PostRevision.objects.create(
+            post=post,
+            body=post.body,
+            body_html=post.body_html,
+            written_at=post.edited_at or post.created_at,
+            replaced_by=editor,
+        )
+        post.body = body
+        post.body_html, mentioned = render_post_body(community, body)
+        post.edit_count += 1
+    if removed:
+        attachments.delete_files(removed)
+        names = [f.name for f in removed]
+        changes.append({"field": _("fichiers retirés"), "old": names, "new": []})
+    if prepared:
+        attachments.store_files(post=post, author=editor, prepared=prepared, written=written)
+        names = [item.name for item in prepared]
+        changes.append({"field": _("fichiers ajoutés"), "old": [], "new": names})
     post.edited_at = timezone.now()
-    post.edit_count += 1
     post.save(update_fields=["body", "body_html", "edited_at", "edit_count"])
     if post.author_id != editor.pk:
         log_action(
@@ -305,8 +383,9 @@ def edit_post(*, editor: User, post: Post, body: str) -> Post:
             thread=post.thread,
             post=post,
             target_user=post.author,
+            details={"changes": changes} if changes else None,
         )
-    if not post.is_pending:  # a waiting post mentions no one until it is published
+    if text_changed and not post.is_pending:  # a waiting post mentions no one until published
         notify_new_mentions(post=post, editor=editor, mentioned=mentioned)
     events.emit(
         events.PostEdited(post_id=post.pk, thread_id=post.thread_id, community_id=community.pk)
@@ -325,6 +404,7 @@ def delete_post(*, user: User, post: Post) -> Post:
     post = Post.objects.select_for_update().select_related("thread__community").get(pk=post.pk)
     check_delete_post(user, post)
     post.revisions.all().delete()
+    attachments.delete_files(post.files.all())
     post.body = ""
     post.body_html = ""
     post.deleted_at = timezone.now()

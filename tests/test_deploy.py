@@ -243,22 +243,44 @@ def test_nginx_site_never_serves_media_root():
     assert roots and not [root for root in roots if "MEDIA" in root or "media" in root]
 
 
+UPLOAD_ROUTES = {
+    "webinar_document_add": [42],
+    "thread_create": ["droits-fonciers"],
+    "thread_reply": [42],
+    "post_reply": [42],
+    "post_edit": [42],
+}
+
+
 def test_nginx_site_body_limits_match_the_app():
     text = nginx_site()
-    general, upload = (size_in_bytes(v) for v in directive_values(text, "client_max_body_size"))
+    general, *uploads = (size_in_bytes(v) for v in directive_values(text, "client_max_body_size"))
     # A post at its longest, each character 4 bytes of UTF-8, each byte %XX in a form.
     longest_post = settings.JEKAFO["BODY_MAX_LENGTH"] * 4 * 3 + 64 * 1024
     assert longest_post <= general <= 2 * 1024**2
-    assert settings.UPLOAD_MAX_BYTES < upload <= settings.UPLOAD_MAX_BYTES + 2 * 1024**2
-    # nginx lets nothing through that the application's own limit would refuse.
-    assert upload <= settings.REQUEST_BODY_MAX_BYTES
-    # The larger limit applies to the upload view, and only there.
-    pattern = re.search(r"location ~ (\S+) \{\s*client_max_body_size", text)[1]
-    upload_path = reverse("webinar_document_add", args=[42])
-    assert re.fullmatch(pattern, upload_path)
-    assert resolve(upload_path).url_name == "webinar_document_add"
-    for other in (reverse("home"), reverse("webinars"), "/webinaires/42/"):
-        assert not re.fullmatch(pattern, other)
+    assert uploads
+    for upload in uploads:
+        assert settings.UPLOAD_MAX_BYTES < upload <= settings.UPLOAD_MAX_BYTES + 2 * 1024**2
+        # nginx lets nothing through that the application's own limit would refuse.
+        assert upload <= settings.REQUEST_BODY_MAX_BYTES
+    # The larger limit applies to the upload views, and only there.
+    patterns = re.findall(r"location ~ (\S+) \{\s*client_max_body_size", text)
+    assert len(patterns) == len(uploads)
+    for name, args in UPLOAD_ROUTES.items():
+        upload_path = reverse(name, args=args)
+        assert resolve(upload_path).url_name == name
+        assert any(re.fullmatch(pattern, upload_path) for pattern in patterns), name
+    others = [
+        reverse("home"),
+        reverse("webinars"),
+        "/webinaires/42/",
+        reverse("post_hide", args=[42]),
+        reverse("post_file", args=[42, 7]),
+        reverse("thread", args=[42, "titre"]),
+        "/communautes/a/b/nouvelle-discussion/",
+    ]
+    for other in others:
+        assert not any(re.fullmatch(pattern, other) for pattern in patterns), other
 
 
 def test_nginx_site_tells_daphne_the_scheme_and_upgrades_websockets():

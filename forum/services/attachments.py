@@ -13,6 +13,7 @@ removed once the deletion is committed (``delete_files``).
 """
 
 import contextlib
+import dataclasses
 import hashlib
 import unicodedata
 from collections.abc import Iterable
@@ -104,7 +105,7 @@ def prepare_voice(upload) -> Prepared:
 
 
 def prepare_attachment(upload) -> Prepared:
-    """A photo (cleaned, with a preview) or a document (checked against the allowlist)."""
+    """A photo (cleaned, with a preview), a recording (as a voice note) or a document."""
     size = getattr(upload, "size", None)
     if size is not None and size > settings.UPLOAD_MAX_BYTES:
         raise _too_big()
@@ -124,6 +125,11 @@ def prepare_attachment(upload) -> Prepared:
             preview_height=picture.preview_height,
             digest=_digest(picture.data),
         )
+    if kind.content_type.startswith("audio/"):
+        # A recording attached as a file is a voice note too: re-encoded, so that no
+        # tag (a name, a place, a device) it carries is kept.
+        name = clean_file_name(original, media.EXTENSION, _("note-vocale"))
+        return dataclasses.replace(prepare_voice(upload), name=name)
     upload.seek(0)
     data = upload.read()
     if len(data) > settings.UPLOAD_MAX_BYTES:

@@ -74,7 +74,8 @@ def create_thread(
     """Open a thread; ``voice`` (a recording) and ``files`` are attached to its first post."""
     check_start_thread(author, community)
     title = validate_title(title)
-    attachments.validate_post_body(body, voice=bool(voice))
+    if not voice and not files:  # refused at once, before any upload is converted
+        attachments.validate_post_body(body, voice=False)
     # Conversions take time: before the transaction, so that no row waits for them.
     prepared = attachments.prepare_files(voice=voice, files=files)
     return _with_files(
@@ -159,7 +160,8 @@ def create_post(
 ) -> Post:
     """Reply to ``parent`` (or to the thread's opening post when None), with files if any."""
     check_reply_to_thread(author, thread)
-    attachments.validate_post_body(body, voice=bool(voice))
+    if not voice and not files:  # refused at once, before any upload is converted
+        attachments.validate_post_body(body, voice=False)
     prepared = attachments.prepare_files(voice=voice, files=files)
     return _with_files(
         _create_post, prepared, author=author, thread=thread, parent=parent, body=body

@@ -229,6 +229,7 @@ def test_at_most_four_files_per_post(client_for, member, thread):
 
 
 def test_uploads_count_against_the_upload_limit(client_for, member, thread, clock):
+    # The clock stands still: the whole count falls in one window of the limit.
     from forum import limits
 
     row = limits.LIMITS["upload"]
@@ -237,12 +238,20 @@ def test_uploads_count_against_the_upload_limit(client_for, member, thread, cloc
         pdf = SimpleUploadedFile(f"doc{index}.pdf", small_pdf() + f"%{index}\n".encode())
         response = client.post(reply_url(thread), {"body": f"Doc {index}", "files": [pdf]})
         assert response.status_code == 302, index
-        clock.move(61)  # past slow posting of the duplicate guard
     pdf = SimpleUploadedFile("encore.pdf", small_pdf())
     response = client.post(reply_url(thread), {"body": "Encore un", "files": [pdf]})
     assert response.status_code == 429
     assert "documents" in response.content.decode()
     assert PostFile.objects.count() == row.count
+
+
+def test_a_recording_attached_as_a_file_is_converted_too(member, thread):
+    mp3 = SimpleUploadedFile("Réunion.mp3", tone("mp3", 2.0, metadata={"artist": SECRET}))
+    post = services.create_post(author=member, thread=thread, parent=None, body="", files=[mp3])
+    attached = post.files.get()
+    assert (attached.kind, attached.name) == ("voice", "Réunion.opus")
+    assert attached.content_type == "audio/ogg"
+    assert SECRET.encode() not in attached.file.open("rb").read()
 
 
 # A thread opened with a voice note; editing ------------------------------------------------

@@ -367,14 +367,16 @@ def _edit_post(*, editor, post, body, remove, prepared, written) -> Post:
         post.body = body
         post.body_html, mentioned = render_post_body(community, body)
         post.edit_count += 1
+    if removed or prepared:
+        before = [f.name for f in current]
+        after = [f.name for f in current if f not in removed] + [item.name for item in prepared]
+        changes.append(
+            {"field": _("fichiers joints"), "old": ", ".join(before), "new": ", ".join(after)}
+        )
     if removed:
         attachments.delete_files(removed)
-        names = [f.name for f in removed]
-        changes.append({"field": _("fichiers retirés"), "old": names, "new": []})
     if prepared:
         attachments.store_files(post=post, author=editor, prepared=prepared, written=written)
-        names = [item.name for item in prepared]
-        changes.append({"field": _("fichiers ajoutés"), "old": [], "new": names})
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "body_html", "edited_at", "edit_count"])
     if post.author_id != editor.pk:

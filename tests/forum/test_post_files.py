@@ -294,7 +294,13 @@ def test_edit_adds_and_removes_files_and_keeps_a_voice_only_post_valid(
     response = client_for(moderator).post(url, {"body": "", "files": [pdf]})
     assert response.status_code == 302
     action = ModerationAction.objects.get(kind=ModerationAction.Kind.EDIT_POST)
-    assert action.details["changes"][0]["new"] == ["annexe.pdf"]
+    assert action.details["changes"] == [
+        {
+            "field": "fichiers joints",
+            "old": "note-vocale.opus",
+            "new": "note-vocale.opus, annexe.pdf",
+        }
+    ]
     # Text and removal together: the voice note's bytes leave storage on commit.
     name = voice.file.name
     with django_capture_on_commit_callbacks(execute=True):

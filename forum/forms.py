@@ -164,6 +164,11 @@ class ProfileForm(forms.ModelForm):
             self.fields["time_zone"].choices = [*TIME_ZONE_CHOICES, (current, current)]
 
 
+ACCEPTED_FILES = (
+    "image/jpeg,image/png,image/webp,audio/*,.pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp,.txt,.csv"
+)
+
+
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
@@ -172,7 +177,12 @@ class MultipleFileField(forms.FileField):
     """Several files under one name (``<input type="file" multiple>``); a list, maybe empty."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        kwargs.setdefault(
+            "widget",
+            # What the allowlist takes, so that a phone's picker offers it (and an iPhone
+            # sends its HEIC photos as JPEG). The server judges the bytes anyway.
+            MultipleFileInput(attrs={"multiple": True, "accept": ACCEPTED_FILES}),
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

@@ -533,6 +533,7 @@ def list_pending_posts(communities) -> QuerySet[Post]:
             thread__community__in=communities, is_pending=True, hidden_at__isnull=True
         )
         .select_related("thread__community", "author")
+        .prefetch_related("files")
         .order_by("created_at", "pk")
     )
 

@@ -508,6 +508,19 @@ def test_pending_posts_files_are_404_to_others(client_for, member, moderator, ou
     assert client_for(moderator).get(url).status_code == 200
 
 
+def test_review_queue_lets_moderators_hear_a_waiting_voice_note(client_for, moderator, thread):
+    community = thread.community
+    community.premoderation_posts = 5
+    community.save()
+    newcomer = make_user(username="kadia", display_name="Kadia Sow")
+    make_membership(newcomer, community)
+    post = services.create_post(
+        author=newcomer, thread=thread, parent=None, body="", voice=voice_upload()
+    )
+    html = client_for(moderator).get(reverse("review_queue", args=[community.slug]))
+    assert f'data-voice-player src="{file_url(post.files.get())}"' in html.content.decode()
+
+
 def test_deleting_a_post_deletes_its_files_and_their_bytes(
     client_for, member, voice_post, django_capture_on_commit_callbacks
 ):

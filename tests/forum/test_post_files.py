@@ -360,6 +360,31 @@ def test_png_transparency_and_webp_are_kept_as_what_they_are():
         assert cleaned.mode == "RGBA"
 
 
+def _encoded(fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(photo_like((640, 480)))).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_cut_or_garbled_photos_are_refused_with_a_message_never_a_crash(fmt):
+    from django.core.exceptions import ValidationError
+
+    data = _encoded(fmt)
+    # (A PNG cut after its last pixel, in its end marker, is whole and accepted.)
+    for cut in (12, 100, len(data) // 3, len(data) // 2, len(data) - 200):
+        with pytest.raises(ValidationError) as caught:
+            media.clean_picture(io.BytesIO(data[:cut]))
+        assert caught.value.code == "not_image"
+    garbled = bytearray(data)
+    for index in range(64, len(garbled), 97):
+        garbled[index] ^= 0x5A
+    try:
+        media.clean_picture(io.BytesIO(bytes(garbled)))
+    except ValidationError as error:  # a decoder may also draw it, damaged: both are fine
+        assert error.code == "not_image"
+
+
 def pixel_bomb() -> bytes:
     """A PNG whose header claims 20000 × 20000 pixels (400 Mpx) in a few kilobytes."""
     image = Image.new("1", (20000, 20000))

@@ -47,15 +47,20 @@ def _file_pattern(name: str) -> str:
     return url.replace(str(_SENTINEL), "{0}", 1).replace(str(_SENTINEL - 1), "{1}", 1)
 
 
-def attachments_of(post: Post) -> list:
+def file_patterns() -> dict[str, str]:
+    """The links of a post's file, as patterns of (post id, file id)."""
+    return {attribute: _file_pattern(name) for name, attribute in _FILE_LINKS.items()}
+
+
+def attachments_of(post: Post, patterns: dict[str, str] | None = None) -> list:
     """The files of ``post`` with their links, for those who may read it (else none)."""
     if not post.show_body:
         return []  # a hidden or deleted post's files are listed to no one who cannot read it
     files = list(post.files.all())
     if files:
-        patterns = [_file_pattern(name) for name in _FILE_LINKS]
+        patterns = patterns or file_patterns()
         for attached in files:
-            for attribute, pattern in zip(_FILE_LINKS.values(), patterns, strict=True):
+            for attribute, pattern in patterns.items():
                 setattr(attached, attribute, pattern.format(post.pk, attached.pk))
     return files
 
@@ -67,6 +72,7 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
     report = reverse("report", args=["post", _SENTINEL]).replace(str(_SENTINEL), "{}")
     # An author's organisation is shown to the members of the thread's CoP, if they chose so.
     member_here = perms.can_view_members(user, thread.community)
+    links = file_patterns()
     prepared = []
     for post in posts:
         post.thread = thread  # already loaded; permission checks read thread.community
@@ -79,7 +85,7 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
         post.show_body = perms.can_view_post_body(user, post)
         post.can_edit = perms.can_edit_post(user, post)
         post.can_delete = perms.can_delete_post(user, post)
-        post.attachments = attachments_of(post)
+        post.attachments = attachments_of(post, links)
         prepared.append(post)
     return prepared
 

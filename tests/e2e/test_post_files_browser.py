@@ -77,6 +77,18 @@ def test_voice_reply_with_photo_and_document_appears_live_on_a_phone(site, sign_
         "async (src) => (await fetch(src, {headers: {Range: 'bytes=0-99'}})).status", src
     )
     assert status == 206
+    # The browser plays what the server made (Ogg/Opus served as an attachment).
+    played = player.evaluate(
+        """async (audio) => {
+            audio.muted = true;
+            await audio.play();
+            await new Promise((done) => setTimeout(done, 600));
+            audio.pause();
+            return {time: audio.currentTime, duration: audio.duration, error: audio.error};
+        }"""
+    )
+    assert played["error"] is None and played["time"] > 0.2, played
+    assert abs(played["duration"] - 7.0) < 0.2, played
     # The preview loads once scrolled to, and it is small.
     fresh.scroll_into_view_if_needed()
     preview.scroll_into_view_if_needed()

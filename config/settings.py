@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Widget templates come from the project's templates (forum.forms.VoiceInput draws the
+    # recorder's translated labels), so Django's own form templates must be found there too.
+    "django.forms",
     "channels",
     "taggit",
     "axes",
@@ -82,6 +85,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None
+
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

@@ -28,6 +28,7 @@ from .models import (
     JoinRequest,
     Membership,
     Post,
+    PostFile,
     Thread,
     User,
 )
@@ -120,7 +121,12 @@ def _threads_and_posts(user: User) -> dict:
         for t in Thread.objects.filter(author=user).select_related("community").order_by("pk")
     ]
     posts = []
-    for post in Post.objects.filter(author=user).select_related("thread__community").order_by("pk"):
+    for post in (
+        Post.objects.filter(author=user)
+        .select_related("thread__community")
+        .prefetch_related("files")
+        .order_by("pk")
+    ):
         seen = post.thread.community_id in visible or post.thread.author_id == user.pk
         posts.append(
             {
@@ -132,9 +138,28 @@ def _threads_and_posts(user: User) -> dict:
                 "deleted": post.deleted_at is not None,
                 "hidden_by_moderation": post.hidden_at is not None,
                 "body": post.body,
+                "files": [
+                    {
+                        "name": f.name,
+                        "kind": f.kind,
+                        "content_type": f.content_type,
+                        "size": f.size,
+                        "duration": f.duration,
+                        "transcript": f.transcript,
+                        "uploaded_at": iso_time(f.uploaded_at),
+                        "in_export": f"fichiers/messages/{post.pk}/{f.pk}-{f.name}",
+                    }
+                    for f in post.files.all()
+                ],
             }
         )
     return {"threads": threads, "posts": posts}
+
+
+def _post_files(user: User) -> Iterable[tuple[str, File]]:
+    """The files attached to the member's posts, as stored (voice notes as their Opus)."""
+    for attached in PostFile.objects.filter(post__author=user).order_by("pk"):
+        yield f"messages/{attached.post_id}/{attached.pk}-{attached.name}", attached.file
 
 
 def _notifications(user: User) -> list:
@@ -162,7 +187,7 @@ def _erase_forum(user: User, erase_content: bool) -> None:
 
 register(Section(name="profile", export=_profile))
 register(Section(name="communities", export=_memberships))
-register(Section(name="forum", export=_threads_and_posts, erase=_erase_forum))
+register(Section(name="forum", export=_threads_and_posts, files=_post_files, erase=_erase_forum))
 register(Section(name="notifications", export=_notifications))
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from . import media
 from .models import Community, Membership, Organisation, Region, Report, User
 from .names import MAX_LENGTH as NAME_MAX_LENGTH
 
@@ -199,7 +200,83 @@ class PostKeyField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class ThreadForm(forms.Form):
+ACCEPTED_FILES = (
+    "image/jpeg,image/png,image/webp,audio/*,.pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp,.txt,.csv"
+)
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (``<input type="file" multiple>``); a list, maybe empty."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            # What the allowlist takes, so that a phone's picker offers it (and an iPhone
+            # sends its HEIC photos as JPEG). The server judges the bytes anyway.
+            MultipleFileInput(attrs={"multiple": True, "accept": ACCEPTED_FILES}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(item, initial) for item in data if item]
+        return [one(data, initial)] if data else []
+
+
+class VoiceInput(forms.FileInput):
+    """A file input the phone's own recorder fills (``capture``); voice.js adds a recorder.
+
+    Its template draws the recorder's translated buttons and messages beside
+    the input (``includes/voice_ui.html``), as the ``voice_input`` include does.
+    """
+
+    template_name = "forum/widgets/voice_input.html"
+
+    def __init__(self, attrs=None):
+        base = {
+            "accept": "audio/*",
+            "capture": True,
+            "data-voice": True,
+            "data-max-seconds": media.MAX_SECONDS,
+        }
+        super().__init__({**base, **(attrs or {})})
+
+
+def voice_field() -> forms.FileField:
+    """The recording of a voice note: the phone's recorder without JavaScript, voice.js with it."""
+    return forms.FileField(
+        label=_("Note vocale"),
+        required=False,
+        widget=VoiceInput(),
+        help_text=_("Enregistrez ou choisissez un message vocal (10 min au plus)."),
+    )
+
+
+def files_field() -> MultipleFileField:
+    return MultipleFileField(
+        label=_("Photos ou documents"),
+        required=False,
+        help_text=_(
+            "4 fichiers par message au plus, 10 Mo chacun : photos (JPEG, PNG, WebP), "
+            "PDF, Word, Excel, PowerPoint, OpenDocument, texte, audio."
+        ),
+    )
+
+
+class FilesMixin:
+    """A post's text is optional with a voice note: the service decides (one place)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].required = False
+
+
+class ThreadForm(FilesMixin, forms.Form):
     title = forms.CharField(label=_("Titre"), max_length=LIMITS["TITLE_MAX_LENGTH"])
     body = forms.CharField(
         label=_("Message"),
@@ -216,24 +293,53 @@ class ThreadForm(forms.Form):
         help_text=_("Séparées par des virgules, par exemple : loi 052, plaidoyer, Ségou."),
     )
     key = PostKeyField()
+    voice = voice_field()
+    files = files_field()
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(FilesMixin, forms.Form):
     body = forms.CharField(
         label=_("Votre réponse"),
         max_length=LIMITS["BODY_MAX_LENGTH"],
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Mise en forme Markdown acceptée."),
+        help_text=_("Mise en forme Markdown acceptée. Facultatif avec une note vocale."),
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     key = PostKeyField()
+    voice = voice_field()
+    files = files_field()
 
 
-class EditPostForm(forms.Form):
+class EditPostForm(FilesMixin, forms.Form):
     body = forms.CharField(
         label=_("Message"),
         max_length=LIMITS["BODY_MAX_LENGTH"],
         widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    remove = forms.TypedMultipleChoiceField(
+        label=_("Retirer des fichiers"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    voice = voice_field()
+    files = files_field()
+
+    def __init__(self, *args, attached=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(f.pk, f"{f.get_kind_display()} : {f.name}") for f in attached]
+        self.fields["remove"].choices = choices
+        if not choices:
+            del self.fields["remove"]
+
+
+class TranscriptForm(forms.Form):
+    transcript = forms.CharField(
+        label=_("Transcription"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Ce que dit la note vocale, pour qui ne peut pas l'écouter."),
     )
 
 

@@ -18,6 +18,7 @@ protections of ``forum.uploads``.
 import io
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 import av
@@ -26,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .uploads import protect_download
 
@@ -308,3 +310,131 @@ def _limited(handle, length: int, chunk: int = 64 * 1024):
             yield data
     finally:
         handle.close()
+
+
+# Photos -------------------------------------------------------------------------------------
+
+# Pillow's own guard warns past MAX_IMAGE_PIXELS and raises past twice that;
+# photos are judged against MAX_PIXELS before any pixel is decoded.
+MAX_PIXELS = 40_000_000
+PREVIEW_SIDE = 480
+PREVIEW_QUALITY = 60
+# Formats opened at all: what a phone's camera or a screenshot produces.
+PICTURE_FORMATS = ("JPEG", "PNG", "WEBP")
+PICTURE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+PICTURE_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+PREVIEW_TYPE = "image/webp"
+# Pillow warns past this and refuses past twice this; the warning is made an error below.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    data: bytes  # the cleaned original
+    content_type: str
+    extension: str
+    width: int
+    height: int
+    preview: bytes  # WebP, longest side PREVIEW_SIDE at most
+    preview_width: int
+    preview_height: int
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def not_picture() -> ValidationError:
+    return ValidationError(
+        _("Ce fichier n'est pas une image lisible (JPEG, PNG ou WebP)."), code="not_image"
+    )
+
+
+def picture_too_large() -> ValidationError:
+    return ValidationError(
+        _(
+            "Image trop grande : %(max)d mégapixels au plus. "
+            "Réduisez-la ou faites une capture d'écran."
+        )
+        % {"max": MAX_PIXELS // 1_000_000},
+        code="too_many_pixels",
+    )
+
+
+def clean_picture(upload) -> Picture:
+    """``upload`` re-encoded without metadata, turned upright, with a small WebP preview.
+
+    Only JPEG, PNG and WebP are opened (never SVG, whose markup could run, nor
+    any of Pillow's other decoders). The pixel count is read from the header
+    and refused past ``MAX_PIXELS`` before anything is decoded (a
+    decompression bomb is a few kilobytes that decode to gigabytes). Writing
+    the pixels again keeps none of EXIF (GPS position, camera, date), XMP,
+    ICC profile or comments: only pixels. The EXIF orientation is applied
+    first, so the photo stays the right way up without it.
+    """
+    limit = max_upload_bytes()
+    size = _size_of(upload)
+    if size > limit:
+        raise ValidationError(
+            _("Image trop lourde : %(size)s Mo au plus.") % {"size": limit // (1024 * 1024)},
+            code="too_big",
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload, formats=PICTURE_FORMATS) as image:
+                source_format = image.format
+                if image.width * image.height > MAX_PIXELS:
+                    raise picture_too_large()
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                picture = _flatten(upright, source_format)
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise picture_too_large() from error
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as error:
+        raise not_picture() from error
+    except (MemoryError, ZeroDivisionError, IndexError, TypeError) as error:
+        raise not_picture() from error
+    finally:
+        upload.seek(0)
+    original = _encode(picture, source_format)
+    preview_image = picture.copy()
+    preview_image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    preview_image.save(buffer, "WEBP", quality=PREVIEW_QUALITY, method=6)
+    return Picture(
+        data=original,
+        content_type=PICTURE_TYPES[source_format],
+        extension=PICTURE_EXTENSIONS[source_format],
+        width=picture.width,
+        height=picture.height,
+        preview=buffer.getvalue(),
+        preview_width=preview_image.width,
+        preview_height=preview_image.height,
+    )
+
+
+def _flatten(image, source_format: str):
+    """The pixels alone, in a mode the format writes (first frame of an animation)."""
+    keeps_alpha = source_format in ("PNG", "WEBP") and (
+        image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    )
+    mode = "RGBA" if keeps_alpha else "RGB"
+    flat = image.convert(mode)
+    # A new image holding only the pixels: no info dict (EXIF, XMP, ICC, comments) follows.
+    clean = Image.new(mode, flat.size)
+    clean.paste(flat)
+    return clean
+
+
+def _encode(image, source_format: str) -> bytes:
+    buffer = io.BytesIO()
+    if source_format == "JPEG":
+        image.save(buffer, "JPEG", quality=85, optimize=True)
+    elif source_format == "PNG":
+        image.save(buffer, "PNG", optimize=True)
+    else:
+        image.save(buffer, "WEBP", quality=85, method=4)
+    return buffer.getvalue()

@@ -29,10 +29,40 @@ _POST_LINKS = {
     "split_url": "post_split",
 }
 
+_FILE_LINKS = {
+    "post_file": "url",
+    "post_file_preview": "preview_url",
+    "post_file_transcript": "transcript_url",
+}
+
 
 def url_pattern(name: str) -> str:
     """Return the URL of ``name`` for one integer argument, as a ``str.format`` pattern."""
     return reverse(name, args=[_SENTINEL]).replace(str(_SENTINEL), "{}")
+
+
+def _file_pattern(name: str) -> str:
+    """The URL of a post's file ``name`` as a pattern of two ``str.format`` fields."""
+    url = reverse(name, args=[_SENTINEL, _SENTINEL - 1])
+    return url.replace(str(_SENTINEL), "{0}", 1).replace(str(_SENTINEL - 1), "{1}", 1)
+
+
+def file_patterns() -> dict[str, str]:
+    """The links of a post's file, as patterns of (post id, file id)."""
+    return {attribute: _file_pattern(name) for name, attribute in _FILE_LINKS.items()}
+
+
+def attachments_of(post: Post, patterns: dict[str, str] | None = None) -> list:
+    """The files of ``post`` with their links, for those who may read it (else none)."""
+    if not post.show_body:
+        return []  # a hidden or deleted post's files are listed to no one who cannot read it
+    files = list(post.files.all())
+    if files:
+        patterns = patterns or file_patterns()
+        for attached in files:
+            for attribute, pattern in patterns.items():
+                setattr(attached, attribute, pattern.format(post.pk, attached.pk))
+    return files
 
 
 def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> list[Post]:
@@ -42,6 +72,7 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
     report = reverse("report", args=["post", _SENTINEL]).replace(str(_SENTINEL), "{}")
     # An author's organisation is shown to the members of the thread's CoP, if they chose so.
     member_here = perms.can_view_members(user, thread.community)
+    links = file_patterns()
     prepared = []
     for post in posts:
         post.thread = thread  # already loaded; permission checks read thread.community
@@ -54,6 +85,7 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
         post.show_body = perms.can_view_post_body(user, post)
         post.can_edit = perms.can_edit_post(user, post)
         post.can_delete = perms.can_delete_post(user, post)
+        post.attachments = attachments_of(post, links)
         prepared.append(post)
     return prepared
 
@@ -90,6 +122,7 @@ def render_post_for(post: Post, thread: Thread, audience: str, language: str) ->
     [post] = prepare_posts(None, thread, [post])
     moderator = audience == MODERATOR
     post.show_body = not post.is_deleted and (not post.is_hidden or moderator)
+    post.attachments = attachments_of(post)
     post.can_edit = moderator and not post.is_deleted
     post.can_delete = False
     post.show_org = _shows_organisation(None, post.author, audience != READER)

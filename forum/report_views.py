@@ -19,6 +19,7 @@ from . import permissions as perms
 from . import reporting, selectors, services
 from .forms import RefusePostForm, ReportForm, ResolveCaseForm, ReviewSettingsForm
 from .inputs import next_url
+from .presentation import attachments_of
 from .views import add_service_errors, flash_service_error
 
 
@@ -77,7 +78,7 @@ def _queue(request: HttpRequest, communities, community=None) -> HttpResponse:
     context = {
         "community": community,
         "cases": cases,
-        "pending": selectors.list_pending_posts(communities)[:100],
+        "pending": _with_files(selectors.list_pending_posts(communities)[:100]),
         "show_community": community is None,
     }
     if community is not None:
@@ -88,6 +89,15 @@ def _queue(request: HttpRequest, communities, community=None) -> HttpResponse:
             }
         )
     return render(request, "forum/review_queue.html", context)
+
+
+def _with_files(posts) -> list:
+    """Waiting posts with their files, which the moderator hears or sees before deciding."""
+    posts = list(posts)
+    for post in posts:
+        post.show_body = True  # a moderator of its CoP reads a waiting post
+        post.attachments = attachments_of(post)
+    return posts
 
 
 @login_required

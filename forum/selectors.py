@@ -21,6 +21,7 @@ from .models import (
     Notification,
     Organisation,
     Post,
+    PostFile,
     PostRevision,
     Region,
     Report,
@@ -35,6 +36,7 @@ from .permissions import (
     can_moderate_community,
     can_post_in_community,
     can_see_pending,
+    can_view_post_body,
     check_view_community,
     check_view_post_history,
     check_view_profile,
@@ -285,12 +287,30 @@ def access_post(user: User | None, pk: int) -> Post:
     return post
 
 
+def access_post_file(user: User | None, post_id: int, file_id: int) -> PostFile:
+    """A file of a post, if ``user`` may read that post's content now; 404 otherwise.
+
+    The same answer as for a file that does not exist: a private CoP's file,
+    a hidden post's file (for those who cannot read hidden posts), a deleted
+    post's (its files are gone anyway) or a file asked under another post.
+    """
+    post = access_post(user, post_id)
+    if not can_view_post_body(user, post):
+        raise Http404
+    attached = PostFile.objects.filter(pk=file_id, post=post).first()
+    if attached is None:
+        raise Http404
+    attached.post = post
+    return attached
+
+
 def thread_posts(thread: Thread, user: User | None = None) -> QuerySet[Post]:
     """The thread's posts ``user`` may see, in reply-tree order, with what a page needs."""
     return (
         Post.objects.filter(thread=thread)
         .filter(published_q(user, thread.community))
         .select_related("author__organisation", "parent__author")
+        .prefetch_related("files")
         .order_by("path")
     )
 
@@ -300,6 +320,7 @@ def published_posts_after(thread: Thread, seq: int) -> QuerySet[Post]:
     return (
         Post.objects.filter(thread=thread, seq__gt=seq, is_pending=False)
         .select_related("author__organisation", "parent__author")
+        .prefetch_related("files")
         .order_by("seq")
     )
 
@@ -512,6 +533,7 @@ def list_pending_posts(communities) -> QuerySet[Post]:
             thread__community__in=communities, is_pending=True, hidden_at__isnull=True
         )
         .select_related("thread__community", "author")
+        .prefetch_related("files")
         .order_by("created_at", "pk")
     )
 

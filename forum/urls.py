@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 from . import (
     account_views,
     data_views,
+    file_views,
     live_views,
     member_views,
     offline_views,
@@ -106,6 +107,21 @@ urlpatterns = [
     path("messages/<int:pk>/masquer/", views.post_hide, name="post_hide"),
     path("messages/<int:pk>/retablir/", views.post_restore, name="post_restore"),
     path("messages/<int:pk>/scinder/", views.post_split, name="post_split"),
+    path(
+        "messages/<int:pk>/fichiers/<int:file_id>/",
+        file_views.post_file,
+        name="post_file",
+    ),
+    path(
+        "messages/<int:pk>/fichiers/<int:file_id>/apercu/",
+        file_views.post_file_preview,
+        name="post_file_preview",
+    ),
+    path(
+        "messages/<int:pk>/fichiers/<int:file_id>/transcription/",
+        file_views.post_file_transcript,
+        name="post_file_transcript",
+    ),
     path("messages/<int:pk>/valider/", report_views.post_approve, name="post_approve"),
     path("messages/<int:pk>/refuser/", report_views.post_refuse, name="post_refuse"),
     # Notifications

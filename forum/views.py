@@ -328,7 +328,7 @@ def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
 def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     perms.check_start_thread(request.user, community)
-    form = ThreadForm(request.POST or None)
+    form = ThreadForm(request.POST or None, request.FILES or None)
     context = {"community": community, "form": form}
     if request.method == "POST":
         if form.is_valid():
@@ -418,7 +418,7 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
         # The address names the post replied to; the hidden field only mirrors it.
         data = request.POST.copy()
         data["parent"] = str(parent.pk)
-    form = ReplyForm(data, initial=initial)
+    form = ReplyForm(data, request.FILES or None, initial=initial)
     context = {"thread": thread, "community": thread.community, "parent": parent, "form": form}
     if request.method == "POST":
         if form.is_valid():
@@ -433,7 +433,7 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
     # A reply written while the thread was merged goes where its posts went.
     thread = selectors.access_thread_or_successor(request.user, pk)
     perms.check_reply_to_thread(request.user, thread)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     context = {"thread": thread, "community": thread.community, "parent": None, "form": form}
     if not form.is_valid():
         return render_invalid(request, "forum/reply_form.html", context)
@@ -457,6 +457,8 @@ def _create_reply(request: HttpRequest, thread, form, context) -> HttpResponse:
             parent=parent,
             body=form.cleaned_data["body"],
             key=form.cleaned_data["key"],
+            voice=form.cleaned_data.get("voice"),
+            files=form.cleaned_data.get("files") or (),
         )
     except ValidationError as error:
         add_service_errors(form, error)
@@ -471,7 +473,12 @@ def _create_reply(request: HttpRequest, thread, form, context) -> HttpResponse:
 def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.access_post(request.user, pk)
     perms.check_edit_post(request.user, post)
-    form = EditPostForm(request.POST or None, initial={"body": post.body})
+    form = EditPostForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"body": post.body},
+        attached=post.files.all(),
+    )
     context = {
         "post": post,
         "thread": post.thread,
@@ -481,9 +488,18 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.edit_post(editor=request.user, post=post, body=form.cleaned_data["body"])
+                services.edit_post(
+                    editor=request.user,
+                    post=post,
+                    body=form.cleaned_data["body"],
+                    voice=form.cleaned_data.get("voice"),
+                    files=form.cleaned_data.get("files") or (),
+                    remove=form.cleaned_data.get("remove") or (),
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except limits.RateLimited as error:
+                return render_refused(request, "forum/post_edit.html", context, form, error)
             else:
                 return redirect(post)
         return render_invalid(request, "forum/post_edit.html", context)

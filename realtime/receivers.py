@@ -61,6 +61,7 @@ def post_changed(event) -> None:
         kind = "hidden" if event.hidden else "restored"
     post = (
         Post.objects.select_related("author__organisation", "parent__author", "thread__community")
+        .prefetch_related("files")
         .filter(pk=event.post_id)
         .first()
     )

@@ -48,6 +48,7 @@ from webinars.models import SessionRecording
 from webinars.services import calendar as calendar_services
 from webinars.services import report as report_services
 
+from .audio import tone
 from .factories import make_community, make_membership, make_post, make_thread, make_user
 
 ROLES = (
@@ -124,6 +125,7 @@ def build_world() -> World:
     reply = make_post(
         users["moderator"], thread, parent=post, body=f"@[{users['member'].display_name}]"
     )
+    voice_file, image_file = _attach_files(post, users["member"])
     other_thread = make_thread(users["member"], cop, title="Contacts sûrs à Ségou")
     # A member's report on the moderator's reply: an open case in the review queue.
     services.report_item(
@@ -199,6 +201,8 @@ def build_world() -> World:
         other_thread=other_thread,
         opening=thread.posts.get(parent__isnull=True),
         post=post,
+        voice_file=voice_file,
+        image_file=image_file,
         membership=Membership.objects.get(user=users["member"], community=cop),
         join_request=join_request,
         invitation=invitation,
@@ -228,3 +232,24 @@ def build_world() -> World:
         community=cop, user=users["removed"], kind="ban", until=None, lifted_at=None
     ).exists()
     return world
+
+
+def _attach_files(post, author):
+    """A voice note and a photo on ``post``, stored as the post services store them."""
+    from io import BytesIO
+
+    from django.db import transaction
+    from PIL import Image
+
+    from forum.services import attachments
+
+    photo = BytesIO()
+    Image.new("RGB", (64, 48), (120, 40, 40)).save(photo, "JPEG")
+    prepared = attachments.prepare_files(
+        voice=SimpleUploadedFile("note.webm", tone("webm", 1.0)),
+        files=[SimpleUploadedFile("photo.jpg", photo.getvalue())],
+    )
+    with transaction.atomic():
+        attachments.store_files(post=post, author=author, prepared=prepared, written=[])
+    voice, image = post.files.order_by("pk")
+    return voice, image

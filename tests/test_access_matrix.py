@@ -374,6 +374,18 @@ RULES: dict[str, Rule] = {
     ),
     "post_delete": Rule(url("post_delete", "post.pk"), get=cop(act=AUTHOR), post=cop(act=AUTHOR)),
     "post_history": Rule(url("post_history", "post.pk"), get=cop(act=MODERATES)),
+    # A post's files are read like its text: a visitor gets the 404 of a missing file.
+    "post_file": Rule(url("post_file", "post.pk", "voice_file.pk"), get=cop(anonymous=HIDDEN)),
+    "post_file_preview": Rule(
+        url("post_file_preview", "post.pk", "image_file.pk"), get=cop(anonymous=HIDDEN)
+    ),
+    # A voice note's transcript is written by the post's author or a moderator.
+    "post_file_transcript": Rule(
+        url("post_file_transcript", "post.pk", "voice_file.pk"),
+        get=cop(act=AUTHOR | MODERATES),
+        post=cop(act=AUTHOR | MODERATES),
+        data=lambda w: {"transcript": "Elle raconte la réunion de Mopti."},
+    ),
     "post_hide": Rule(
         url("post_hide", "post.pk"),
         post=cop(act=MODERATES),

@@ -251,6 +251,17 @@ def upload_locations(text: str) -> dict[str, int]:
     return {pattern: size_in_bytes(size) for pattern, size in found}
 
 
+# Every view that takes a file, the arguments of one of its addresses, and its file limit.
+UPLOAD_ROUTES = {
+    "webinar_document_add": ([42], "UPLOAD_MAX_BYTES"),
+    "webinar_recording_upload": ([42], "RECORDING_MAX_BYTES"),
+    "thread_create": (["droits-fonciers"], "UPLOAD_MAX_BYTES"),
+    "thread_reply": ([42], "UPLOAD_MAX_BYTES"),
+    "post_reply": ([42], "UPLOAD_MAX_BYTES"),
+    "post_edit": ([42], "UPLOAD_MAX_BYTES"),
+}
+
+
 def test_nginx_site_body_limits_match_the_app():
     text = nginx_site()
     general = size_in_bytes(re.search(r"^    client_max_body_size (\S+);", text, re.M)[1])
@@ -258,22 +269,33 @@ def test_nginx_site_body_limits_match_the_app():
     longest_post = settings.JEKAFO["BODY_MAX_LENGTH"] * 4 * 3 + 64 * 1024
     assert longest_post <= general <= 2 * 1024**2
     uploads = upload_locations(text)
-    assert len(uploads) == len(directive_values(text, "client_max_body_size")) - 1 == 2
-    routes = {
-        "webinar_document_add": settings.UPLOAD_MAX_BYTES,
-        "webinar_recording_upload": settings.RECORDING_MAX_BYTES,
-    }
-    for name, file_limit in routes.items():
-        upload_path = reverse(name, args=[42])
+    assert len(uploads) == len(directive_values(text, "client_max_body_size")) - 1
+    for name, (args, setting) in UPLOAD_ROUTES.items():
+        file_limit = getattr(settings, setting)
+        upload_path = reverse(name, args=args)
         [(pattern, limit)] = [(p, v) for p, v in uploads.items() if re.fullmatch(p, upload_path)]
         assert resolve(upload_path).url_name == name
         # Room for the form around the file, not much more.
-        assert file_limit < limit <= file_limit + 2 * 1024**2
+        assert file_limit < limit <= file_limit + 2 * 1024**2, name
         # nginx lets nothing through that Daphne's own limit for that path would refuse.
-        assert limit <= body_limit.limit(upload_path.encode())
-        # The larger limit applies to the upload view, and only there.
-        for other in (reverse("home"), reverse("webinars"), "/webinaires/42/"):
-            assert not re.fullmatch(pattern, other)
+        assert limit <= body_limit.limit(upload_path.encode()), name
+    # Every raised location serves one of the upload views, and nothing else.
+    for pattern in uploads:
+        assert any(
+            re.fullmatch(pattern, reverse(name, args=args))
+            for name, (args, _) in UPLOAD_ROUTES.items()
+        ), pattern
+    others = [
+        reverse("home"),
+        reverse("webinars"),
+        "/webinaires/42/",
+        reverse("post_hide", args=[42]),
+        reverse("post_file", args=[42, 7]),
+        reverse("thread", args=[42, "titre"]),
+        "/communautes/a/b/nouvelle-discussion/",
+    ]
+    for other in others:
+        assert not any(re.fullmatch(pattern, other) for pattern in uploads), other
     assert settings.UPLOAD_MAX_BYTES + 1024**2 <= settings.REQUEST_BODY_MAX_BYTES
     # Daphne takes the recording's size on that route only.
     assert body_limit.limit(b"/webinaires/42/documents/") == settings.REQUEST_BODY_MAX_BYTES

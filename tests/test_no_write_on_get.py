@@ -8,19 +8,23 @@ created by its page, a notification marked read by a link — could be
 triggered by a link preview, a prefetch or a crawler, and repeated at will.)
 """
 
+import io
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from PIL import Image
 
-from forum import services
+from forum import limits, services
 from forum.models import Membership, Notification
 from rooms import services as room_services
 from webinars import services as webinar_services
 from webinars.models import CalendarToken
 
+from .audio import tone
 from .factories import make_post
 from .webinars.conftest import make_session
 
@@ -32,6 +36,18 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
     from datetime import timedelta
 
     reply = make_post(moderator, thread, body=f"Merci @[{member.display_name}] !")
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 40, 40)).save(photo, "JPEG")
+    with limits.suspended():
+        voice_post = services.create_post(
+            author=moderator,
+            thread=thread,
+            parent=reply,
+            body="",
+            voice=SimpleUploadedFile("note.webm", tone("webm", 1.0)),
+            files=[SimpleUploadedFile("photo.jpg", photo.getvalue())],
+        )
+    voice_file, image_file = voice_post.files.order_by("pk")
     salon = room_services.ensure_salon(public_cop)
     message, _created = room_services.send_message(
         author=member, room=salon, body="Bonjour", client_key="k-get-001"
@@ -50,6 +66,8 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
         "private": private_cop,
         "thread": thread,
         "post": reply,
+        "voice_file": voice_file,
+        "image_file": image_file,
         "salon": salon,
         "message": message,
         "session": session,
@@ -78,6 +96,10 @@ def pages(w) -> list[str]:
         reverse("post_edit", args=[w["post"].pk]),
         reverse("post_delete", args=[w["post"].pk]),
         reverse("post_history", args=[w["post"].pk]),
+        reverse("post_file", args=[w["voice_file"].post_id, w["voice_file"].pk]),
+        reverse("post_file", args=[w["image_file"].post_id, w["image_file"].pk]),
+        reverse("post_file_preview", args=[w["image_file"].post_id, w["image_file"].pk]),
+        reverse("post_file_transcript", args=[w["voice_file"].post_id, w["voice_file"].pk]),
         reverse("thread_merge", args=[thread.pk]),
         reverse("member_remove", args=[cop.slug, w["membership"].pk]),
         reverse("member_sanction", args=[cop.slug, w["membership"].pk]),

@@ -1,4 +1,5 @@
 from .communities import Community, Invitation, JoinRequest, Membership
+from .files import PostFile
 from .moderation import ModerationAction, Sanction
 from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
@@ -18,6 +19,7 @@ __all__ = [
     "Notification",
     "Organisation",
     "Post",
+    "PostFile",
     "PostRevision",
     "Region",
     "Report",

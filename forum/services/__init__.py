@@ -16,6 +16,7 @@ from .accounts import (
     sign_up,
     update_profile,
 )
+from .attachments import set_transcript
 from .communities import (
     accept_invitation,
     change_member_role,
@@ -87,6 +88,7 @@ __all__ = [
     "close_thread",
     "create_invitation",
     "create_post",
+    "set_transcript",
     "create_thread",
     "deactivate_user",
     "decide_join_request",

@@ -26,6 +26,7 @@ from ..models import (
     Post,
     User,
 )
+from .attachments import delete_files
 from .security import end_all_sessions
 
 FORMER_MEMBER = "ancien·ne membre"
@@ -49,6 +50,7 @@ def erase_forum_data(user: User, *, erase_content: bool) -> None:
     posts = Post.objects.filter(author=user, deleted_at__isnull=True).select_related("thread")
     for post in posts.select_for_update(of=("self",)):
         post.revisions.all().delete()
+        delete_files(post.files.all())
         post.body = ""
         post.body_html = ""
         post.deleted_at = now

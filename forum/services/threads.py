@@ -17,6 +17,7 @@ from ..models import (
     ModerationAction,
     Notification,
     Post,
+    PostFile,
     PostRevision,
     Thread,
     User,
@@ -30,7 +31,8 @@ from ..permissions import (
     check_reply_to_thread,
     check_start_thread,
 )
-from ..text import clean_line, parse_tags, validate_body, validate_title
+from ..text import clean_line, parse_tags, validate_title
+from . import attachments
 from ._common import log_action
 from .notifications import (
     notify_new_mentions,
@@ -62,6 +64,11 @@ def validate_post_key(key: str) -> str:
             code="invalid_key",
         )
     return key
+
+
+def _key_taken(author: User, key: str) -> bool:
+    """Whether ``author`` already sent something with ``key`` (read before any conversion)."""
+    return bool(key) and Post.objects.filter(author=author, client_key=key).exists()
 
 
 def _post_by_key(author: User, key: str) -> Post | None:
@@ -96,7 +103,17 @@ def _create_keyed_post(**fields) -> Post:
 # Threads and posts -------------------------------------------------------------
 
 
-@transaction.atomic
+def _with_files(write, prepared: list, **kwargs):
+    """Run ``write`` in a transaction; remove the files it stored if it fails."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            return write(prepared=prepared, written=written, **kwargs)
+    except BaseException:
+        attachments.discard(written)
+        raise
+
+
 def create_thread(
     *,
     author: User,
@@ -105,12 +122,37 @@ def create_thread(
     body: str,
     tags: str | list[str] = (),
     key: str = "",
+    voice=None,
+    files=(),
 ) -> Thread:
-    """Open a thread; a ``key`` already used by ``author`` returns the thread it opened."""
+    """Open a thread; ``voice`` (a recording) and ``files`` are attached to its first post.
+
+    A ``key`` already used by ``author`` returns the thread it opened (its
+    files are not converted again).
+    """
     check_start_thread(author, community)
     key = validate_post_key(key)
     title = validate_title(title)
-    body = validate_body(body)
+    if _key_taken(author, key):  # a retry: the first sending's files were stored
+        voice, files = None, ()
+    elif not voice and not files:  # refused at once, before any upload is converted
+        attachments.validate_post_body(body, voice=False)
+    # Conversions take time: before the transaction, so that no row waits for them.
+    prepared = attachments.prepare_files(voice=voice, files=files)
+    return _with_files(
+        _create_thread,
+        prepared,
+        author=author,
+        community=community,
+        title=title,
+        body=body,
+        tags=tags,
+        key=key,
+    )
+
+
+def _create_thread(*, author, community, title, body, tags, key, prepared, written) -> Thread:
+    check_start_thread(author, community)
     tag_names = parse_tags(tags)
     # The CoP's row lock serialises a double tap, so the second sees the first.
     Community.objects.select_for_update().filter(pk=community.pk).first()
@@ -119,7 +161,8 @@ def create_thread(
         if not keyed.is_opening or keyed.thread.community_id != community.pk:
             raise _key_used_elsewhere()
         return keyed.thread
-    earlier = _same_thread_sent_twice(author, community, title, body)
+    body = attachments.validate_post_body(body, voice=attachments.has_voice(prepared))
+    earlier = _same_thread_sent_twice(author, community, title, body, prepared)
     if earlier is not None:
         return earlier
     limits.hit("thread", user=author)
@@ -148,6 +191,7 @@ def create_thread(
         is_pending=pending,
         client_key=key,
     )
+    attachments.store_files(post=opening, author=author, prepared=prepared, written=written)
     if tag_names:
         thread.tags.set(tag_names)
     if not pending:
@@ -179,16 +223,36 @@ def needs_premoderation(author: User, community: Community) -> bool:
     return published < limit
 
 
-@transaction.atomic
 def create_post(
-    *, author: User, thread: Thread, parent: Post | None, body: str, key: str = ""
+    *,
+    author: User,
+    thread: Thread,
+    parent: Post | None,
+    body: str,
+    key: str = "",
+    voice=None,
+    files=(),
 ) -> Post:
-    """Reply to ``parent`` (or to the thread's opening post when None).
+    """Reply to ``parent`` (or to the thread's opening post when None), with files if any.
 
     A ``key`` already used by ``author`` returns the reply it made: the same
-    form sent again (a retry, the device's outbox) is stored once.
+    form sent again (a retry, the device's outbox) is stored once, and its
+    files are not converted again.
     """
     key = validate_post_key(key)
+    if _key_taken(author, key):
+        voice, files = None, ()
+    else:
+        check_reply_to_thread(author, thread)
+        if not voice and not files:  # refused at once, before any upload is converted
+            attachments.validate_post_body(body, voice=False)
+    prepared = attachments.prepare_files(voice=voice, files=files)
+    return _with_files(
+        _create_post, prepared, author=author, thread=thread, parent=parent, body=body, key=key
+    )
+
+
+def _create_post(*, author, thread, parent, body, key, prepared, written) -> Post:
     # Lock the thread row: it hands out the post number and is re-checked
     # for a lock or a move that happened since the page was shown.
     thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
@@ -200,7 +264,7 @@ def create_post(
             raise _key_used_elsewhere()
         return keyed
     check_reply_to_thread(author, thread)
-    body = validate_body(body)
+    body = attachments.validate_post_body(body, voice=attachments.has_voice(prepared))
     if parent is None:
         parent = Post.objects.get(thread=thread, parent__isnull=True)
     elif parent.thread_id != thread.pk or (
@@ -214,7 +278,7 @@ def create_post(
             {"parent": _("Le message auquel vous répondez n'existe plus.")},
             code="wrong_thread",
         )
-    earlier = _same_reply_sent_twice(author, thread, parent, body)
+    earlier = _same_reply_sent_twice(author, thread, parent, body, prepared)
     if earlier is not None:
         return earlier
     _check_slow_mode(author, thread)
@@ -244,6 +308,7 @@ def create_post(
         is_pending=pending,
         client_key=key,
     )
+    attachments.store_files(post=post, author=author, prepared=prepared, written=written)
     if pending:
         # The number is taken (the tree keeps its place); nothing else
         # changes and nothing is announced until a moderator approves it.
@@ -308,28 +373,35 @@ def _recent() -> object:
     return limits.now() - timedelta(seconds=limits.DUPLICATE_WINDOW)
 
 
+def _same_files(post_id: int, prepared: list) -> bool:
+    stored = sorted(PostFile.objects.filter(post_id=post_id).values_list("digest", flat=True))
+    return stored == attachments.digests(prepared)
+
+
 def _same_thread_sent_twice(
-    author: User, community: Community, title: str, body: str
+    author: User, community: Community, title: str, body: str, prepared: list
 ) -> Thread | None:
-    """The thread ``author`` opened with this title and text a moment ago, if any."""
+    """The thread ``author`` opened with this title, text and files a moment ago, if any."""
     if not limits.active():
         return None
-    return (
-        Thread.objects.filter(
-            community=community,
-            author=author,
-            title=title,
-            created_at__gte=_recent(),
-            posts__parent__isnull=True,
-            posts__body=body,
-            posts__deleted_at__isnull=True,
-        )
-        .order_by("-pk")
-        .first()
-    )
+    openings = Post.objects.filter(
+        parent__isnull=True,
+        body=body,
+        deleted_at__isnull=True,
+        thread__community=community,
+        thread__author=author,
+        thread__title=title,
+        thread__created_at__gte=_recent(),
+    ).order_by("-thread_id")[:5]
+    for opening in openings:
+        if _same_files(opening.pk, prepared):
+            return opening.thread
+    return None
 
 
-def _same_reply_sent_twice(author: User, thread: Thread, parent: Post, body: str) -> Post | None:
+def _same_reply_sent_twice(
+    author: User, thread: Thread, parent: Post, body: str, prepared: list
+) -> Post | None:
     """
     The reply ``author`` sent with this text to ``parent`` a moment ago, if any.
 
@@ -339,40 +411,65 @@ def _same_reply_sent_twice(author: User, thread: Thread, parent: Post, body: str
     """
     if not limits.active():
         return None
-    return (
-        Post.objects.filter(
-            thread=thread,
-            parent=parent,
-            author=author,
-            body=body,
-            deleted_at__isnull=True,
-            created_at__gte=_recent(),
-        )
-        .order_by("-pk")
-        .first()
-    )
+    candidates = Post.objects.filter(
+        thread=thread,
+        parent=parent,
+        author=author,
+        body=body,
+        deleted_at__isnull=True,
+        created_at__gte=_recent(),
+    ).order_by("-pk")[:5]
+    for candidate in candidates:
+        if _same_files(candidate.pk, prepared):
+            return candidate
+    return None
 
 
-@transaction.atomic
-def edit_post(*, editor: User, post: Post, body: str) -> Post:
-    """Replace a post's text, keeping the previous version in its history."""
+def edit_post(*, editor: User, post: Post, body: str, voice=None, files=(), remove=()) -> Post:
+    """Replace a post's text (keeping the previous version in its history); add or remove files."""
+    check_edit_post(editor, post)
+    remove = {int(pk) for pk in remove or ()}
+    kept = PostFile.objects.filter(post=post).exclude(pk__in=remove)
+    prepared = attachments.prepare_files(voice=voice, files=files, already=kept.count())
+    return _with_files(_edit_post, prepared, editor=editor, post=post, body=body, remove=remove)
+
+
+def _edit_post(*, editor, post, body, remove, prepared, written) -> Post:
     post = Post.objects.select_for_update().select_related("thread__community").get(pk=post.pk)
     check_edit_post(editor, post)
-    body = validate_body(body)
-    if body == post.body:
+    current = list(post.files.all())
+    removed = [f for f in current if f.pk in remove]
+    voice_left = any(f.is_voice for f in current if f not in removed)
+    body = attachments.validate_post_body(body, voice=voice_left or attachments.has_voice(prepared))
+    if len(current) - len(removed) + len(prepared) > attachments.MAX_FILES_PER_POST:
+        raise ValidationError({"files": attachments.too_many()})
+    if body == post.body and not removed and not prepared:
         return post
     community = post.thread.community
-    PostRevision.objects.create(
-        post=post,
-        body=post.body,
-        body_html=post.body_html,
-        written_at=post.edited_at or post.created_at,
-        replaced_by=editor,
-    )
-    post.body = body
-    post.body_html, mentioned = render_post_body(community, body)
+    changes = []
+    text_changed = body != post.body
+    if text_changed:
+        PostRevision.objects.create(
+            post=post,
+            body=post.body,
+            body_html=post.body_html,
+            written_at=post.edited_at or post.created_at,
+            replaced_by=editor,
+        )
+        post.body = body
+        post.body_html, mentioned = render_post_body(community, body)
+        post.edit_count += 1
+    if removed or prepared:
+        before = [f.name for f in current]
+        after = [f.name for f in current if f not in removed] + [item.name for item in prepared]
+        changes.append(
+            {"field": _("fichiers joints"), "old": ", ".join(before), "new": ", ".join(after)}
+        )
+    if removed:
+        attachments.delete_files(removed)
+    if prepared:
+        attachments.store_files(post=post, author=editor, prepared=prepared, written=written)
     post.edited_at = timezone.now()
-    post.edit_count += 1
     post.save(update_fields=["body", "body_html", "edited_at", "edit_count"])
     if post.author_id != editor.pk:
         log_action(
@@ -382,8 +479,9 @@ def edit_post(*, editor: User, post: Post, body: str) -> Post:
             thread=post.thread,
             post=post,
             target_user=post.author,
+            details={"changes": changes} if changes else None,
         )
-    if not post.is_pending:  # a waiting post mentions no one until it is published
+    if text_changed and not post.is_pending:  # a waiting post mentions no one until published
         notify_new_mentions(post=post, editor=editor, mentioned=mentioned)
     events.emit(
         events.PostEdited(post_id=post.pk, thread_id=post.thread_id, community_id=community.pk)
@@ -402,6 +500,7 @@ def delete_post(*, user: User, post: Post) -> Post:
     post = Post.objects.select_for_update().select_related("thread__community").get(pk=post.pk)
     check_delete_post(user, post)
     post.revisions.all().delete()
+    attachments.delete_files(post.files.all())
     post.body = ""
     post.body_html = ""
     post.deleted_at = timezone.now()

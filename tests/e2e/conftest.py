@@ -84,6 +84,7 @@ def site():
     # No REDIS_URL: the in-memory channel layer of the single process.
     env = cluster_env(database.url, "")
     # Production's cookie flags stay (Secure too: Chromium keeps them for http://127.0.0.1).
+    # Uploaded files (webinar documents, post files) stay in the work directory.
     env.update(STATIC_ROOT=str(workdir / "static"), MEDIA_ROOT=str(workdir / "media"))
     process = None
     try:

@@ -133,17 +133,20 @@ def playwright_driver(site):
 def sign_in(site, playwright_driver):
     """``sign_in("a")``, ``sign_in("b")`` or ``sign_in("m")`` (the moderator): a page in a
     browser of its own, signed in through the login form; ``phone=True`` gives it the
-    360×740 screen of a small Android phone. Every browser is closed after the test."""
+    360×740 screen of a small Android phone, ``microphone=True`` Chromium's fake one.
+    Every browser is closed after the test."""
     from playwright.sync_api import expect
 
     opened = []
 
-    def open_browser(who: str, *, phone: bool = False):
+    def open_browser(who: str, *, phone: bool = False, microphone: bool = False):
         profile = tempfile.mkdtemp(prefix="jekafo-chromium-")
+        # Chromium's fake microphone (a beep) and no permission prompt, for recording tests.
+        fake_media = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
         context = playwright_driver.chromium.launch_persistent_context(
             profile,
             executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
+            args=CHROMIUM_ARGS + (fake_media if microphone else []),
             headless=True,
             locale="fr-FR",
             viewport=PHONE if phone else {"width": 1100, "height": 900},

@@ -64,7 +64,7 @@ def test_voice_reply_with_photo_and_document_appears_live_on_a_phone(site, sign_
     player = fresh.locator("audio[data-voice-player]")
     expect(player).to_have_attribute("preload", "none")
     expect(fresh.locator(".file-voice .file-meta")).to_contain_text(
-        re.compile(r"0:07\s·\s\d+,\d\sKio")
+        re.compile(r"0:07\s·\s\d+\sKo")
     )
     preview = fresh.locator(".file-image img")
     expect(preview).to_have_attribute("loading", "lazy")
@@ -104,3 +104,51 @@ def test_voice_reply_with_photo_and_document_appears_live_on_a_phone(site, sign_
     fresh.locator(".files").scroll_into_view_if_needed()
     kadidia.screenshot(path=SCREENSHOT_READER)
     awa.locator("#reply-form").screenshot(path=SCREENSHOT_FORM)
+
+
+def test_voice_reply_recorded_in_the_browser_is_heard_live_by_another_member(site, sign_in):
+    """The whole path with the recorder: microphone → voice.js → form → Opus → live → played."""
+    thread_url = site.url(site.seeded["thread_url"])
+    awa = sign_in("a", phone=True, microphone=True)
+    kadidia = sign_in("b", phone=True)
+    kadidia.goto(thread_url)
+    expect(kadidia.locator("#live-status")).to_have_attribute("data-state", "live")
+    kadidia.evaluate("window.__marker = 1")
+    before = kadidia.locator("#posts > article.post audio").count()
+
+    awa.goto(thread_url)
+    form = awa.locator("#reply-form form")
+    form.get_by_role("button", name="Enregistrer").click()
+    expect(form.locator(".voice-time")).to_contain_text("0:03", timeout=8000)
+    form.get_by_role("button", name="Arrêter").click()
+    expect(form.get_by_role("status")).to_contain_text("Enregistré (0:0")
+    form.get_by_role("button", name="Garder").click()
+    expect(form.get_by_role("status")).to_contain_text("Message vocal prêt")
+    form.locator("textarea[name=body]").fill("Voici mon témoignage de Kayes, à écouter.")
+    form.get_by_role("button", name="Publier").click()
+    expect(awa.locator("#posts article.post", has_text="témoignage de Kayes")).to_be_visible()
+
+    fresh = kadidia.locator("#posts > article.post", has_text="témoignage de Kayes")
+    expect(fresh).to_be_visible()
+    assert kadidia.evaluate("window.__marker") == 1, "the reader's page was reloaded"
+    assert kadidia.locator("#posts > article.post audio").count() == before + 1
+    player = fresh.locator("audio[data-voice-player]")
+    expect(player).to_have_attribute("preload", "none")
+    # Length and size are written beside the player before anything downloads.
+    expect(fresh.locator(".file-voice .file-meta")).to_contain_text(re.compile(r"0:0[3-9]\s·"))
+    # voice.js reached the live post too: its speed buttons are there.
+    expect(fresh.get_by_role("button", name=re.compile("1,5"))).to_be_visible()
+    played = player.evaluate(
+        """async (audio) => {
+            audio.muted = true;
+            await audio.play();
+            await new Promise((done) => setTimeout(done, 600));
+            audio.pause();
+            return {time: audio.currentTime, duration: audio.duration, error: audio.error};
+        }"""
+    )
+    assert played["error"] is None and played["time"] > 0.2, played
+    assert 2.5 < played["duration"] < 10, played
+    no_sideways_scroll(kadidia)
+    fresh.scroll_into_view_if_needed()
+    kadidia.screenshot(path="/tmp/e2e-voice-reply-live.png")

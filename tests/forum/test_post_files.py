@@ -580,7 +580,7 @@ def test_thread_page_shows_players_previews_and_documents_before_any_download(
     html = client_for(None).get(thread.get_absolute_url()).content.decode()
     assert f'<audio controls preload="none" data-voice-player src="{file_url(voice)}"' in html
     assert "1:05" in html  # duration, visible without JavaScript
-    assert f"{voice.size / 1024:.1f}".replace(".", ",") in html  # size, in French
+    assert f"· {round(voice.size / 1000)} Ko" in html  # size, as a phone user counts it
     assert (
         f'<img src="{file_url(image, "post_file_preview")}" loading="lazy" '
         f'width="{image.preview_width}" height="{image.preview_height}" alt="Photo : marché.jpg">'
@@ -670,3 +670,30 @@ def test_other_members_files_survive_an_account_deletion(member, moderator, thre
     services.delete_account(user=member, password="secret-pass-123", erase_content=True)
     assert PostFile.objects.count() == 1
     assert make_thread  # the factory stays importable for other tests
+
+
+def test_a_retried_voice_reply_is_stored_once_and_not_converted_again(
+    client_for, member, thread, monkeypatch
+):
+    """The device's outbox sends the same form (same key, same recording) again."""
+    conversions = []
+    convert = media.convert_voice
+
+    def counted(*args, **kwargs):
+        conversions.append(1)
+        return convert(*args, **kwargs)
+
+    monkeypatch.setattr(media, "convert_voice", counted)
+    client = client_for(member)
+    recording = tone("webm", 2.0)
+    for _ in range(2):
+        upload = SimpleUploadedFile("note.webm", recording, content_type="audio/webm")
+        response = client.post(
+            reply_url(thread), {"body": "", "voice": upload, "key": "pRetryVoice_123456"}
+        )
+        assert response.status_code == 302
+    replies = Post.objects.filter(thread=thread, parent__isnull=False)
+    assert replies.count() == 1
+    assert PostFile.objects.filter(post__in=replies).count() == 1
+    assert len(stored_names()) == 1
+    assert len(conversions) == 1

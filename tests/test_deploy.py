@@ -243,22 +243,41 @@ def test_nginx_site_never_serves_media_root():
     assert roots and not [root for root in roots if "MEDIA" in root or "media" in root]
 
 
+# The upload views, each with a location of its own that takes more than the general limit.
+UPLOAD_VIEWS = {
+    "webinar_document_add": [42],
+    "room_voice": [42],
+}
+
+
 def test_nginx_site_body_limits_match_the_app():
     text = nginx_site()
-    general, upload = (size_in_bytes(v) for v in directive_values(text, "client_max_body_size"))
+    general, *uploads = (size_in_bytes(v) for v in directive_values(text, "client_max_body_size"))
     # A post at its longest, each character 4 bytes of UTF-8, each byte %XX in a form.
     longest_post = settings.JEKAFO["BODY_MAX_LENGTH"] * 4 * 3 + 64 * 1024
     assert longest_post <= general <= 2 * 1024**2
-    assert settings.UPLOAD_MAX_BYTES < upload <= settings.UPLOAD_MAX_BYTES + 2 * 1024**2
-    # nginx lets nothing through that the application's own limit would refuse.
-    assert upload <= settings.REQUEST_BODY_MAX_BYTES
-    # The larger limit applies to the upload view, and only there.
-    pattern = re.search(r"location ~ (\S+) \{\s*client_max_body_size", text)[1]
-    upload_path = reverse("webinar_document_add", args=[42])
-    assert re.fullmatch(pattern, upload_path)
-    assert resolve(upload_path).url_name == "webinar_document_add"
-    for other in (reverse("home"), reverse("webinars"), "/webinaires/42/"):
-        assert not re.fullmatch(pattern, other)
+    assert len(uploads) == len(UPLOAD_VIEWS)
+    for upload in uploads:
+        assert settings.UPLOAD_MAX_BYTES < upload <= settings.UPLOAD_MAX_BYTES + 2 * 1024**2
+        # nginx lets nothing through that the application's own limit would refuse.
+        assert upload <= settings.REQUEST_BODY_MAX_BYTES
+    # The larger limit applies to the upload views, and only there.
+    patterns = re.findall(r"location ~ (\S+) \{\s*client_max_body_size", text)
+    assert len(patterns) == len(UPLOAD_VIEWS)
+    for name, args in UPLOAD_VIEWS.items():
+        upload_path = reverse(name, args=args)
+        matching = [p for p in patterns if re.fullmatch(p, upload_path)]
+        assert len(matching) == 1, name
+        assert resolve(upload_path).url_name == name
+    for pattern in patterns:
+        for other in (
+            reverse("home"),
+            reverse("webinars"),
+            "/webinaires/42/",
+            reverse("room_action", args=[42]),
+            reverse("room_voice_file", args=[42, 7]),
+        ):
+            assert not re.fullmatch(pattern, other)
 
 
 def test_nginx_site_tells_daphne_the_scheme_and_upgrades_websockets():

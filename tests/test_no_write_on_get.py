@@ -10,6 +10,8 @@ triggered by a link preview, a prefetch or a crawler, and repeated at will.)
 
 import re
 
+import io
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +23,7 @@ from rooms import services as room_services
 from webinars import services as webinar_services
 from webinars.models import CalendarToken
 
+from .audio import tone
 from .factories import make_post
 from .webinars.conftest import make_session
 
@@ -34,7 +37,11 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
     reply = make_post(moderator, thread, body=f"Merci @[{member.display_name}] !")
     salon = room_services.ensure_salon(public_cop)
     message, _created = room_services.send_message(
-        author=member, room=salon, body="Bonjour", client_key="k-get-001"
+        author=member,
+        room=salon,
+        body="Bonjour",
+        client_key="k-get-001",
+        voice=io.BytesIO(tone("ogg", 0.5)),
     )
     # A case in the queue, so that the queue page draws one.
     services.report_item(reporter=outsider, kind="post", object_id=reply.pk, reason="spam")
@@ -109,6 +116,7 @@ def pages(w) -> list[str]:
         reverse("salon", args=[w["private"].slug]),
         reverse("room_events", args=[w["salon"].pk]) + "?after=0",
         reverse("room_history", args=[w["salon"].pk]),
+        reverse("room_voice_file", args=[w["salon"].pk, w["message"].voice_id]),
         reverse("webinars"),
         reverse("community_webinars", args=[cop.slug]),
         reverse("webinar_series_new", args=[cop.slug]),

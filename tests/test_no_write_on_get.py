@@ -8,9 +8,8 @@ created by its page, a notification marked read by a link — could be
 triggered by a link preview, a prefetch or a crawler, and repeated at will.)
 """
 
-import re
-
 import io
+import re
 
 import pytest
 from django.db import connection

@@ -317,6 +317,9 @@ SECURE_CSP = {
     # templates carry no inline style or script at all (tests/test_deploy.py).
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
+    # Voice notes: served by the site; blob: plays a recording still on the phone
+    # (before it is sent, or waiting in the outbox) without a byte of data.
+    "media-src": [CSP.SELF, "blob:"],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],

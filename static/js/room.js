@@ -394,7 +394,8 @@ async function sendVoice(item) {
 function queueVoice(formEl, file) {
   const item = {
     key: newKey('v'), body: '', at: Date.now(), voice: file.size || 1,
-    action: (formEl.elements.action && formEl.elements.action.value) || 'send', url: formEl.action, blob: file,
+    // (formEl.action is its input named "action": the attribute is the address.)
+    action: (formEl.elements.action && formEl.elements.action.value) || 'send', url: formEl.getAttribute('action'), blob: file,
   };
   // Kept on the device before it is listed: a closed page finds both.
   voiceStore.put(item.key, file).catch(() => {}).then(() => {

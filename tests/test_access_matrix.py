@@ -112,8 +112,8 @@ class Rule:
     post: dict[str, str] | None = None  # None: the route refuses POST (405)
     data: Callable[[World], dict] | None = None
     json: bool = False  # POST a JSON body (the room doors) instead of a form
-    # POST a multipart form (with files) asking for a JSON answer (the room's voice door).
-    multipart: bool = False
+    # Files: POST a multipart form (``data`` and these) asking for a JSON answer (the voice door).
+    files: Callable[[World], dict] | None = None
 
 
 def url(name: str, *attrs: str) -> Callable[[World], str]:
@@ -441,11 +441,8 @@ RULES: dict[str, Rule] = {
     "room_voice": Rule(
         url("room_voice", "salon.pk"),
         post=cop(act=WRITES - {"muted"}, anonymous=HIDDEN),
-        data=lambda w: {
-            "key": "matrix-voice-01",
-            "voice": SimpleUploadedFile("note.ogg", matrix_recording(), "audio/ogg"),
-        },
-        multipart=True,
+        data=lambda w: {"key": "matrix-voice-01"},
+        files=lambda w: {"voice": SimpleUploadedFile("note.ogg", matrix_recording(), "audio/ogg")},
     ),
     # A voice note is seen like its room, now: 404 to outsiders and to the removed member.
     "room_voice_file": Rule(
@@ -617,8 +614,12 @@ def request(client: Client, method: str, rule: Rule, world: World):
     with transaction.atomic():
         if method == "GET":
             response = client.get(target)
-        elif rule.multipart:
-            response = client.post(target, rule.data(world), headers={"accept": "application/json"})
+        elif rule.files is not None:
+            response = client.post(
+                target,
+                {**rule.data(world), **rule.files(world)},
+                headers={"accept": "application/json"},
+            )
         elif rule.json:
             response = client.post(
                 target,

@@ -116,3 +116,27 @@ def test_a_voice_note_recorded_offline_survives_a_closed_page_and_leaves_once(si
         })"""
     )
     assert left == 0
+
+
+def test_a_question_asked_aloud_in_a_webinar_room(site, sign_in):
+    room = site.url(site.seeded["webinar_room"] + "?onglet=questions")
+    asker, moderator = sign_in("a", phone=True), sign_in("m", phone=True)
+    for page in (asker, moderator):
+        page.goto(room)
+        expect_live(page)
+    asker.locator("#ask-voice-input").set_input_files(
+        {"name": "question.webm", "mimeType": "audio/webm", "buffer": tone("webm", 2.0)}
+    )
+    asked = moderator.locator("#questions-list > li.question .voice")
+    expect(asked).to_have_count(1)
+    expect(asked.locator(".voice-duration")).to_have_text("0:02")
+    expect(asker.locator("#questions-list > li.pending")).to_have_count(0)
+    expect(asker.locator("#questions-list > li.question .voice")).to_have_count(1)
+    # The moderator writes what it says; everyone reads it as text.
+    asked.locator("summary").click()
+    asked.locator("textarea[name=text]").fill("Comment saisir le juge <vite> ?")
+    asked.get_by_role("button", name="Enregistrer la transcription").click()
+    transcript = asker.locator("#questions-list > li.question [data-transcript]")
+    expect(transcript).to_contain_text("Comment saisir le juge <vite> ?")
+    no_horizontal_scroll(asker)
+    asker.screenshot(path=SCREENSHOTS.format("webinar-question"))

@@ -180,6 +180,15 @@ def test_voice_notes_count_in_the_chat_rate_limit(salon, member, client_for, set
     assert VoiceNote.objects.count() == 1
 
 
+def test_slow_mode_holds_for_voice_notes(salon, member, moderator, client_for):
+    room_services.set_slow_mode(moderator=moderator, room=salon, seconds=60)
+    client = client_for(member)
+    room_services.send_message(author=member, room=salon, body="Écrit", client_key="lent-0000001")
+    response = post_voice(client, salon, key="voix-lent-001")
+    assert (response.status_code, response.json()["code"]) == (429, "slow_mode")
+    assert not VoiceNote.objects.exists()
+
+
 def test_an_outsider_gets_404_from_a_private_salons_voice_door(private_salon, outsider, client_for):
     response = post_voice(client_for(outsider), private_salon)
     assert (response.status_code, response.json()["code"]) == (404, "not_found")

@@ -308,14 +308,15 @@ function drawPending(item) {
     const box = make('div', 'voice');
     const label = make('span', 'voice-meta meta', '🎤 ' + tpl.dataset.pendingVoiceLabel + ' · ' + weight(item.voice));
     box.append(label);
-    const blob = item.blob;
-    if (blob) {
+    const listen = (blob) => {
       const audio = make('audio');
       audio.controls = true;
       audio.preload = 'metadata';
       audio.src = URL.createObjectURL(blob);
       box.prepend(audio, ' ');
-    }
+    };
+    if (item.blob) listen(item.blob);
+    else voiceStore.get(item.key).then((blob) => { if (blob) { item.blob = item.blob || blob; listen(blob); } }).catch(() => {});
     $('.msg-body', li).after(box);
   }
   if (item.stale) {

@@ -240,7 +240,8 @@ class Audio(Field):
         if not hasattr(raw, "read") or size is None:
             raise _bad(self.name, _("Le champ « %(name)s » doit être un fichier."))
         if size > limit:
-            raise ActionError(media.too_big(limit).code, media.too_big(limit).messages[0])
+            refused = media.too_big(limit)
+            raise ActionError(refused.code, refused.messages[0])
         return raw
 
     def describe(self) -> str:

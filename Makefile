@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-fanout bench-fanout-target messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-app-shell bench-fanout bench-fanout-target messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -33,6 +33,7 @@ help:
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make bench      thread page benchmark; refreshes docs/benchmarks.md"
+	@echo "make bench-app-shell  service worker + app shell size, bytes of a first and second visit"
 	@echo "make bench-fanout  chat fan-out benchmark (Daphne + Redis vs bare websockets; needs redis-server)"
 	@echo "make bench-fanout-target  the 500-listener target: 5 rounds, bare and Daphne in turn, pooled"
 	@echo "make messages   update and compile translations (locale/en)"
@@ -82,6 +83,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/thread_page.py $(BENCH_ARGS)
+
+bench-app-shell: $(STAMP)
+	$(BIN)/python bench/app_shell.py
 
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py $(BENCH_ARGS)

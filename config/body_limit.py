@@ -15,20 +15,36 @@ the client still sends is read and dropped (so that it reads the 413 rather
 than a reset) for LINGER_SECONDS at most, then the connection is closed.
 The application never sees the request.
 
+One route takes more: a session's recording (``LARGE_BODIES``), up to
+``settings.RECORDING_MAX_BYTES`` plus the form around it. The path is read
+from the request line, which Twisted has parsed when the headers are done
+(``HTTPChannel._path``, before ``gotLength``); a path it cannot match (an
+absolute-form URL, a query string aside) keeps the general limit.
+
 ``install()`` puts it in Daphne's place; config/serve.py calls it before
 Daphne starts. Daphne's HTTPFactory looks up ``WebRequest`` in its module
 for each connection; tests/test_body_limit.py fails if that changes.
 """
 
+import re
+
 LINGER_SECONDS = 5.0
+# Room for the multipart envelope and the other fields around an uploaded file.
+FORM_MARGIN = 1024 * 1024
+# (path pattern, setting naming the file's limit): the only routes above the general limit.
+LARGE_BODIES = ((re.compile(rb"/webinaires/[0-9]+/enregistrement/"), "RECORDING_MAX_BYTES"),)
 
 _installed = False
 
 
-def limit() -> int:
-    """The largest request body accepted, in bytes (read when the first request comes)."""
+def limit(path: bytes = b"") -> int:
+    """The largest request body accepted for ``path``, in bytes (settings read per request)."""
     from django.conf import settings
 
+    path = path.split(b"?", 1)[0]
+    for pattern, setting in LARGE_BODIES:
+        if pattern.fullmatch(path):
+            return max(settings.REQUEST_BODY_MAX_BYTES, getattr(settings, setting) + FORM_MARGIN)
     return settings.REQUEST_BODY_MAX_BYTES
 
 
@@ -55,7 +71,7 @@ def make_request_class(base):
         received = 0
 
         def gotLength(self, length):  # noqa: N802 - Twisted's name
-            self.max_bytes = limit()
+            self.max_bytes = limit(getattr(self.channel, "_path", b"") or b"")
             if length is not None and length > self.max_bytes:
                 # Before Twisted answers "Expect: 100-continue": no 100 for a refused body.
                 self.requestHeaders.removeHeader(b"Expect")

@@ -257,6 +257,12 @@ UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 REQUEST_BODY_MAX_BYTES = int(
     os.environ.get("REQUEST_BODY_MAX_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024)
 )
+# - a session's recording (webinars: an hour or two of a phone's recorder) is the one
+#   larger upload, accepted only on its own route (config/body_limit.py LARGE_BODIES,
+#   deploy/nginx's location for it); it waits in RECORDING_SPOOL_DIR (private, never
+#   served) until `manage.py convert_recordings` turns it into small Opus.
+RECORDING_MAX_BYTES = int(os.environ.get("RECORDING_MAX_BYTES", 200 * 1024 * 1024))
+RECORDING_SPOOL_DIR = Path(os.environ.get("RECORDING_SPOOL_DIR", MEDIA_ROOT / "spool"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = min(2_621_440, REQUEST_BODY_MAX_BYTES)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The site's public address, for links in e-mails, calendar feeds and the demo's printout;
@@ -317,8 +323,8 @@ SECURE_CSP = {
     # templates carry no inline style or script at all (tests/test_deploy.py).
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
-    # Voice notes: served by the site; blob: plays a recording still on the phone
-    # (before it is sent, or waiting in the outbox) without a byte of data.
+    # blob: plays back a voice note recorded in the page before it is sent (voice.js),
+    # or one still waiting in a room's outbox (room.js), without a byte of data.
     "media-src": [CSP.SELF, "blob:"],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],

@@ -6,10 +6,12 @@ at once (``maxlength``), but the service check is the one that counts.
 """
 
 import re
+import secrets
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Community, Membership, Organisation, Region, Report, User
@@ -164,6 +166,39 @@ class ProfileForm(forms.ModelForm):
             self.fields["time_zone"].choices = [*TIME_ZONE_CHOICES, (current, current)]
 
 
+_BAD_KEY = _("La clé du message doit faire 8 à 64 caractères parmi A-Z, a-z, 0-9, - et _.")
+
+
+def new_post_key() -> str:
+    """A fresh idempotency key, drawn each time a form is shown."""
+    return "p" + secrets.token_urlsafe(18)
+
+
+class PostKeyField(forms.CharField):
+    """The hidden idempotency key of a post form.
+
+    Drawn by the server when the page is made, so that the same form sent
+    twice (a retry, a double tap, the device's outbox) is one post, with or
+    without JavaScript. Empty is allowed: the form then has no key.
+    """
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", new_post_key)
+        kwargs.setdefault(
+            "validators",
+            [
+                RegexValidator(
+                    r"\A[A-Za-z0-9_-]{8,64}\Z",
+                    _BAD_KEY,
+                )
+            ],
+        )
+        super().__init__(**kwargs)
+
+
 class ThreadForm(forms.Form):
     title = forms.CharField(label=_("Titre"), max_length=LIMITS["TITLE_MAX_LENGTH"])
     body = forms.CharField(
@@ -180,6 +215,7 @@ class ThreadForm(forms.Form):
         max_length=400,
         help_text=_("Séparées par des virgules, par exemple : loi 052, plaidoyer, Ségou."),
     )
+    key = PostKeyField()
 
 
 class ReplyForm(forms.Form):
@@ -190,6 +226,7 @@ class ReplyForm(forms.Form):
         help_text=_("Mise en forme Markdown acceptée."),
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    key = PostKeyField()
 
 
 class EditPostForm(forms.Form):

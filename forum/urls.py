@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from . import account_views, data_views, live_views, member_views, report_views, views
+from . import (
+    account_views,
+    data_views,
+    live_views,
+    member_views,
+    offline_views,
+    report_views,
+    views,
+)
 
 
 class UnicodeSlugConverter:
@@ -20,6 +28,10 @@ register_converter(UnicodeSlugConverter, "uslug")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # At the root, so that the service worker's scope is the whole site.
+    path("sw.js", offline_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline_views.manifest, name="manifest"),
+    path("hors-ligne/", offline_views.offline, name="offline"),
     # Communities
     path("communautes/<slug:slug>/", views.community_detail, name="community"),
     path("communautes/<slug:slug>/rejoindre/", views.community_join, name="community_join"),

@@ -43,6 +43,7 @@ from .forms import (
 )
 from .markup import quote_markdown
 from .models import Invitation, JoinRequest, Membership, Post, Region, User
+from .offline_views import keep_offline
 from .presentation import prepare_posts
 
 
@@ -71,7 +72,11 @@ class SafeNextMixin:
 
 
 class LogoutView(SafeNextMixin, auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # A shared phone keeps nothing of hers: kept pages, outbox, drafts, the worker.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
 
 
 def render_refused(
@@ -319,6 +324,7 @@ def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@keep_offline
 def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     perms.check_start_thread(request.user, community)
@@ -376,6 +382,7 @@ def _thread_context(request: HttpRequest, thread, page) -> dict:
 
 
 @require_GET
+@keep_offline
 def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     thread = selectors.access_thread_or_successor(request.user, pk)
     if thread.pk != pk:
@@ -445,7 +452,11 @@ def _create_reply(request: HttpRequest, thread, form, context) -> HttpResponse:
             return render_invalid(request, "forum/reply_form.html", context)
     try:
         post = services.create_post(
-            author=request.user, thread=thread, parent=parent, body=form.cleaned_data["body"]
+            author=request.user,
+            thread=thread,
+            parent=parent,
+            body=form.cleaned_data["body"],
+            key=form.cleaned_data["key"],
         )
     except ValidationError as error:
         add_service_errors(form, error)

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from forum import inputs, media
 from forum import selectors as forum_selectors
 from forum.models import Community, User
+from forum.offline_views import keep_offline
 from forum.permissions import can_post_in_community, sanction_notice
 
 from . import actions, frames, kinds, selectors, services
@@ -177,6 +178,7 @@ def room_context(request: HttpRequest, room: Room, *, before: int | None = None)
 
 
 @require_http_methods(["GET", "POST"])
+@keep_offline
 def salon(request: HttpRequest, slug: str) -> HttpResponse:
     """A CoP's salon. It is opened by its first message: a GET never writes."""
     try:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -44,6 +45,7 @@ from forum.models import (
 from forum.services import security
 from rooms import services as room_services
 from webinars import services as webinar_services
+from webinars.models import SessionRecording
 from webinars.services import calendar as calendar_services
 from webinars.services import report as report_services
 
@@ -174,6 +176,12 @@ def build_world() -> World:
     decision = report_services.add_decision(
         moderator=users["moderator"], session=session, text="Former deux relais à Mopti."
     )
+    # A replay already converted (its bytes do not matter to who may fetch them).
+    recording = SessionRecording(
+        session=session, status=SessionRecording.Status.READY, duration=60.0, size=4
+    )
+    recording.file.save("seance.opus", ContentFile(b"OggS"), save=False)
+    recording.save()
     mute = services.sanction_member(
         moderator=users["moderator"],
         community=cop,

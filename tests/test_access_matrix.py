@@ -230,6 +230,9 @@ RULES: dict[str, Rule] = {
     ),
     # The neutral page the quick exit lands on: nothing of the site, open to all.
     "quick_exit": Rule(url("quick_exit"), get=everyone()),
+    "service_worker": Rule(url("service_worker"), get=everyone()),
+    "manifest": Rule(url("manifest"), get=everyone()),
+    "offline": Rule(url("offline"), get=everyone()),
     # One's own pages.
     "sessions": Rule(url("sessions"), get=signed_in()),
     "sessions_end_others": Rule(url("sessions_end_others"), post=signed_in()),
@@ -517,6 +520,21 @@ RULES: dict[str, Rule] = {
     ),
     "webinar_decision_thread": Rule(
         url("webinar_decision_thread", "decision.pk"), post=cop(act=MODERATES)
+    ),
+    # A radio session's recording: sent and removed by moderators, heard like the minutes.
+    "webinar_recording_upload": Rule(
+        url("webinar_recording_upload", "session.pk"), post=cop(act=MODERATES), data=lambda w: {}
+    ),
+    "webinar_recording_remove": Rule(
+        url("webinar_recording_remove", "session.pk"), post=cop(act=MODERATES)
+    ),
+    "webinar_recording_file": Rule(
+        url("webinar_recording_file", "session.pk"), get=cop(anonymous=HIDDEN)
+    ),
+    "webinar_decision_offset": Rule(
+        url("webinar_decision_offset", "decision.pk"),
+        post=cop(act=MODERATES),
+        data=lambda w: {"offset": "12:30"},
     ),
     "webinar_export": Rule(
         lambda w: reverse("webinar_export", args=[w["session"].pk, "questions", "csv"]),

@@ -26,6 +26,9 @@ from config import body_limit
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 2 * 1024 * 1024
 MB = 1024 * 1024
+# A session's recording: the one route with a larger limit (plus body_limit.FORM_MARGIN).
+RECORDING_LIMIT = 4 * MB
+RECORDING_PATH = "/webinaires/1/enregistrement/"
 
 
 def rss_kib(pid: int) -> int:
@@ -47,6 +50,7 @@ def server(tmp_path_factory):
     log = tmp_path_factory.mktemp("body-limit") / "serve.log"
     env = {k: v for k, v in os.environ.items() if k not in ("EVENT_LOOP", "WRITE_THROUGH")}
     env["REQUEST_BODY_MAX_BYTES"] = str(LIMIT)
+    env["RECORDING_MAX_BYTES"] = str(RECORDING_LIMIT)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -188,6 +192,57 @@ def test_a_body_under_the_limit_reaches_the_application(server):
         answer = read_answer(connection)
     # Django read the form (the CSRF check does, first) and refused it for that, not for size.
     assert answer.startswith(b"HTTP/1.1 403 ")
+
+
+def post_declared(port: int, path: str, size: int) -> bytes:
+    """POST ``size`` bytes to ``path`` (declared, then sent unless refused); the answer."""
+    connection = head(
+        port,
+        {
+            "Content-Length": str(size),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Connection": "close",
+        },
+        path,
+    )
+    with connection:
+        block = b"x" * 65536
+        send_until_answered(connection, iter(lambda: block, None), size)
+        return read_answer(connection)
+
+
+def test_the_recording_route_alone_takes_a_recording_sized_body(server):
+    _process, port, _log = server
+    size = 3 * MB  # above the general limit, under the recording's
+    # Django read it all (the CSRF check refused it, not the size).
+    assert post_declared(port, RECORDING_PATH, size).startswith(b"HTTP/1.1 403 ")
+    for other in (
+        "/webinaires/1/documents/",
+        "/webinaires/1/enregistrement/retirer/",
+        "/compte/langue/",
+        "/webinaires/1/enregistrement/x",
+    ):
+        assert post_declared(port, other, size).startswith(b"HTTP/1.1 413 "), other
+    # Above the recording's own limit, refused there too.
+    too_big = RECORDING_LIMIT + body_limit.FORM_MARGIN + 1
+    answer = post_declared(port, RECORDING_PATH, too_big)
+    assert answer.startswith(b"HTTP/1.1 413 ") and b"(5 Mo au plus)" in answer
+
+
+def test_body_limit_per_path(settings):
+    settings.REQUEST_BODY_MAX_BYTES = 11 * MB
+    settings.RECORDING_MAX_BYTES = 200 * MB
+    assert body_limit.limit(b"/webinaires/7/enregistrement/") == 201 * MB
+    assert body_limit.limit(b"/webinaires/7/enregistrement/?x=1") == 201 * MB
+    for other in (
+        b"",
+        b"/",
+        b"/webinaires/7/documents/",
+        b"/webinaires/x/enregistrement/",
+        b"http://evil/webinaires/7/enregistrement/",
+        b"/webinaires/7/enregistrement/a",
+    ):
+        assert body_limit.limit(other) == 11 * MB, other
 
 
 def test_the_server_logged_no_traceback(server):

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.management import get_commands
 from django.urls import resolve, reverse
 
+from config import body_limit
+
 BASE_DIR = Path(__file__).resolve().parents[1]
 DEPLOY = BASE_DIR / "deploy"
 NGINX_SITE = DEPLOY / "nginx" / "jekafo.conf"
@@ -243,33 +245,35 @@ def test_nginx_site_never_serves_media_root():
     assert roots and not [root for root in roots if "MEDIA" in root or "media" in root]
 
 
-# The upload views, each with a location of its own that takes more than the general limit.
-UPLOAD_VIEWS = {
-    "webinar_document_add": [42],
-    "room_voice": [42],
-}
+def upload_locations(text: str) -> dict[str, int]:
+    """Each regex location that raises the body limit, and its limit in bytes."""
+    found = re.findall(r"location ~ (\S+) \{\s*client_max_body_size (\S+);", text)
+    return {pattern: size_in_bytes(size) for pattern, size in found}
 
 
 def test_nginx_site_body_limits_match_the_app():
     text = nginx_site()
-    general, *uploads = (size_in_bytes(v) for v in directive_values(text, "client_max_body_size"))
+    general = size_in_bytes(re.search(r"^    client_max_body_size (\S+);", text, re.M)[1])
     # A post at its longest, each character 4 bytes of UTF-8, each byte %XX in a form.
     longest_post = settings.JEKAFO["BODY_MAX_LENGTH"] * 4 * 3 + 64 * 1024
     assert longest_post <= general <= 2 * 1024**2
-    assert len(uploads) == len(UPLOAD_VIEWS)
-    for upload in uploads:
-        assert settings.UPLOAD_MAX_BYTES < upload <= settings.UPLOAD_MAX_BYTES + 2 * 1024**2
-        # nginx lets nothing through that the application's own limit would refuse.
-        assert upload <= settings.REQUEST_BODY_MAX_BYTES
-    # The larger limit applies to the upload views, and only there.
-    patterns = re.findall(r"location ~ (\S+) \{\s*client_max_body_size", text)
-    assert len(patterns) == len(UPLOAD_VIEWS)
-    for name, args in UPLOAD_VIEWS.items():
-        upload_path = reverse(name, args=args)
-        matching = [p for p in patterns if re.fullmatch(p, upload_path)]
-        assert len(matching) == 1, name
+    uploads = upload_locations(text)
+    assert len(uploads) == len(directive_values(text, "client_max_body_size")) - 1 == 3
+    routes = {
+        "webinar_document_add": settings.UPLOAD_MAX_BYTES,
+        "webinar_recording_upload": settings.RECORDING_MAX_BYTES,
+        # A voice note in a live room: a recording up to the upload limit (forum/media.py).
+        "room_voice": settings.UPLOAD_MAX_BYTES,
+    }
+    for name, file_limit in routes.items():
+        upload_path = reverse(name, args=[42])
+        [(pattern, limit)] = [(p, v) for p, v in uploads.items() if re.fullmatch(p, upload_path)]
         assert resolve(upload_path).url_name == name
-    for pattern in patterns:
+        # Room for the form around the file, not much more.
+        assert file_limit < limit <= file_limit + 2 * 1024**2
+        # nginx lets nothing through that Daphne's own limit for that path would refuse.
+        assert limit <= body_limit.limit(upload_path.encode())
+        # The larger limit applies to the upload view, and only there.
         for other in (
             reverse("home"),
             reverse("webinars"),
@@ -278,6 +282,10 @@ def test_nginx_site_body_limits_match_the_app():
             reverse("room_voice_file", args=[42, 7]),
         ):
             assert not re.fullmatch(pattern, other)
+    assert settings.UPLOAD_MAX_BYTES + 1024**2 <= settings.REQUEST_BODY_MAX_BYTES
+    # Daphne takes the recording's size on that route only.
+    assert body_limit.limit(b"/webinaires/42/documents/") == settings.REQUEST_BODY_MAX_BYTES
+    assert body_limit.limit(b"/webinaires/42/enregistrement/") > settings.RECORDING_MAX_BYTES
 
 
 def test_nginx_site_tells_daphne_the_scheme_and_upgrades_websockets():
@@ -328,7 +336,7 @@ def test_every_scheduled_command_has_a_timer():
         for name, app in get_commands().items()
         if app in {"forum", "rooms", "webinars", "realtime"}
     }
-    assert {"send_webinar_reminders", "generate_webinar_sessions"} <= ours
+    assert {"send_webinar_reminders", "generate_webinar_sessions", "convert_recordings"} <= ours
     scheduled = {}
     for service in SYSTEMD.glob("jekafo-*.service"):
         unit = unit_lines(service.name)

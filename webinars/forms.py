@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forum.forms import ModelIdsField
+from forum.media import RECORDING_MAX_SECONDS
 from forum.models import Organisation, Region
 
 from .models import FIRST_YEAR, LAST_YEAR, MAX_CAPACITY, SEMESTERLY
@@ -99,6 +100,52 @@ class SessionForm(forms.Form):
     )
     recording_url = forms.URLField(
         label=_("Lien de l'enregistrement"), required=False, assume_scheme="https"
+    )
+    radio = forms.BooleanField(
+        label=_("Séance radio (audio seulement, pour les membres en 2G)"),
+        required=False,
+        help_text=_(
+            "Les membres écoutent un flux audio (lien ci-dessous) ou l'enregistrement "
+            "envoyé depuis la page du bilan ; la salle (discussion, questions) reste ouverte."
+        ),
+    )
+    # Checked by the service (webinars.services.radio.validate_stream_url): http(s) only.
+    stream_url = forms.CharField(
+        label=_("Lien du flux audio (http:// ou https://)"), max_length=200, required=False
+    )
+    stream_kbps = forms.IntegerField(
+        label=_("Débit du flux en kb/s (pour dire aux membres ce qu'il consomme)"),
+        min_value=6,
+        max_value=512,
+        required=False,
+    )
+
+
+# SessionForm's fields that a new session's form leaves out (set when editing it).
+RADIO_FIELDS = ("radio", "stream_url", "stream_kbps")
+
+
+class RecordingForm(forms.Form):
+    # Its size and content are checked by the service (forum.media.probe_audio).
+    file = forms.FileField(widget=forms.FileInput(attrs={"accept": "audio/*"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _(
+            "Enregistrement de la séance (audio, %(size)d Mo et %(hours)d heures au plus)"
+        ) % {
+            "size": settings.RECORDING_MAX_BYTES // (1024 * 1024),
+            "hours": RECORDING_MAX_SECONDS // 3600,
+        }
+
+
+class DecisionOffsetForm(forms.Form):
+    # Read by webinars.chapters.parse_offset (through the service), the one parser.
+    offset = forms.CharField(
+        label=_("Moment dans l'enregistrement (mm:ss ou h:mm:ss)"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "12:30"}),
     )
 
 

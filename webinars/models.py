@@ -101,6 +101,12 @@ class Session(models.Model):
     capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)
     video_url = models.URLField(_("lien vidéo ou audio"), blank=True)
     recording_url = models.URLField(_("lien de l'enregistrement"), blank=True)
+    # Audio only ("radio"), for members on 2G: a stream link, or a recording uploaded
+    # (``SessionRecording``), played in the page and in the member's own player.
+    radio = models.BooleanField(_("séance radio (audio seulement)"), default=False)
+    stream_url = models.URLField(_("lien du flux audio"), blank=True)
+    # What the stream weighs, as its organiser set it up: tells members the cost in MB.
+    stream_kbps = models.PositiveSmallIntegerField(_("débit du flux (kb/s)"), null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # RFC 5545 SEQUENCE: raised on each change calendars must pick up.
@@ -185,6 +191,48 @@ class SessionDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SessionRecording(models.Model):
+    """A session's recording, uploaded by its organiser and converted later to small Opus.
+
+    The upload waits in a private spool (``settings.RECORDING_SPOOL_DIR``) until
+    ``manage.py convert_recordings`` (a systemd timer) converts it: an hour or two
+    of audio takes minutes to re-encode, more than a request may take.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("conversion en cours")
+        READY = "ready", _("prêt")
+        FAILED = "failed", _("conversion impossible")
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="recording")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    # The upload as received, in the spool, until it is converted (relative name).
+    spool_name = models.CharField(max_length=200, blank=True)
+    file = models.FileField(upload_to="webinaires/enregistrements/%Y/%m/", blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    # Why the conversion failed, for the organiser (a converter's message, in French).
+    error = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    # Set when a converter takes it: another run leaves it alone unless that one died.
+    started_at = models.DateTimeField(null=True, blank=True)
+    converted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enregistrement de séance")
+        verbose_name_plural = _("enregistrements de séance")
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.status}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY and bool(self.file)
 
 
 class Registration(models.Model):
@@ -404,6 +452,8 @@ class Decision(models.Model):
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="decisions")
     text = models.CharField(_("décision"), max_length=500)
+    # Where in the session's recording it was taken (seconds): a chapter of the replay.
+    offset = models.PositiveIntegerField(_("moment dans l'enregistrement"), null=True, blank=True)
     thread = models.OneToOneField(
         "forum.Thread",
         null=True,

@@ -1,3 +1,9 @@
-from .views import calendar, report, room, sessions
+from .views import calendar, radio, report, room, sessions
 
-urlpatterns = sessions.urlpatterns + room.urlpatterns + calendar.urlpatterns + report.urlpatterns
+urlpatterns = (
+    sessions.urlpatterns
+    + room.urlpatterns
+    + calendar.urlpatterns
+    + report.urlpatterns
+    + radio.urlpatterns
+)

@@ -44,6 +44,7 @@ class ModerationAction(models.Model):
         UNBAN_MEMBER = "unban_member", _("a levé l'exclusion d'un membre")
         ENTRY_REFUSED = "entry_refused", _("a tenté de revenir malgré une exclusion (refusé)")
         RESET_LINK = "reset_link", _("a créé un lien de réinitialisation du mot de passe")
+        SESSION_AUDIO = "session_audio", _("a changé l'audio d'une séance (radio, enregistrement)")
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"

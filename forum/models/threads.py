@@ -116,11 +116,19 @@ class Post(models.Model):
     # Written under pre-moderation: seen by its author and the CoP's
     # moderators only; nothing is announced until it is approved.
     is_pending = models.BooleanField(_("en attente de validation"), default=False)
+    # The idempotency key of the form that wrote it (an opening post carries its
+    # thread's): a form sent again, by a retry or by the outbox, finds this post.
+    client_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["thread", "path"]
         constraints = [
             models.UniqueConstraint(fields=["thread", "seq"], name="unique_post_seq"),
+            models.UniqueConstraint(
+                fields=["author", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="post_client_key_once",
+            ),
         ]
         indexes = [models.Index(fields=["thread", "path"], name="post_tree_order")]
         verbose_name = _("message")

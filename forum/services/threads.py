@@ -1,10 +1,11 @@
 """Threads, posts and their moderation."""
 
 import math
+import re
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,20 +45,80 @@ from .notifications import (
 # it by "in reply to"), which bounds the length of a path.
 MAX_TREE_DEPTH = 60
 
+# A form's idempotency key (forms.POST_KEY_LENGTH writes them): the same shape as a chat
+# message's, so one outbox on the device keeps both.
+CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def validate_post_key(key: str) -> str:
+    """Return ``key`` (may be empty: no key) or refuse it with a message."""
+    if not isinstance(key, str) or (key and not CLIENT_KEY.fullmatch(key)):
+        raise ValidationError(
+            {
+                "key": _(
+                    "La clé du message doit faire 8 à 64 caractères parmi A-Z, a-z, 0-9, - et _."
+                )
+            },
+            code="invalid_key",
+        )
+    return key
+
+
+def _post_by_key(author: User, key: str) -> Post | None:
+    if not key:
+        return None
+    return Post.objects.select_related("thread").filter(author=author, client_key=key).first()
+
+
+def _key_used_elsewhere() -> ValidationError:
+    return ValidationError(
+        {"key": _("Cette clé a déjà servi pour un autre message. Rechargez la page.")},
+        code="invalid_key",
+    )
+
+
+def _create_keyed_post(**fields) -> Post:
+    """Create a post; the same key sent at the same time elsewhere is refused, not a 500."""
+    try:
+        with transaction.atomic():
+            return Post.objects.create(**fields)
+    except IntegrityError:
+        if (
+            fields.get("client_key")
+            and Post.objects.filter(
+                author=fields["author"], client_key=fields["client_key"]
+            ).exists()
+        ):
+            raise _key_used_elsewhere() from None
+        raise
+
 
 # Threads and posts -------------------------------------------------------------
 
 
 @transaction.atomic
 def create_thread(
-    *, author: User, community: Community, title: str, body: str, tags: str | list[str] = ()
+    *,
+    author: User,
+    community: Community,
+    title: str,
+    body: str,
+    tags: str | list[str] = (),
+    key: str = "",
 ) -> Thread:
+    """Open a thread; a ``key`` already used by ``author`` returns the thread it opened."""
     check_start_thread(author, community)
+    key = validate_post_key(key)
     title = validate_title(title)
     body = validate_body(body)
     tag_names = parse_tags(tags)
     # The CoP's row lock serialises a double tap, so the second sees the first.
     Community.objects.select_for_update().filter(pk=community.pk).first()
+    keyed = _post_by_key(author, key)
+    if keyed is not None:
+        if not keyed.is_opening or keyed.thread.community_id != community.pk:
+            raise _key_used_elsewhere()
+        return keyed.thread
     earlier = _same_thread_sent_twice(author, community, title, body)
     if earlier is not None:
         return earlier
@@ -75,7 +136,7 @@ def create_thread(
         is_pending=pending,
     )
     body_html, mentioned = render_post_body(community, body)
-    opening = Post.objects.create(
+    opening = _create_keyed_post(
         thread=thread,
         author=author,
         seq=1,
@@ -85,6 +146,7 @@ def create_thread(
         body_html=body_html,
         created_at=now,
         is_pending=pending,
+        client_key=key,
     )
     if tag_names:
         thread.tags.set(tag_names)
@@ -118,11 +180,25 @@ def needs_premoderation(author: User, community: Community) -> bool:
 
 
 @transaction.atomic
-def create_post(*, author: User, thread: Thread, parent: Post | None, body: str) -> Post:
-    """Reply to ``parent`` (or to the thread's opening post when None)."""
+def create_post(
+    *, author: User, thread: Thread, parent: Post | None, body: str, key: str = ""
+) -> Post:
+    """Reply to ``parent`` (or to the thread's opening post when None).
+
+    A ``key`` already used by ``author`` returns the reply it made: the same
+    form sent again (a retry, the device's outbox) is stored once.
+    """
+    key = validate_post_key(key)
     # Lock the thread row: it hands out the post number and is re-checked
     # for a lock or a move that happened since the page was shown.
     thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+    keyed = _post_by_key(author, key)
+    if keyed is not None:
+        # Checked before the rights: a reply that went through stays the answer
+        # even if the thread was locked since.
+        if keyed.is_opening or keyed.thread_id != thread.pk:
+            raise _key_used_elsewhere()
+        return keyed
     check_reply_to_thread(author, thread)
     body = validate_body(body)
     if parent is None:
@@ -155,7 +231,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
     body_html, mentioned = render_post_body(thread.community, body)
     # A reply to a waiting post waits with it: it would hang from nothing.
     pending = parent.is_pending or needs_premoderation(author, thread.community)
-    post = Post.objects.create(
+    post = _create_keyed_post(
         thread=thread,
         parent=parent,
         author=author,
@@ -166,6 +242,7 @@ def create_post(*, author: User, thread: Thread, parent: Post | None, body: str)
         body_html=body_html,
         created_at=now,
         is_pending=pending,
+        client_key=key,
     )
     if pending:
         # The number is taken (the tree keeps its place); nothing else

@@ -1,5 +1,6 @@
 /* "Sortie rapide": leave at once for a neutral page, without leaving this page in the
-   history (location.replace), and forget what this device keeps of unsent messages.
+   history (location.replace), and forget what this device keeps: unsent messages,
+   drafts, pages kept for reading offline.
    Keys: Shift+Escape, or Escape twice within a second (unless a dialog took the first). */
 (() => {
 'use strict';
@@ -8,9 +9,12 @@ if (!link) return;
 
 function leave() {
   try {
-    Object.keys(localStorage).filter((k) => k.startsWith('jekafo-outbox:')).forEach((k) => localStorage.removeItem(k));
+    Object.keys(localStorage).filter((k) => /^jekafo-(outbox|draft):/.test(k)).forEach((k) => localStorage.removeItem(k));
     sessionStorage.clear();
   } catch (e) { /* storage off: nothing kept */ }
+  // Pages kept offline and the outbox (outbox.js): the service worker finishes the wipe
+  // after this page is gone.
+  if (window.JekafoOutbox) window.JekafoOutbox.forget();
   document.title = '';
   document.body.hidden = true;
   location.replace(link.href);

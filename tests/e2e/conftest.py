@@ -64,9 +64,11 @@ def require_browser() -> None:
 class Site:
     """The running server and what the seed created."""
 
-    def __init__(self, process: DaphneProcess, seeded: dict) -> None:
+    def __init__(self, process: DaphneProcess, seeded: dict, env: dict[str, str]) -> None:
         self.process = process
         self.seeded = seeded
+        # The server's environment, for a management command run beside it (a timer's).
+        self.env = env
         self.base_url = f"http://127.0.0.1:{process.port}"
 
     def url(self, path: str) -> str:
@@ -82,7 +84,7 @@ def site():
     # No REDIS_URL: the in-memory channel layer of the single process.
     env = cluster_env(database.url, "")
     # Production's cookie flags stay (Secure too: Chromium keeps them for http://127.0.0.1).
-    env.update(STATIC_ROOT=str(workdir / "static"))
+    env.update(STATIC_ROOT=str(workdir / "static"), MEDIA_ROOT=str(workdir / "media"))
     process = None
     try:
         database.create(env)
@@ -93,7 +95,8 @@ def site():
         output = run_python(["-m", "tests.e2e._seed"], env, timeout=60)
         seeded = json.loads(output.strip().splitlines()[-1])
         process.wait_ready()
-        running = Site(process, seeded)
+        running = Site(process, seeded, env)
+        running.database = database  # the server's own rows, read directly
         yield running
     finally:
         if process is not None:

@@ -6,6 +6,12 @@ and the live room's changes are announced after commit. Views and the
 realtime consumer call them and hold no rules of their own.
 """
 
+from .radio import (
+    convert_waiting_recordings,
+    remove_recording,
+    set_decision_offset,
+    upload_recording,
+)
 from .registration import (
     cancel_registration,
     fill_from_waiting_list,
@@ -37,6 +43,10 @@ from .sessions import (
 )
 
 __all__ = [
+    "convert_waiting_recordings",
+    "remove_recording",
+    "set_decision_offset",
+    "upload_recording",
     "add_document",
     "answer_question",
     "ask_question",

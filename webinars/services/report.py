@@ -14,6 +14,7 @@ from forum.text import clean_body, clean_line, limits
 
 from ..models import Decision, Session
 from ..permissions import check_manage_session
+from .radio import read_offset
 
 DECISION_MAX_LENGTH = Decision._meta.get_field("text").max_length
 
@@ -57,10 +58,14 @@ def validate_decision(value) -> str:
 
 
 @transaction.atomic
-def add_decision(*, moderator: User, session: Session, text: str) -> Decision:
+def add_decision(*, moderator: User, session: Session, text: str, offset: str = "") -> Decision:
+    """Record a decision; ``offset`` (mm:ss or h:mm:ss) places it in the recording."""
     check_manage_session(moderator, session)
     return Decision.objects.create(
-        session=session, text=validate_decision(text), created_by=moderator
+        session=session,
+        text=validate_decision(text),
+        offset=read_offset(session, offset),
+        created_by=moderator,
     )
 
 

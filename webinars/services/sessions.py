@@ -25,6 +25,7 @@ from ..models import (
     SessionDocument,
 )
 from ..permissions import check_manage_session
+from .radio import apply_audio_changes, log_audio_change
 from .registration import fill_from_waiting_list
 
 MAX_DURATION = 12 * 60
@@ -243,6 +244,9 @@ def edit_session(*, editor: User, session: Session, **changes) -> Session:
         "capacity",
         "video_url",
         "recording_url",
+        "radio",
+        "stream_url",
+        "stream_kbps",
     }
     unknown = set(changes) - allowed
     if unknown:
@@ -275,10 +279,12 @@ def edit_session(*, editor: User, session: Session, **changes) -> Session:
     for name in ("video_url", "recording_url"):
         if name in changes:
             setattr(session, name, changes[name] or "")
+    audio_changes = apply_audio_changes(session, changes)
     if any(getattr(session, name) != value for name, value in old.items()):
         session.sequence += 1
     session.updated_at = timezone.now()
     session.save()
+    log_audio_change(editor, session, audio_changes)
     _sync_room(session)
     if "capacity" in changes:
         fill_from_waiting_list(session)

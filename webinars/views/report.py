@@ -30,6 +30,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rooms.models import Message
 
 from ..attendance import Attendance, attendance, attendance_svg
+from ..chapters import format_offset
+from ..forms import DecisionOffsetForm, RecordingForm
 from ..models import Decision, Poll, Question, Session
 from ..permissions import (
     can_export,
@@ -46,6 +48,7 @@ from ..services.report import (
     open_followup_thread,
     save_minutes,
 )
+from .radio import chapters, radio_context
 
 BAMAKO = ZoneInfo("Africa/Bamako")
 EXPORTS = {"chat": {"csv", "md"}, "questions": {"csv", "md"}, "compte-rendu": {"md"}}
@@ -66,6 +69,7 @@ class DecisionForm(forms.Form):
         max_length=DECISION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    offset = DecisionOffsetForm.base_fields["offset"]
 
 
 def _add_errors(form: forms.Form, error: ValidationError) -> None:
@@ -128,13 +132,19 @@ def _report_context(request: HttpRequest, session: Session, **extra) -> dict:
     user = request.user
     moderator = can_manage_session(user, session)
     att = attendance(session)
+    decisions = _decisions(session)
+    # The replay is for whoever reads the minutes; the stream link is not shown here.
+    radio = radio_context(request, session, can_see_link=False)
     return {
         "session": session,
         "community": session.community,
         "can_manage": moderator,
         "can_export": can_export(user, session),
         "can_see_attendees": can_see_attendees(user, session),
-        "decisions": _decisions(session),
+        "decisions": decisions,
+        **radio,
+        "chapters": chapters(decisions, radio["recording_file_url"]),
+        "recording_form": RecordingForm() if moderator else None,
         "questions": _reported_questions(session, moderator=moderator),
         "polls": _poll_results(list_polls(session)),
         "recording_url": _recording_url(session),
@@ -153,10 +163,15 @@ def _report_context(request: HttpRequest, session: Session, **extra) -> dict:
     }
 
 
+def render_report(request: HttpRequest, session: Session, *, status: int = 200, **extra):
+    """The report page; ``extra`` brings a refused form back with its errors (status 400)."""
+    context = _report_context(request, session, **extra)
+    return render(request, "webinars/report.html", context, status=status)
+
+
 @require_GET
 def webinar_report(request: HttpRequest, pk: int) -> HttpResponse:
-    session = access_session(request.user, pk)
-    return render(request, "webinars/report.html", _report_context(request, session))
+    return render_report(request, access_session(request.user, pk))
 
 
 @login_required
@@ -196,14 +211,18 @@ def webinar_decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
-            add_decision(moderator=request.user, session=session, text=form.cleaned_data["text"])
+            add_decision(
+                moderator=request.user,
+                session=session,
+                text=form.cleaned_data["text"],
+                offset=form.cleaned_data["offset"],
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("Décision ajoutée."))
             return redirect(reverse("webinar_report", args=[session.pk]) + "#decisions")
-    context = _report_context(request, session, decision_form=form)
-    return render(request, "webinars/report.html", context, status=400)
+    return render_report(request, session, status=400, decision_form=form)
 
 
 @login_required
@@ -219,8 +238,7 @@ def webinar_decision_thread(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         open_followup_thread(moderator=request.user, decision=decision)
     except ValidationError as error:
-        context = _report_context(request, session, decision_errors=error.messages)
-        return render(request, "webinars/report.html", context, status=400)
+        return render_report(request, session, status=400, decision_errors=error.messages)
     messages.success(request, _("Discussion de suivi ouverte dans le forum."))
     return redirect(reverse("webinar_report", args=[session.pk]) + f"#decision-{decision.pk}")
 
@@ -378,6 +396,10 @@ def _minutes_md(request: HttpRequest, session: Session) -> str:
     decisions = _decisions(session)
     for number, decision in enumerate(decisions, start=1):
         line = f"{number}. {_md(decision.text)}"
+        if decision.offset is not None:
+            line += " — " + _("à %(time)s de l'enregistrement") % {
+                "time": format_offset(decision.offset)
+            }
         if decision.thread is not None:
             url = request.build_absolute_uri(decision.thread.get_absolute_url())
             line += " — " + _("suivi : %(url)s") % {"url": url}
@@ -408,6 +430,10 @@ def _minutes_md(request: HttpRequest, session: Session) -> str:
     recording = _recording_url(session)
     if recording:
         lines += ["", _("Enregistrement : %(url)s") % {"url": recording}]
+    replay = radio_context(request, session, can_see_link=False)["recording_file_url"]
+    if replay:
+        url = request.build_absolute_uri(replay)
+        lines += ["", _("Enregistrement de la séance : %(url)s") % {"url": url}]
     return "\n".join(lines) + "\n"
 
 

@@ -22,6 +22,7 @@ from rooms.views import room_context
 
 from .. import permissions as perms
 from .. import selectors
+from .radio import allow_stream, radio_context
 from .sessions import allow_embed, video_context
 
 TABS = (
@@ -62,6 +63,7 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
         question.can_transcribe = request.user.is_authenticated and (
             can_moderate or question.author_id == request.user.pk
         )
+    radio = radio_context(request, session, can_see_link=video["can_see_link"])
     context.update(
         session=session,
         community=session.community,
@@ -75,8 +77,10 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
         tabs=tabs,
         tab=tab if tab in {name for name, _label in tabs} else "discussion",
         **video,
+        **radio,
     )
-    return allow_embed(render(request, "webinars/room.html", context), video)
+    response = render(request, "webinars/room.html", context)
+    return allow_stream(allow_embed(response, video), radio)
 
 
 urlpatterns = [

@@ -28,8 +28,9 @@ from forum.views import add_service_errors
 
 from .. import permissions as perms
 from .. import selectors, services
-from ..forms import DocumentForm, RegistrationForm, SeriesForm, SessionForm
+from ..forms import RADIO_FIELDS, DocumentForm, RegistrationForm, SeriesForm, SessionForm
 from ..models import Registration, SessionDocument
+from .radio import allow_stream, radio_context
 
 AUDIO_SUFFIXES = (".mp3", ".ogg", ".opus", ".aac", ".m4a", ".wav")
 
@@ -150,7 +151,8 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     community = forum_selectors.access_community(request.user, slug)
     check_moderate_community(request.user, community)
     form = SessionForm(request.POST or None)
-    del form.fields["recording_url"]
+    for name in ("recording_url", *RADIO_FIELDS):
+        del form.fields[name]
     if request.method == "POST" and form.is_valid():
         try:
             session = services.create_session(
@@ -182,11 +184,15 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "capacity": session.capacity,
         "video_url": session.video_url,
         "recording_url": session.recording_url,
+        "radio": session.radio,
+        "stream_url": session.stream_url,
+        "stream_kbps": session.stream_kbps,
     }
     form = SessionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = _session_fields(form.cleaned_data)
-        fields["recording_url"] = form.cleaned_data["recording_url"]
+        for name in ("recording_url", *RADIO_FIELDS):
+            fields[name] = form.cleaned_data[name]
         try:
             services.edit_session(editor=request.user, session=session, **fields)
         except ValidationError as error:
@@ -282,8 +288,10 @@ def session_page(
         "closed_reason": perms.registration_closed_reason(session),
         "document_form": (document_form or DocumentForm()) if can_manage else None,
     }
+    radio = radio_context(request, session, can_see_link=video["can_see_link"])
+    context.update(radio)
     response = render(request, "webinars/session_detail.html", context, status=status)
-    return allow_embed(response, video)
+    return allow_stream(allow_embed(response, video), radio)
 
 
 # Registration ---------------------------------------------------------------------------

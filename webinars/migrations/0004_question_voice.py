@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('rooms', '0003_voice_notes'),
-        ('webinars', '0002_session_room_in_rooms'),
+        ('webinars', '0003_radio_mode_recording_chapters'),
     ]
 
     operations = [

@@ -133,10 +133,12 @@ function toBottom() {
 /* Voice notes: a player that downloads nothing before "play", with its length and
    weight printed beside it (static/js/voice.js adds the speeds); the transcript as text. */
 
-const seconds = (d) => { const t = Math.max(1, Math.round(d || 0)); return Math.floor(t / 60) + ':' + pad(t % 60); };
+const seconds = (d) => { const t = Math.max(0, Math.round(d || 0)); return Math.floor(t / 60) + ':' + pad(t % 60); };
+// As the server prints it (forum/templatetags/media.py filesize_short): "830 o", "96 Ko", "1,4 Mo".
 function weight(size) {
-  if (size >= 1048576) return fill(tpl.dataset.sizeMo, { n: (size / 1048576).toFixed(1).replace('.', ',') });
-  return fill(tpl.dataset.sizeKo, { n: Math.max(1, Math.round(size / 1024)) });
+  if (size < 1000) return fill(tpl.dataset.sizeB, { n: size });
+  if (size < 999500) return fill(tpl.dataset.sizeKo, { n: Math.round(size / 1000) });
+  return fill(tpl.dataset.sizeMo, { n: (size / 1e6).toFixed(1).replace('.', ',') });
 }
 const enhance = (el) => { if (window.JekafoVoice && typeof JekafoVoice.enhance === 'function') JekafoVoice.enhance(el); };
 
@@ -146,41 +148,42 @@ function hidden(name, value) {
   return el;
 }
 
+// The site's player (includes/voice_player.html, drawn by the server as a <template>),
+// filled for this note: its address, length, weight and transcript (as text, never HTML).
 function voicePlayer(v, canTranscribe, tab) {
-  const box = make('div', 'voice');
+  const box = byId('voice-template').content.firstElementChild.cloneNode(true);
   box.dataset.voiceId = v.id;
-  const audio = make('audio');
-  audio.controls = true;
-  audio.preload = 'none';
-  audio.setAttribute('data-voice-player', '');
+  const audio = $('audio', box);
   audio.src = v.url;
-  const meta = make('span', 'voice-meta meta');
-  const icon = make('span', 'voice-icon', '🎤');
-  icon.setAttribute('aria-hidden', 'true');
-  meta.append(icon, ' ', make('span', 'sr-only', tpl.dataset.voiceLabel), ' ',
-    make('span', 'voice-duration', seconds(v.duration)), ' · ', make('span', 'voice-size', weight(v.size)));
-  box.append(audio, ' ', meta);
-  if (v.transcript) {
-    const p = make('p', 'voice-transcript');
-    p.setAttribute('data-transcript', '');
-    p.append(make('span', 'sr-only', tpl.dataset.transcriptLabel), ' ', v.transcript); // text, never HTML
-    box.append(p);
-  }
+  const label = audio.getAttribute('aria-label') || '';
+  audio.setAttribute('aria-label', label.replace(/[^,]*$/, ' ' + seconds(v.duration)));
+  const time = $('.voice-meta time', box);
+  time.textContent = seconds(v.duration);
+  time.setAttribute('datetime', 'PT' + Math.round(v.duration || 0) + 'S');
+  const line = time.parentNode;
+  line.textContent = '';
+  line.append(time, ' · ' + weight(v.size));
+  const download = $('a[download]', box);
+  if (download) download.href = v.url;
+  const transcript = $('.voice-transcript', box);
+  if (v.transcript) $('[data-transcript]', box).textContent = v.transcript;
+  else if (transcript) transcript.remove();
   if (canTranscribe) {
     const details = make('details', 'voice-transcribe');
     details.append(make('summary', '', v.transcript ? tpl.dataset.fixTranscriptLabel : tpl.dataset.transcribeLabel));
     const edit = make('form');
-    Object.assign(edit, { method: 'post', action: actionUrl });
+    edit.method = 'post';
+    edit.setAttribute('action', actionUrl);
     edit.dataset.roomAction = '';
     edit.append(hidden('csrfmiddlewaretoken', csrf), hidden('action', 'transcript'), hidden('id', v.id));
     if (tab) edit.append(hidden('onglet', tab));
     const area = make('textarea');
     Object.assign(area, { name: 'text', rows: 2, maxLength: 4000, value: v.transcript || '', id: 'transcript-' + v.id });
-    const label = make('label', '', tpl.dataset.transcriptHelp);
-    label.htmlFor = area.id;
+    const help = make('label', '', tpl.dataset.transcriptHelp);
+    help.htmlFor = area.id;
     const save = make('button', '', tpl.dataset.saveTranscriptLabel);
     save.type = 'submit';
-    edit.append(label, area, save);
+    edit.append(help, area, save);
     details.append(edit);
     box.append(details);
   }

@@ -34,8 +34,8 @@ def test_a_voice_note_reaches_another_member_live_with_its_duration(site, sign_i
 
     heard = listener.locator("#chat-log > li.msg .voice")
     expect(heard).to_have_count(1)
-    expect(heard.locator(".voice-duration")).to_have_text("0:03")
-    expect(heard.locator(".voice-size")).to_contain_text("Ko")
+    expect(heard.locator(".voice-meta time")).to_have_text("0:03")
+    expect(heard.locator(".voice-meta")).to_contain_text("Ko")
     player = heard.locator("audio[data-voice-player]")
     expect(player).to_have_attribute("preload", "none")
     src = player.get_attribute("src")
@@ -63,7 +63,7 @@ def test_a_voice_note_reaches_another_member_live_with_its_duration(site, sign_i
 
     # After a reload, the page draws the same player without JavaScript's help.
     listener.reload()
-    expect(listener.locator("#chat-log > li.msg .voice .voice-duration")).to_have_text("0:03")
+    expect(listener.locator("#chat-log > li.msg .voice .voice-meta time")).to_have_text("0:03")
 
 
 def test_a_voice_note_recorded_offline_survives_a_closed_page_and_leaves_once(site, sign_in):
@@ -101,7 +101,7 @@ def test_a_voice_note_recorded_offline_survives_a_closed_page_and_leaves_once(si
     expect_live(again)
     heard = listener.locator("#chat-log > li.msg .voice")
     expect(heard).to_have_count(before + 1)
-    expect(heard.last.locator(".voice-duration")).to_have_text("0:02")
+    expect(heard.last.locator(".voice-meta time")).to_have_text("0:02")
     expect(again.locator("#chat-log > li.pending")).to_have_count(0)
     # Sent once, and the phone keeps nothing more.
     listener.wait_for_timeout(1500)
@@ -129,7 +129,7 @@ def test_a_question_asked_aloud_in_a_webinar_room(site, sign_in):
     )
     asked = moderator.locator("#questions-list > li.question .voice")
     expect(asked).to_have_count(1)
-    expect(asked.locator(".voice-duration")).to_have_text("0:02")
+    expect(asked.locator(".voice-meta time")).to_have_text("0:02")
     expect(asker.locator("#questions-list > li.pending")).to_have_count(0)
     expect(asker.locator("#questions-list > li.question .voice")).to_have_count(1)
     # The moderator writes what it says; everyone reads it as text.

@@ -345,6 +345,8 @@ def voice_file(request: HttpRequest, room_id: int, pk: int) -> HttpResponse:
         size=note.size,
         content_type=media.CONTENT_TYPE,
         filename=f"note-vocale-{note.pk}{media.EXTENSION}",
+        # The site's own Opus (no markup can hide in it): the phone's player opens it.
+        inline=True,
     )
 
 

@@ -293,6 +293,7 @@ def test_the_voice_is_served_with_ranges(salon, member, client_for):
     assert whole.status_code == 200 and b"".join(whole.streaming_content) == data
     assert whole["Content-Type"] == "audio/ogg" and whole["Accept-Ranges"] == "bytes"
     assert whole["X-Content-Type-Options"] == "nosniff"
+    assert whole["Content-Disposition"].startswith("inline")
     part = client.get(url, headers={"range": "bytes=10-99"})
     assert part.status_code == 206
     assert part["Content-Range"] == f"bytes 10-99/{len(data)}"

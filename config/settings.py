@@ -328,7 +328,8 @@ SECURE_CSP = {
     # templates carry no inline style or script at all (tests/test_deploy.py).
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
-    # blob: plays back a voice note recorded in the page before it is sent (voice.js).
+    # blob: plays back a voice note recorded in the page before it is sent (voice.js),
+    # or one still waiting in a room's outbox (room.js), without a byte of data.
     "media-src": [CSP.SELF, "blob:"],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],

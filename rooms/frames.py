@@ -6,10 +6,28 @@ JSON), so a client handles one format whichever way it receives it. See
 docs/realtime-protocol.md.
 """
 
+from django.urls import reverse
+
 from forum.frames import iso_time, person
 from forum.models import User
 
-from .models import Message, Room, RoomMute
+from .models import Message, Room, RoomMute, VoiceNote
+
+
+def voice(note: VoiceNote | None) -> dict | None:
+    """A voice note as every reader of its room gets it: where to fetch it, how long, how big.
+
+    ``transcript`` is plain text: a client draws it as text, never as HTML.
+    """
+    if note is None or note.hidden:
+        return None
+    return {
+        "id": note.pk,
+        "url": reverse("room_voice_file", args=[note.room_id, note.pk]),
+        "duration": round(note.duration, 1),
+        "size": note.size,
+        "transcript": note.transcript,
+    }
 
 
 def message(message: Message) -> dict:
@@ -24,6 +42,7 @@ def message(message: Message) -> dict:
         "edited_at": iso_time(message.edited_at),
         "deleted": deleted,
         "deleted_by_moderator": deleted and message.deleted_by_id != message.author_id,
+        "voice": None if deleted else voice(message.voice),
     }
 
 

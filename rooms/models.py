@@ -11,6 +11,8 @@ The tables were created by the forum app and keep their names
 (``forum_room``…): the models moved, the data did not.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -80,6 +82,48 @@ class RoomEvent(models.Model):
         return f"{self.room_id}#{self.seq} {self.kind} {self.object_id}"
 
 
+def voice_path(note, filename: str) -> str:
+    """A stored voice note's name: random, never the uploader's (it may say who or where)."""
+    now = timezone.now()
+    return f"voix/{now:%Y/%m}/{secrets.token_hex(16)}.opus"
+
+
+class VoiceNote(models.Model):
+    """
+    A voice note said in a room: a chat message's, or a webinar question's.
+
+    The audio is the server's own Opus re-encoding (``forum.media.convert_voice``),
+    kept in private storage (MEDIA_ROOT, never served by the web server) and
+    served by ``rooms.views.voice_file`` after the room's access check, at the
+    time it is asked for. ``owner_kind`` and ``owner_id`` name the room change
+    that carries it (a ``message``, a ``question``): a transcript added later
+    is announced as a change of its owner.
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="voice_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to=voice_path, max_length=200)
+    duration = models.FloatField(_("durée (secondes)"))
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    # Written by its author or a moderator; plain text, escaped wherever it is shown.
+    transcript = models.TextField(_("transcription"), blank=True, default="")
+    owner_kind = models.CharField(max_length=20, blank=True, default="")
+    owner_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Its owner was hidden by the moderation (a webinar question): moderators only.
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["author"], name="voicenote_author")]
+        verbose_name = _("note vocale")
+        verbose_name_plural = _("notes vocales")
+
+    def __str__(self) -> str:
+        return f"{self.room_id} voix {self.pk}"
+
+
 class Message(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
@@ -98,6 +142,10 @@ class Message(models.Model):
     )
     # The client's idempotency key: a retried send finds the message it made.
     client_key = models.CharField(max_length=64, blank=True, default="")
+    # A voice note said instead of (or with) the text; erased with the message.
+    voice = models.OneToOneField(
+        VoiceNote, null=True, blank=True, on_delete=models.SET_NULL, related_name="message"
+    )
 
     class Meta:
         db_table = "forum_message"

@@ -13,6 +13,14 @@ def _hide(moderator, message: Message, note: str) -> None:
     services.delete_message(user=moderator, message=message)
 
 
+def _excerpt(message: Message) -> str:
+    """The words reported: the text, else what a voice note's transcript says it said."""
+    if message.body or message.voice_id is None:
+        return message.body
+    transcript = message.voice.transcript
+    return f"[{_('note vocale')}] {transcript}".strip()
+
+
 def register_report_target() -> None:
     reporting.register(
         reporting.ReportTarget(
@@ -21,7 +29,7 @@ def register_report_target() -> None:
             find=selectors.access_message,
             community=lambda message: message.room.community,
             author=lambda message: message.author,
-            excerpt=lambda message: message.body,
+            excerpt=_excerpt,
             url=lambda message: kinds.page_url(message.room),
             is_hidden=lambda message: message.deleted_at is not None,
             hide=_hide,

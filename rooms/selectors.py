@@ -13,7 +13,7 @@ from forum.models import Membership, User
 from forum.permissions import can_post_in_community, forget_memberships
 
 from . import frames, kinds
-from .models import SALON, Message, Room, RoomConnection, RoomEvent, RoomMute
+from .models import SALON, Message, Room, RoomConnection, RoomEvent, RoomMute, VoiceNote
 from .permissions import can_moderate_room, can_write_in_room, check_view_room, mute_of
 
 
@@ -39,8 +39,27 @@ def access_message(user: User | None, pk: int) -> Message:
     return message
 
 
+def access_voice(user: User | None, room_id: int, pk: int) -> VoiceNote:
+    """A voice note of a room the reader may see now; a hidden one for its moderators only."""
+    room = access_room(user, room_id)
+    note = VoiceNote.objects.filter(room=room, pk=pk).first()
+    if note is None or (note.hidden and not can_moderate_room(user, room)):
+        raise Http404
+    note.room = room
+    return note
+
+
+def find_voice(room: Room, pk: int) -> VoiceNote:
+    """A voice note said in ``room`` (its visibility is the room's); 404 otherwise."""
+    note = VoiceNote.objects.filter(room=room, pk=pk).first()
+    if note is None:
+        raise Http404
+    note.room = room
+    return note
+
+
 def _messages(room: Room) -> QuerySet[Message]:
-    return Message.objects.filter(room=room).select_related("author")
+    return Message.objects.filter(room=room).select_related("author", "voice")
 
 
 def list_latest_messages(room: Room, before: int | None = None) -> tuple[list[Message], bool]:
@@ -57,11 +76,15 @@ def list_latest_messages(room: Room, before: int | None = None) -> tuple[list[Me
 
 
 def load_messages(room: Room, ids: list[int]) -> dict[int, Message]:
-    return Message.objects.filter(room=room).select_related("author").in_bulk(ids)
+    return Message.objects.filter(room=room).select_related("author", "voice").in_bulk(ids)
 
 
 def load_room(room: Room, ids: list[int]) -> dict[int, Room]:
-    return Room.objects.filter(pk=room.pk).select_related("pinned__author").in_bulk(ids)
+    return (
+        Room.objects.filter(pk=room.pk)
+        .select_related("pinned__author", "pinned__voice")
+        .in_bulk(ids)
+    )
 
 
 def load_mutes(room: Room, ids: list[int]) -> dict[int, RoomMute]:
@@ -135,7 +158,9 @@ def reader_rights(user: User | None, room: Room) -> dict:
 
 def room_state(user: User | None, room: Room) -> dict:
     """The room's settings, and the reader's own standing in it (``hello.room``)."""
-    fresh = Room.objects.select_related("pinned__author", "community").get(pk=room.pk)
+    fresh = Room.objects.select_related("pinned__author", "pinned__voice", "community").get(
+        pk=room.pk
+    )
     state = frames.room_state(fresh)
     mute = mute_of(user, fresh)
     me = {"muted": frames.mute_state(mute) if mute is not None else None}

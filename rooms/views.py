@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forum import inputs
+from forum import inputs, media
 from forum import selectors as forum_selectors
 from forum.models import Community, User
 from forum.offline_views import keep_offline
@@ -76,9 +76,13 @@ def _not_found() -> JsonResponse:
 
 def prepare_messages(user, room: Room, messages_: list[Message]) -> list[Message]:
     """Give each message what the page needs to draw it for ``user``."""
+    moderates = perms.can_moderate_room(user, room)
+    signed_in = user is not None and user.is_authenticated
     for message in messages_:
         message.room = room  # before the check, which reads message.room.community
         message.can_delete = perms.can_delete_message(user, message)
+        # The transcript of a voice note: its author or the room's moderators.
+        message.can_transcribe = signed_in and (moderates or message.author_id == user.pk)
     return messages_
 
 
@@ -262,8 +266,88 @@ def room_action(request: HttpRequest, room_id: int) -> HttpResponse:
         if _wants_json(request):
             return _not_found()
         raise
+    if request.content_type == "multipart/form-data" and _has_files(request):
+        answer = actions.error_frame(
+            "bad_frame",
+            _("Un enregistrement s'envoie à l'adresse « voix/ » de la salle : %(url)s")
+            % {"url": reverse("room_voice", args=[room.pk])},
+        )
+        return _answer(request, room, answer, room.community)
     answer, tab = _perform_posted(request, room)
     return _answer(request, room, answer, room.community, tab=tab)
+
+
+def _has_files(request: HttpRequest) -> bool:
+    try:
+        return bool(request.FILES)
+    except (BadRequest, LookupError, UnicodeDecodeError, ValueError):
+        return False
+
+
+# The voice door: a recording goes up over HTTP (a socket carries JSON text) -----------
+
+
+@require_POST
+def room_voice(request: HttpRequest, room_id: int) -> HttpResponse:
+    """POST /salles/<room_id>/voix/: ``send`` (or ``ask``) with a recording, multipart.
+
+    The same row of the action table as the text, with its ``voice`` file:
+    ``action`` (default ``send``), ``key``, ``voice`` and an optional ``body``
+    said with it. Answered like the action endpoint: the frame as JSON, or a
+    redirect back to the room's page for a plain form.
+    """
+    try:
+        room = selectors.access_room(request.user, room_id)
+    except Http404:
+        if _wants_json(request):
+            return _not_found()
+        raise
+    try:
+        data, files = request.POST.copy(), request.FILES
+    except (BadRequest, LookupError, UnicodeDecodeError, ValueError):
+        answer = actions.error_frame("bad_frame", _("Formulaire illisible : envoyez-le en UTF-8."))
+        return _answer(request, room, answer, room.community)
+    name = data.get("action") or "send"
+    action = actions.find(room, name)
+    if action is None or not action.takes_files:
+        answer = actions.error_frame(
+            "unknown_type", _("Cette adresse reçoit les messages et questions vocaux seulement.")
+        )
+        return _answer(request, room, answer, room.community, tab=_tab(data))
+    if not files.get("voice"):
+        answer = actions.error_frame(
+            "bad_frame", _("Joignez un enregistrement audio."), key=actions.echo_key(data)
+        )
+        return _answer(request, room, answer, room.community, tab=_tab(data))
+    # What is said aloud needs no written text: the door's one default.
+    data.setdefault("body", "")
+    answer = actions.perform(
+        name=name, user=request.user, room=room, data=data, form=True, files=files
+    )
+    return _answer(request, room, answer, room.community, tab=_tab(data))
+
+
+@require_GET
+def voice_file(request: HttpRequest, room_id: int, pk: int) -> HttpResponse:
+    """GET /salles/<room_id>/voix/<pk>/: the Opus of a voice note, with HTTP ranges.
+
+    Checked now, like the room: a private CoP's note is a 404 to whoever may
+    not see the CoP today (a member removed since it was said, included).
+    """
+    note = selectors.access_voice(request.user, room_id, pk)
+    try:
+        handle = note.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    return media.ranged_response(
+        request,
+        handle,
+        size=note.size,
+        content_type=media.CONTENT_TYPE,
+        filename=f"note-vocale-{note.pk}{media.EXTENSION}",
+        # The site's own Opus (no markup can hide in it): the phone's player opens it.
+        inline=True,
+    )
 
 
 def _posted_action(request: HttpRequest):

@@ -21,6 +21,7 @@ Roles toward the private CoP ``survivantes``:
 - ``staff``: site staff, in no CoP.
 """
 
+import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -137,6 +138,13 @@ def build_world() -> World:
     message = room_services.send_message(
         author=users["member"], room=salon, body="Bonjour", client_key="world-msg-1"
     )[0]
+    # A voice note said in the salon (tests/audio.py: real audio, made here).
+    voice = room_services.send_message(
+        author=users["member"],
+        room=salon,
+        client_key="world-voice-1",
+        voice=io.BytesIO(tone("ogg", 0.5)),
+    )[0].voice
     starts = timezone.now() - timedelta(minutes=5)
     series = webinar_services.create_series(
         author=users["moderator"],
@@ -208,6 +216,7 @@ def build_world() -> World:
         invitation=invitation,
         salon=salon,
         message=message,
+        voice=voice,
         series=series,
         upcoming=series.sessions.order_by("starts_at").first(),
         session=session,

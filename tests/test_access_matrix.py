@@ -28,6 +28,7 @@ Each POST runs in a savepoint rolled back afterwards, so every cell sees the
 same world.
 """
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
@@ -49,6 +51,7 @@ from django.utils.http import urlsafe_base64_encode
 from forum.models import User
 from realtime import routing
 
+from .audio import tone
 from .factories import PASSWORD
 from .private_world import ROLES, World, build_world
 
@@ -109,6 +112,8 @@ class Rule:
     post: dict[str, str] | None = None  # None: the route refuses POST (405)
     data: Callable[[World], dict] | None = None
     json: bool = False  # POST a JSON body (the room doors) instead of a form
+    # Files: POST a multipart form (``data`` and these) asking for a JSON answer (the voice door).
+    files: Callable[[World], dict] | None = None
 
 
 def url(name: str, *attrs: str) -> Callable[[World], str]:
@@ -138,6 +143,13 @@ SESSION = {
     "open_minutes_before": "15",
     "capacity": "20",
 }
+
+
+@functools.cache
+def matrix_recording() -> bytes:
+    return tone("ogg", 0.5)
+
+
 SEND = {"type": "send", "key": "matrix-key-0001", "body": "Bonjour à toutes"}
 
 RULES: dict[str, Rule] = {
@@ -440,6 +452,17 @@ RULES: dict[str, Rule] = {
         data=lambda w: SEND,
         json=True,
     ),
+    # The voice door: a recording, by multipart POST; the same rights as a text message.
+    "room_voice": Rule(
+        url("room_voice", "salon.pk"),
+        post=cop(act=WRITES - {"muted"}, anonymous=HIDDEN),
+        data=lambda w: {"key": "matrix-voice-01"},
+        files=lambda w: {"voice": SimpleUploadedFile("note.ogg", matrix_recording(), "audio/ogg")},
+    ),
+    # A voice note is seen like its room, now: 404 to outsiders and to the removed member.
+    "room_voice_file": Rule(
+        url("room_voice_file", "salon.pk", "voice.pk"), get=cop(anonymous=HIDDEN)
+    ),
     "room_events": Rule(url("room_events", "salon.pk"), get=cop(anonymous=HIDDEN)),
     "room_history": Rule(url("room_history", "salon.pk"), get=cop(anonymous=HIDDEN)),
     # Webinars.
@@ -621,6 +644,12 @@ def request(client: Client, method: str, rule: Rule, world: World):
     with transaction.atomic():
         if method == "GET":
             response = client.get(target)
+        elif rule.files is not None:
+            response = client.post(
+                target,
+                {**rule.data(world), **rule.files(world)},
+                headers={"accept": "application/json"},
+            )
         elif rule.json:
             response = client.post(
                 target,

@@ -259,6 +259,8 @@ UPLOAD_ROUTES = {
     "thread_reply": ([42], "UPLOAD_MAX_BYTES"),
     "post_reply": ([42], "UPLOAD_MAX_BYTES"),
     "post_edit": ([42], "UPLOAD_MAX_BYTES"),
+    # A voice note in a live room: a recording up to the upload limit (forum/media.py).
+    "room_voice": ([42], "UPLOAD_MAX_BYTES"),
 }
 
 
@@ -293,6 +295,8 @@ def test_nginx_site_body_limits_match_the_app():
         reverse("post_file", args=[42, 7]),
         reverse("thread", args=[42, "titre"]),
         "/communautes/a/b/nouvelle-discussion/",
+        reverse("room_action", args=[42]),
+        reverse("room_voice_file", args=[42, 7]),
     ]
     for other in others:
         assert not any(re.fullmatch(pattern, other) for pattern in uploads), other

@@ -50,7 +50,11 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
     voice_file, image_file = voice_post.files.order_by("pk")
     salon = room_services.ensure_salon(public_cop)
     message, _created = room_services.send_message(
-        author=member, room=salon, body="Bonjour", client_key="k-get-001"
+        author=member,
+        room=salon,
+        body="Bonjour",
+        client_key="k-get-001",
+        voice=io.BytesIO(tone("ogg", 0.5)),
     )
     # A case in the queue, so that the queue page draws one.
     services.report_item(reporter=outsider, kind="post", object_id=reply.pk, reason="spam")
@@ -134,6 +138,7 @@ def pages(w) -> list[str]:
         reverse("salon", args=[w["private"].slug]),
         reverse("room_events", args=[w["salon"].pk]) + "?after=0",
         reverse("room_history", args=[w["salon"].pk]),
+        reverse("room_voice_file", args=[w["salon"].pk, w["message"].voice_id]),
         reverse("webinars"),
         reverse("community_webinars", args=[cop.slug]),
         reverse("webinar_series_new", args=[cop.slug]),

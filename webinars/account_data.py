@@ -5,6 +5,7 @@ import os
 from forum.account_data import Section, register
 from forum.frames import iso_time
 from forum.models import User
+from rooms.account_data import export_voice
 
 from .models import CalendarToken, Question, Registration, SessionDocument
 from .services import erase_questions_of, lower_hands_of, withdraw_from_all
@@ -32,8 +33,11 @@ def export(user: User) -> dict:
                 "created_at": iso_time(q.created_at),
                 "answered": q.answered_at is not None,
                 "body": q.body,
+                "voice": export_voice(q.voice),
             }
-            for q in Question.objects.filter(author=user).select_related("session").order_by("pk")
+            for q in Question.objects.filter(author=user)
+            .select_related("session", "voice")
+            .order_by("pk")
         ],
         "documents": [
             {

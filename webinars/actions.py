@@ -7,7 +7,18 @@ The context's subject is the room's session.
 
 from django.utils.translation import gettext_lazy as _
 
-from rooms.actions import MEMBER, MODERATOR, Bool, Context, Key, Ref, Rows, Text, TextList
+from rooms.actions import (
+    MEMBER,
+    MODERATOR,
+    Audio,
+    Bool,
+    Context,
+    Key,
+    Ref,
+    Rows,
+    Text,
+    TextList,
+)
 
 from . import selectors, services
 from .models import ROOM_KIND
@@ -43,12 +54,13 @@ def flag(name: str) -> Bool:
 
 
 @rows.action(
-    "ask", Key("key"), Text("body", max_length=QUESTION_MAX_LENGTH),
-    who=MEMBER, acks="question", summary=_("poser une question aux intervenant·es"),
+    "ask", Key("key"), Text("body", max_length=QUESTION_MAX_LENGTH), Audio("voice", required=False),
+    who=MEMBER, acks="question",
+    summary=_("poser une question aux intervenant·es (écrite, ou dite par la porte « voix/ »)"),
 )  # fmt: skip
-def ask(context: Context, *, key: str, body: str) -> dict:
+def ask(context: Context, *, key: str, body: str, voice) -> dict:
     question, _created = services.ask_question(
-        author=context.user, session=context.subject, body=body, client_key=key
+        author=context.user, session=context.subject, body=body, client_key=key, voice=voice
     )
     return {"id": question.pk}
 

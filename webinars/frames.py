@@ -5,7 +5,7 @@ Drawn once per change and sent to the whole room, so a frame holds only what
 every participant may see: a hidden question goes out without its text.
 """
 
-from rooms.frames import iso_time, person
+from rooms.frames import iso_time, person, voice
 
 from .models import Hand, Poll, Question
 
@@ -18,6 +18,8 @@ def question(item: Question) -> dict:
         "author": None if hidden else person(item.author),
         "body": "" if hidden else item.body,
         "html": "" if hidden else item.body_html,
+        # Hidden with its question (rooms.frames.voice gives None for a hidden note).
+        "voice": None if hidden else voice(item.voice),
         "votes": item.votes,
         "answered": item.answered_at is not None,
         "hidden": hidden,

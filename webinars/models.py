@@ -327,6 +327,14 @@ class Question(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     client_key = models.CharField(max_length=64, blank=True, default="")
+    # A question asked aloud (rooms.VoiceNote); erased with the question's text.
+    voice = models.OneToOneField(
+        "rooms.VoiceNote",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="question",
+    )
 
     class Meta:
         ordering = ["-votes", "pk"]

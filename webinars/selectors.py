@@ -103,7 +103,9 @@ def list_registrations(session: Session) -> QuerySet[Registration]:
 
 
 def load_questions(room: Room, ids: list[int]) -> dict[int, Question]:
-    return Question.objects.filter(session__room=room).select_related("author").in_bulk(ids)
+    return (
+        Question.objects.filter(session__room=room).select_related("author", "voice").in_bulk(ids)
+    )
 
 
 def _polls() -> QuerySet[Poll]:
@@ -122,7 +124,7 @@ def load_hands(room: Room, ids: list[int]) -> dict[int, Hand]:
 
 def list_questions(session: Session, *, hidden: bool = False) -> list[Question]:
     """Questions by votes (most first), then by age; hidden ones only if asked for."""
-    questions = Question.objects.filter(session=session).select_related("author")
+    questions = Question.objects.filter(session=session).select_related("author", "voice")
     if not hidden:
         questions = questions.filter(hidden_at__isnull=True)
     return list(questions.order_by("-votes", "pk"))

@@ -6,7 +6,7 @@ polls and hands from its AppConfig.ready(). A new action is a service, a row
 and a client handler.
 """
 
-from .fields import MAX_FRAME_BYTES, ActionError, Bool, Field, Int, Key, Ref, Text, TextList
+from .fields import MAX_FRAME_BYTES, ActionError, Audio, Bool, Field, Int, Key, Ref, Text, TextList
 from .table import (
     AUTHOR,
     AUTHOR_OR_MODERATOR,
@@ -19,6 +19,7 @@ from .table import (
     Rows,
     all_actions,
     decode,
+    echo_key,
     error_frame,
     find,
     names_for,
@@ -38,6 +39,7 @@ __all__ = [
     "READER",
     "Action",
     "ActionError",
+    "Audio",
     "Bool",
     "Context",
     "Field",
@@ -49,6 +51,7 @@ __all__ = [
     "TextList",
     "all_actions",
     "decode",
+    "echo_key",
     "error_frame",
     "find",
     "names_for",

@@ -11,7 +11,7 @@ from forum.services.reports import REPORT_TEXT_MAX_LENGTH
 from .. import selectors, services
 from ..services.messages import CHAT_MAX_LENGTH
 from ..services.moderation import MUTE_MAX_MINUTES, MUTE_REASON_MAX_LENGTH, SLOW_MODE_MAX
-from .fields import Bool, Int, Key, Ref, Text
+from .fields import Audio, Bool, Int, Key, Ref, Text
 from .table import AUTHOR, AUTHOR_OR_MODERATOR, MEMBER, MODERATOR, READER, Context, Rows
 
 rows = Rows()
@@ -34,17 +34,38 @@ def find_person(context: Context, pk: int):
     return person
 
 
+def find_voice(context: Context, pk: int):
+    """A voice note of this room (a message's or a question's); 404 otherwise."""
+    return selectors.find_voice(context.room, pk)
+
+
 MESSAGE = Ref("id", find=find_message)
 BODY = Text("body", max_length=CHAT_MAX_LENGTH)
 PERSON = Ref("user", find=find_person)
+# A voice note, said instead of the text (which may then be empty) or with it.
+VOICE = Audio("voice", required=False)
 
 
-@rows.action("send", Key("key"), BODY, who=MEMBER, acks="message", summary=_("écrire un message"))
-def send(context: Context, *, key: str, body: str) -> dict:
+@rows.action(
+    "send", Key("key"), BODY, VOICE, who=MEMBER, acks="message",
+    summary=_("écrire un message, ou le dire (note vocale, par la porte « voix/ »)"),
+)  # fmt: skip
+def send(context: Context, *, key: str, body: str, voice) -> dict:
     message, _created = services.send_message(
-        author=context.user, room=context.room, body=body, client_key=key
+        author=context.user, room=context.room, body=body, client_key=key, voice=voice
     )
     return {"id": message.pk, "seq": message.seq}
+
+
+@rows.action(
+    "transcript",
+    Ref("id", find=find_voice),
+    Text("text", max_length=services.TRANSCRIPT_MAX_LENGTH),
+    who=AUTHOR_OR_MODERATOR, acks="voice", ref="id",
+    summary=_("écrire la transcription d'une note vocale (vide : l'effacer)"),
+)  # fmt: skip
+def transcript(context: Context, *, id, text: str) -> dict:
+    return {"id": services.set_transcript(user=context.user, note=id, text=text).pk}
 
 
 @rows.action(

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
-from forum import inputs
+from forum import inputs, media
 
 # The largest id a database hands out (PostgreSQL bigint) and that a
 # browser's number holds exactly: bigger is not an id, whatever its type.
@@ -58,8 +59,11 @@ class Field(ABC):
     required: bool = True
     default: Any = None
 
-    def read(self, data, *, form: bool) -> Any:
-        """The field's value in ``data`` (a dict or a QueryDict), or its default."""
+    def read(self, data, *, form: bool, files=None) -> Any:
+        """The field's value in ``data`` (a dict or a QueryDict), or its default.
+
+        ``files`` (the uploaded files of a multipart POST) is read by file fields only.
+        """
         raw = data.get(self.name, MISSING) if hasattr(data, "get") else MISSING
         if raw is MISSING or raw is None or (form and raw == "" and not self.empty_is_value):
             if self.required:
@@ -201,3 +205,48 @@ class Ref(Field):
 
     def describe(self) -> str:
         return "id" if self.required else "id or null"
+
+
+@dataclass(frozen=True, slots=True)
+class Audio(Field):
+    """A recording, uploaded as a file by a multipart POST to the room's voice door.
+
+    A socket carries JSON text, so no frame can hold one: a frame or JSON body
+    that names the field is ``bad_frame``. The bound here is the upload's
+    weight (``too_big``); whether it is whole audio, and not too long, is the
+    conversion's to say (``not_audio``, ``truncated``, ``too_long``).
+    """
+
+    def read(self, data, *, form: bool, files=None) -> Any:
+        upload = files.get(self.name) if files is not None else None
+        if upload is None:
+            raw = data.get(self.name, MISSING) if hasattr(data, "get") else MISSING
+            if raw not in (MISSING, None, ""):
+                raise ActionError(
+                    "bad_frame",
+                    _(
+                        "Un enregistrement s'envoie en fichier, par un formulaire (multipart) "
+                        "à l'adresse « voix/ » de la salle, pas dans un message."
+                    ),
+                )
+            if self.required:
+                raise ActionError("bad_frame", _("Joignez un enregistrement audio."))
+            return self.default
+        return self.parse(upload, form=form, data=data)
+
+    def parse(self, raw, *, form: bool, data) -> Any:
+        limit = media.max_upload_bytes()
+        size = getattr(raw, "size", None)
+        if not hasattr(raw, "read") or size is None:
+            raise _bad(self.name, _("Le champ « %(name)s » doit être un fichier."))
+        if size > limit:
+            refused = media.too_big(limit)
+            raise ActionError(refused.code, refused.messages[0])
+        return raw
+
+    def describe(self) -> str:
+        megabytes = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+        return (
+            f"audio file ≤ {megabytes} MB, ≤ {media.MAX_SECONDS // 60} min "
+            "(multipart POST to the voice door only)"
+        )

@@ -29,7 +29,7 @@ from forum.models import User
 
 from .. import kinds
 from ..models import Room
-from .fields import ActionError, Field, Ref
+from .fields import ActionError, Audio, Field, Ref
 
 ECHOABLE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -51,6 +51,10 @@ ERRORS: dict[str, tuple[int, Any]] = {
     "muted": (403, gettext_lazy("la personne est rendue muette dans cette salle")),
     "banned": (403, gettext_lazy("la personne est exclue de cette communauté")),
     "already_voted": (409, gettext_lazy("vote déjà enregistré")),
+    "not_audio": (415, gettext_lazy("le fichier n'est pas un enregistrement audio lisible")),
+    "truncated": (400, gettext_lazy("l'enregistrement est incomplet (coupé pendant l'envoi)")),
+    "too_long": (413, gettext_lazy("l'enregistrement dure plus que permis")),
+    "too_big": (413, gettext_lazy("le fichier audio pèse plus que permis")),
 }
 
 # Who may call an action, as the table declares it (the services enforce it).
@@ -86,8 +90,13 @@ class Action:
     # The field whose raw value an error echoes as ``ref`` (what the refusal is about).
     ref: str | None = None
 
-    def parse(self, data, *, form: bool) -> dict:
-        return {f.name: f.read(data, form=form) for f in self.fields}
+    def parse(self, data, *, form: bool, files=None) -> dict:
+        return {f.name: f.read(data, form=form, files=files) for f in self.fields}
+
+    @property
+    def takes_files(self) -> bool:
+        """Whether the action has a file field (sent to the room's voice door)."""
+        return any(isinstance(f, Audio) for f in self.fields)
 
 
 _actions: dict[str, Action] = {}
@@ -195,7 +204,7 @@ def refusal(error: Exception) -> ActionError:
     raise error
 
 
-def _echo_key(data) -> str | None:
+def echo_key(data) -> str | None:
     """The client's key, echoed in the answer when it can name a pending action.
 
     Only a key of the protocol's alphabet goes back: anything else (a lone
@@ -222,19 +231,20 @@ def decode(text: str | bytes) -> dict:
         raise ActionError("bad_json", error.message) from None
 
 
-def perform(*, name: Any, user: User, room: Room, data, form: bool = False) -> dict:
+def perform(*, name: Any, user: User, room: Room, data, form: bool = False, files=None) -> dict:
     """Run the action ``name`` in ``room`` for ``user``; return the ack or the error frame.
 
     ``data`` is a decoded frame or JSON body (``form=False``: typed values) or
-    a form's QueryDict (``form=True``: text values). Nothing here answers with
+    a form's QueryDict (``form=True``: text values); ``files``, the uploads of
+    a multipart POST to the voice door (file fields read only these). Nothing here answers with
     an exception: every refusal, from the fields or the service, is a frame.
     """
-    key = _echo_key(data)
+    key = echo_key(data)
     action = find(room, name)
     try:
         if action is None:
             raise ActionError("unknown_type", _("Action inconnue dans cette salle."))
-        values = action.parse(data, form=form)
+        values = action.parse(data, form=form, files=files)
         context = Context(user=user, room=room, subject=kinds.room_kind(room).subject(room))
         for f in action.fields:
             if isinstance(f, Ref) and f.find is not None and values[f.name] is not None:

@@ -26,8 +26,22 @@ from .moderation import (
     unmute_participant,
 )
 from .rooms import create_room, ensure_salon, lock_room, record_change, update_room
+from .voice import (
+    TRANSCRIPT_MAX_LENGTH,
+    erase_voice,
+    hide_voice,
+    set_transcript,
+    store_voice,
+)
+from .voice import convert as convert_voice
 
 __all__ = [
+    "TRANSCRIPT_MAX_LENGTH",
+    "convert_voice",
+    "erase_voice",
+    "hide_voice",
+    "set_transcript",
+    "store_voice",
     "close_connection",
     "close_room",
     "create_room",

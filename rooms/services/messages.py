@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from forum import media
 from forum.markup import render_chat_text
 from forum.models import ModerationAction, User
 from forum.services import log_action
@@ -22,6 +23,7 @@ from ..permissions import (
     check_edit_message,
     check_write_in_room,
 )
+from . import voice as voice_services
 from .rooms import lock_room, record_change
 
 CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -109,31 +111,64 @@ def _check_rate(author: User) -> None:
         )
 
 
-@transaction.atomic
 def send_message(
-    *, author: User, room: Room, body: str, client_key: str = ""
+    *, author: User, room: Room, body: str = "", client_key: str = "", voice=None
 ) -> tuple[Message, bool]:
-    """Save a message and announce it; return it and whether it is new.
+    """Save a message (its text, a voice note, or both) and announce it; return it and if new.
 
     A repeated ``client_key`` from the same author returns the message that
     key made the first time, so a client may retry until it gets its ack.
+    ``voice`` is an uploaded recording (a file object): it is converted to
+    Opus before the transaction, once the checks that need no lock passed, so
+    a refused sender costs no conversion and no lock waits for FFmpeg.
     """
-    if author is None or not author.is_authenticated:
-        check_write_in_room(author, room)  # refuses, with the reason
-    client_key = validate_client_key(client_key)
-    # The room lock orders the room's changes and serialises retries of one key.
-    room = lock_room(room)
-    existing = earlier_by_key(
+    converted = None
+    if voice is not None:
+        client_key = validate_client_key(client_key)
+        if author is None or not author.is_authenticated:
+            check_write_in_room(author, room)  # refuses, with the reason
+        existing = _earlier(author, room, client_key)
+        if existing is not None:
+            return existing, False
+        check_write_in_room(author, room)
+        _validate_caption(body)
+        _check_rate(author)
+        _check_slow_mode(author, room)
+        converted = voice_services.convert(voice)
+    return _send(author=author, room=room, body=body, client_key=client_key, voice=converted)
+
+
+def _earlier(author: User, room: Room, client_key: str) -> Message | None:
+    return earlier_by_key(
         Message,
         author=author,
         client_key=client_key,
         place={"room_id": room.pk},
         elsewhere=_("Cette clé a déjà servi pour un autre salon."),
     )
+
+
+def _validate_caption(body) -> str:
+    """The text said with a voice note: optional, bounded like a message."""
+    if not isinstance(body, str) or not clean_body(body):
+        return ""
+    return validate_chat_body(body)
+
+
+@transaction.atomic
+def _send(
+    *, author: User, room: Room, body: str, client_key: str, voice: media.Voice | None
+) -> tuple[Message, bool]:
+    if author is None or not author.is_authenticated:
+        check_write_in_room(author, room)  # refuses, with the reason
+    client_key = validate_client_key(client_key)
+    # The room lock orders the room's changes and serialises retries of one key.
+    room = lock_room(room)
+    existing = _earlier(author, room, client_key)
     if existing is not None:
         return existing, False
     check_write_in_room(author, room)
-    body = validate_chat_body(body)
+    body = validate_chat_body(body) if voice is None else _validate_caption(body)
     _check_rate(author)
     _check_slow_mode(author, room)
     try:
@@ -143,13 +178,22 @@ def send_message(
                 author=author,
                 seq=room.last_seq + 1,
                 body=body,
-                body_html=render_chat_text(body),
+                body_html=render_chat_text(body) if body else "",
                 client_key=client_key,
             )
     except IntegrityError:  # the same key, sent at the same time to another room
         raise ValidationError(
             _("Cette clé a déjà servi pour un autre salon."), code="bad_frame"
         ) from None
+    if voice is not None:
+        message.voice = voice_services.store_voice(
+            room=room,
+            author=author,
+            voice=voice,
+            owner_kind=RoomEvent.Kind.MESSAGE,
+            owner_id=message.pk,
+        )
+        message.save(update_fields=["voice"])
     record_change(room, RoomEvent.Kind.MESSAGE, message.pk)
     message.room = room
     return message, True
@@ -188,11 +232,7 @@ def delete_message(*, user: User, message: Message) -> Message:
     """Erase a message's text, leaving a marker; by its author or a moderator."""
     room, message = _locked_message(message)
     check_delete_message(user, message)
-    message.body = ""
-    message.body_html = ""
-    message.deleted_at = timezone.now()
-    message.deleted_by = user
-    message.save(update_fields=["body", "body_html", "deleted_at", "deleted_by"])
+    _erase(message, by=user)
     if message.author_id != user.pk:
         log_action(
             actor=user,
@@ -203,6 +243,17 @@ def delete_message(*, user: User, message: Message) -> Message:
         )
     record_change(room, RoomEvent.Kind.MESSAGE, message.pk)
     return message
+
+
+def _erase(message: Message, *, by: User) -> None:
+    """Erase a message's words, written and spoken, leaving a marker."""
+    voice_services.erase_voice(message.voice)
+    message.voice = None
+    message.body = ""
+    message.body_html = ""
+    message.deleted_at = timezone.now()
+    message.deleted_by = by
+    message.save(update_fields=["body", "body_html", "deleted_at", "deleted_by", "voice"])
 
 
 @transaction.atomic
@@ -222,11 +273,7 @@ def erase_messages_of(user: User) -> int:
     for room in Room.objects.filter(pk__in=list(room_ids)).order_by("pk"):
         room = lock_room(room)
         for message in Message.objects.filter(room=room, author=user, deleted_at__isnull=True):
-            message.body = ""
-            message.body_html = ""
-            message.deleted_at = timezone.now()
-            message.deleted_by = user
-            message.save(update_fields=["body", "body_html", "deleted_at", "deleted_by"])
+            _erase(message, by=user)
             record_change(room, RoomEvent.Kind.MESSAGE, message.pk)
             count += 1
     return count

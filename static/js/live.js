@@ -350,6 +350,8 @@ if (logout) logout.addEventListener('submit', () => {
   try {
     Object.keys(localStorage).filter((k) => k.startsWith('jekafo-outbox:')).forEach((k) => localStorage.removeItem(k));
   } catch (e) { /* storage off: nothing kept */ }
+  // The recordings of voice notes waiting to leave (room.js keeps them in IndexedDB).
+  try { if (window.indexedDB) indexedDB.deleteDatabase('jekafo-chat-voice'); } catch (e) { /* none kept */ }
 });
 
 if (posts) adopt(posts);

@@ -31,8 +31,35 @@ const newKey = (prefix) => prefix + Array.from(crypto.getRandomValues(new Uint8A
 
 const root = $('.room[data-live]');
 if (!root) return;
+
+/* Voice notes waiting to leave: the recording itself, in IndexedDB (localStorage
+   holds text only), keyed by the message's idempotency key; live.js empties it
+   on sign-out, like the outbox. */
+const voiceStore = (() => {
+  let opened = null;
+  const open = () => opened || (opened = new Promise((resolve, reject) => {
+    if (!window.indexedDB) { reject(new Error('IndexedDB')); return; }
+    const req = indexedDB.open('jekafo-chat-voice', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('notes');
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  }));
+  const run = (mode, fn) => open().then((db) => new Promise((resolve, reject) => {
+    const tx = db.transaction('notes', mode);
+    const req = fn(tx.objectStore('notes'));
+    tx.oncomplete = () => resolve(req.result);
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  }));
+  return {
+    put: (key, blob) => run('readwrite', (store) => store.put(blob, key)),
+    get: (key) => run('readonly', (store) => store.get(key)),
+    drop: (key) => run('readwrite', (store) => store.delete(key)).catch(() => {}),
+  };
+})();
+
 const uid = document.body.dataset.userId || '';
 const actionUrl = root.dataset.actionUrl;
+const voiceUrl = root.dataset.voiceUrl;
 const schema = json('room-actions', {});
 const tpl = byId('chat-message-template');
 const log = byId('chat-log');
@@ -103,6 +130,68 @@ function toBottom() {
   show(byId('chat-new'), false);
 }
 
+/* Voice notes: a player that downloads nothing before "play", with its length and
+   weight printed beside it (static/js/voice.js adds the speeds); the transcript as text. */
+
+const seconds = (d) => { const t = Math.max(0, Math.round(d || 0)); return Math.floor(t / 60) + ':' + pad(t % 60); };
+// As the server prints it (forum/templatetags/media.py filesize_short): "830 o", "96 Ko", "1,4 Mo".
+function weight(size) {
+  if (size < 1000) return fill(tpl.dataset.sizeB, { n: size });
+  if (size < 999500) return fill(tpl.dataset.sizeKo, { n: Math.round(size / 1000) });
+  return fill(tpl.dataset.sizeMo, { n: (size / 1e6).toFixed(1).replace('.', ',') });
+}
+const enhance = (el) => { if (window.JekafoVoice && typeof JekafoVoice.enhance === 'function') JekafoVoice.enhance(el); };
+
+function hidden(name, value) {
+  const el = make('input');
+  Object.assign(el, { type: 'hidden', name, value: String(value) });
+  return el;
+}
+
+// The site's player (includes/voice_player.html, drawn by the server as a <template>),
+// filled for this note: its address, length, weight and transcript (as text, never HTML).
+function voicePlayer(v, canTranscribe, tab) {
+  const box = byId('voice-template').content.firstElementChild.cloneNode(true);
+  box.dataset.voiceId = v.id;
+  const audio = $('audio', box);
+  audio.src = v.url;
+  const label = audio.getAttribute('aria-label') || '';
+  audio.setAttribute('aria-label', label.replace(/[^,]*$/, ' ' + seconds(v.duration)));
+  const time = $('.voice-meta time', box);
+  time.textContent = seconds(v.duration);
+  time.setAttribute('datetime', 'PT' + Math.round(v.duration || 0) + 'S');
+  const line = time.parentNode;
+  line.textContent = '';
+  line.append(time, ' · ' + weight(v.size));
+  const download = $('a[download]', box);
+  if (download) download.href = v.url;
+  const transcript = $('.voice-transcript', box);
+  if (v.transcript) $('[data-transcript]', box).textContent = v.transcript;
+  else if (transcript) transcript.remove();
+  if (canTranscribe) {
+    const details = make('details', 'voice-transcribe');
+    details.append(make('summary', '', v.transcript ? tpl.dataset.fixTranscriptLabel : tpl.dataset.transcribeLabel));
+    const edit = make('form');
+    edit.method = 'post';
+    edit.setAttribute('action', actionUrl);
+    edit.dataset.roomAction = '';
+    edit.append(hidden('csrfmiddlewaretoken', csrf), hidden('action', 'transcript'), hidden('id', v.id));
+    if (tab) edit.append(hidden('onglet', tab));
+    const area = make('textarea');
+    Object.assign(area, { name: 'text', rows: 2, maxLength: 4000, value: v.transcript || '', id: 'transcript-' + v.id });
+    const help = make('label', '', tpl.dataset.transcriptHelp);
+    help.htmlFor = area.id;
+    const save = make('button', '', tpl.dataset.saveTranscriptLabel);
+    save.type = 'submit';
+    edit.append(help, area, save);
+    details.append(edit);
+    box.append(details);
+  }
+  return box;
+}
+live.voicePlayer = voicePlayer;
+live.enhance = enhance;
+
 function blank(id, name, iso, cls) {
   const li = tpl.content.firstElementChild.cloneNode(true);
   li.id = id;
@@ -125,6 +214,10 @@ function renderMessage(m) {
   else {
     body.innerHTML = m.html || ''; // escaped and linkified by the server: the one innerHTML for chat text
     show($('.msg-edited', li), !!m.edited_at);
+    if (m.voice) {
+      const mine = !!uid && String(m.author ? m.author.id : '') === uid;
+      body.after(voicePlayer(m.voice, mine || canModerate, root.querySelector('[data-panel]') ? 'discussion' : ''));
+    }
   }
   $$('input[name="id"]', li).forEach((el) => { el.value = m.id; });
   const mute = $('.msg-mute', li);
@@ -159,6 +252,7 @@ function upsert(m, seq) {
   if (old) {
     const focused = old.contains(document.activeElement);
     old.replaceWith(li);
+    enhance(li);
     if (focused && input) input.focus();
     return;
   }
@@ -167,6 +261,7 @@ function upsert(m, seq) {
   let ref = null, prev = log.lastElementChild;
   while (prev && !(prev.classList.contains('msg') && +prev.dataset.id < m.id)) { ref = prev; prev = prev.previousElementSibling; }
   log.insertBefore(li, ref);
+  enhance(li);
   $$('li.empty', log).forEach((el) => el.remove());
   days();
   if (follow) toBottom(); else show(byId('chat-new'), true);
@@ -186,7 +281,7 @@ function saveOutbox() {
     // Another tab of this room may have its own waiting messages: keep them.
     const mine = new Set(outbox.map((o) => o.key));
     const others = loadOutbox().filter((o) => !mine.has(o.key) && !sentKeys.has(o.key));
-    const items = others.concat(outbox.map(({ key, body, at }) => ({ key, body, at })));
+    const items = others.concat(outbox.map(({ key, body, at, voice, action, url }) => ({ key, body, at, voice, action, url })));
     if (items.length) localStorage.setItem(storeKey, JSON.stringify(items));
     else localStorage.removeItem(storeKey);
   } catch (e) { /* storage off: the page keeps them while it is open */ }
@@ -211,6 +306,22 @@ function outboxNote() {
 function drawPending(item) {
   const li = blank('out-' + item.key, document.body.dataset.userName || '', new Date(item.at || Date.now()).toISOString(), item.stale ? 'failed' : 'pending');
   $('.msg-body', li).textContent = item.body;
+  if (item.voice) {
+    // What waits is on this phone: listening to it costs no data.
+    const box = make('div', 'voice');
+    const label = make('span', 'voice-meta meta', '🎤 ' + tpl.dataset.pendingVoiceLabel + ' · ' + weight(item.voice));
+    box.append(label);
+    const listen = (blob) => {
+      const audio = make('audio');
+      audio.controls = true;
+      audio.preload = 'metadata';
+      audio.src = URL.createObjectURL(blob);
+      box.prepend(audio, ' ');
+    };
+    if (item.blob) listen(item.blob);
+    else voiceStore.get(item.key).then((blob) => { if (blob) { item.blob = item.blob || blob; listen(blob); } }).catch(() => {});
+    $('.msg-body', li).after(box);
+  }
   if (item.stale) {
     const p = make('p', 'msg-error', byId('outbox-note').dataset.stale);
     const again = make('button', 'link', tpl.dataset.resendLabel);
@@ -221,10 +332,13 @@ function drawPending(item) {
     p.append(' ', again, ' ', drop);
     li.append(p);
   }
-  log.append(li);
+  const questions = byId('questions-list');
+  (item.action === 'ask' && questions ? questions : log).append(li);
 }
 
 function takeFromOutbox(key) {
+  const item = outbox.find((o) => o.key === key);
+  if (item && item.voice) voiceStore.drop(key);
   sentKeys.add(key);
   outbox = outbox.filter((o) => o.key !== key);
   saveOutbox();
@@ -232,6 +346,7 @@ function takeFromOutbox(key) {
 
 // Sending again with the same key is safe: the server answers a repeat with the first ack.
 async function sendItem(item) {
+  if (item.voice) { sendVoice(item); return; }
   if (!api || item.busy || item.stale || item.retryAt > Date.now()) return;
   const frame = { type: 'send', key: item.key, body: item.body };
   if (api.send(frame)) return;
@@ -240,6 +355,60 @@ async function sendItem(item) {
   const { data } = await api.http(actionUrl, frame);
   item.busy = false;
   if (data.type === 'ack') { onSent(data); api.poll(); } else if (data.type === 'error') onError(data);
+}
+
+// A recording goes up the room's voice door (a socket carries JSON text), by
+// multipart POST with its key: sent again after a failure, it is the same message.
+async function sendVoice(item) {
+  if (item.busy || item.stale || item.retryAt > Date.now()) return;
+  item.busy = true;
+  let blob = item.blob;
+  if (!blob) blob = await voiceStore.get(item.key).catch(() => null);
+  if (!blob) {
+    item.busy = false;
+    onError({ key: item.key, code: 'lost', message: tpl.dataset.voiceLostLabel });
+    return;
+  }
+  item.blob = blob;
+  const data = new FormData();
+  data.append('action', item.action || 'send');
+  data.append('key', item.key);
+  data.append('body', item.body || '');
+  data.append('voice', blob, blob.name || 'note-vocale');
+  let answer = null;
+  let status = 0;
+  try {
+    const res = await fetch(item.url || voiceUrl, {
+      method: 'POST', body: data, credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'X-CSRFToken': csrf },
+    });
+    status = res.status;
+    answer = await res.json().catch(() => null);
+  } catch (e) { /* no network: it waits, and leaves when the network returns */ }
+  item.busy = false;
+  if (answer && answer.type === 'ack') { onSent(answer); if (api) api.poll(); return; }
+  if (answer && answer.type === 'error') { onError(answer); return; }
+  if (status >= 400 && status !== 408 && status < 500) {
+    onError({ key: item.key, code: 'http', message: tpl.dataset.voiceFailedLabel + ' (' + status + ')' });
+    return;
+  }
+  outboxNote();
+}
+
+function queueVoice(formEl, file) {
+  const item = {
+    key: newKey('v'), body: '', at: Date.now(), voice: file.size || 1,
+    // (formEl.action is its input named "action": the attribute is the address.)
+    action: (formEl.elements.action && formEl.elements.action.value) || 'send', url: formEl.getAttribute('action'), blob: file,
+  };
+  // Kept on the device before it is listed: a closed page finds both.
+  voiceStore.put(item.key, file).catch(() => {}).then(() => {
+    outbox.push(item);
+    saveOutbox();
+    drawPending(item);
+    if (item.action !== 'ask') toBottom();
+    sendItem(item);
+  });
 }
 
 function queue() {
@@ -258,7 +427,8 @@ function onSent(f) {
   takeFromOutbox(f.key);
   const li = byId('out-' + f.key);
   if (!li) return;
-  if (byId('msg-' + f.id)) { li.remove(); return; }
+  // A question is drawn by its own frame, in the questions list.
+  if (f.action === 'ask' || byId('msg-' + f.id)) { li.remove(); return; }
   // The message frame follows and replaces this node: seq 0 is older than any.
   Object.assign(li.dataset, { id: f.id, seq: 0, author: uid });
   li.id = 'msg-' + f.id;
@@ -347,7 +517,7 @@ async function perform(formEl) {
 }
 
 function onAck(f) {
-  if (f.action === 'send') { onSent(f); return true; }
+  if (f.action === 'send' || (f.key && byId('out-' + f.key))) { onSent(f); return true; }
   const waiting = f.key && pending[f.key];
   if (!waiting) return false;
   delete pending[f.key];
@@ -506,7 +676,9 @@ function drawWriting() {
   }
   const writes = member && isOpen() && (canModerate || !silenced);
   show(form, writes);
+  show(byId('voice-form'), writes);
   show(byId('ask-form'), writes);
+  show(byId('ask-voice-form'), writes);
   show(byId('hand-form'), member && isOpen());
   show(byId('poll-new'), canModerate && windowNow(settings) !== 'closed');
 }
@@ -576,7 +748,9 @@ async function loadOlder(e) {
   // Keep the reader's place, whether or not the browser anchors scrolling.
   const first = log.firstElementChild;
   const top = first ? first.getBoundingClientRect().top : 0;
+  const added = Array.from(batch.children);
   log.insertBefore(batch, $('li.msg', log));
+  added.forEach(enhance);
   days();
   const shift = first ? first.getBoundingClientRect().top - top : 0;
   if (boxed()) log.scrollTop += shift; else scrollBy(0, shift);
@@ -651,6 +825,22 @@ if (form && input) {
   form.addEventListener('submit', (e) => { if (api && !api.stopped) { e.preventDefault(); queue(); } });
   input.addEventListener('keydown', (e) => { if (enterKey(e) && api && !api.stopped) { e.preventDefault(); queue(); } });
 }
+// A voice form: sent when a recording is put in it (static/js/voice.js, or the
+// phone's own recorder or file picker), or when submitted; without this script
+// the browser posts it to the voice door itself.
+$$('form.voice-form', root).forEach((voiceForm) => {
+  const file = voiceForm.elements.voice;
+  const take = () => {
+    const chosen = file.files && file.files[0];
+    if (!chosen) return false;
+    queueVoice(voiceForm, chosen);
+    file.value = '';
+    return true;
+  };
+  file.addEventListener('change', take);
+  voiceForm.addEventListener('submit', (e) => { e.preventDefault(); take(); });
+});
+addEventListener('online', () => outbox.forEach(sendItem));
 root.addEventListener('submit', (e) => {
   const target = e.target;
   if (target === form || !target.hasAttribute('data-room-action') || !api || api.stopped) return;

@@ -72,12 +72,14 @@ function drawQuestion(q) {
   const body = el('div', 'q-body');
   if (q.hidden) body.append(el('em', '', list.dataset.hiddenLabel));
   else body.innerHTML = q.html; // escaped and linkified by the server, at write time
-  li.append(body, ' ', el('span', 'meta q-author', q.author ? q.author.name : ''));
+  li.append(body);
+  const mine = q.author && String(q.author.id) === uid;
+  if (q.voice && !q.hidden) li.append(room.voicePlayer(q.voice, mine || room.canModerate, 'questions'));
+  li.append(' ', el('span', 'meta q-author', q.author ? q.author.name : ''));
   const badge = el('span', 'badge q-answered', list.dataset.answeredLabel);
   badge.hidden = !q.answered;
   li.append(' ', badge, ' ');
   const actions = el('span', 'q-actions');
-  const mine = q.author && String(q.author.id) === uid;
   if (room.canTakePart() && !mine && !q.hidden) {
     const voted = me().upvoted.includes(q.id);
     const form = miniForm('upvote', { id: q.id, up: voted ? '0' : '1' },
@@ -93,9 +95,10 @@ function drawQuestion(q) {
   }
   li.append(actions);
   if (old) old.replaceWith(li); else list.append(li);
+  room.enhance(li);
   clearEmpty(list);
-  // Most votes first, then the oldest.
-  Array.from(list.children)
+  // Most votes first, then the oldest (questions still waiting to leave stay last).
+  Array.from(list.children).filter((node) => node.classList.contains('question'))
     .sort((a, b) => (b.dataset.votes - a.dataset.votes) || (a.dataset.id - b.dataset.id))
     .forEach((node) => list.append(node));
   countQuestions();

@@ -63,9 +63,7 @@ def test_voice_reply_with_photo_and_document_appears_live_on_a_phone(site, sign_
     assert kadidia.evaluate("window.__marker") == 1, "the reader's page was reloaded"
     player = fresh.locator("audio[data-voice-player]")
     expect(player).to_have_attribute("preload", "none")
-    expect(fresh.locator(".file-voice .file-meta")).to_contain_text(
-        re.compile(r"0:07\s·\s\d+\sKo")
-    )
+    expect(fresh.locator(".file-voice .file-meta")).to_contain_text(re.compile(r"0:07\s·\s\d+\sKo"))
     preview = fresh.locator(".file-image img")
     expect(preview).to_have_attribute("loading", "lazy")
     expect(fresh.locator(".file-image")).to_contain_text(re.compile(r"Voir l'original \(\d"))

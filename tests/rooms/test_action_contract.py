@@ -14,6 +14,8 @@ An action added to the table without an example here fails
 ``test_every_action_of_the_table_has_an_example``.
 """
 
+import functools
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,11 +33,12 @@ from forum.models import Community, Membership, ModerationAction, Report, User
 from realtime.routing import websocket_urlpatterns
 from rooms import actions, kinds
 from rooms import services as room_services
-from rooms.models import SALON, Message, Room, RoomEvent, RoomMute
+from rooms.models import SALON, Message, Room, RoomEvent, RoomMute, VoiceNote
 from webinars import services as webinar_services
 from webinars.models import ROOM_KIND as WEBINAR
 from webinars.models import Hand, Poll, PollVote, Question, QuestionVote, Session
 
+from ..audio import tone
 from ..factories import make_community, make_membership, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,7 +68,8 @@ class World:
         named = {("user", user.pk): role for role, user in self.people.items()}
         named[("room", self.room.pk)] = "room"
         for name, thing in self.things.items():
-            named[(type(thing).__name__.lower(), thing.pk)] = name
+            model = type(thing).__name__.lower()
+            named[({"voicenote": "voice"}.get(model, model), thing.pk)] = name
         return named
 
 
@@ -102,8 +106,13 @@ def build_world(kind: str) -> World:
         author=people["colleague"], room=room, body="Bonjour de Ségou", client_key="contract-c1"
     )[0]
     world.things["message:member"] = say(
-        author=people["member"], room=room, body="Bonjour de Kayes", client_key="contract-m1"
+        author=people["member"],
+        room=room,
+        body="Bonjour de Kayes",
+        client_key="contract-m1",
+        voice=io.BytesIO(short_recording()),
     )[0]
+    world.things["voice"] = world.things["message:member"].voice
     room_services.mute_participant(
         moderator=people["moderator"], room=room, user=people["muted"], minutes=30, reason="Test"
     )
@@ -128,6 +137,11 @@ def build_world(kind: str) -> World:
     return world
 
 
+@functools.cache
+def short_recording() -> bytes:
+    return tone("ogg", 0.5)
+
+
 # One example of each action, for a role, in a world ---------------------------------------
 
 EXAMPLES = {
@@ -148,6 +162,7 @@ EXAMPLES = {
         "reason": "harassment",
         "text": "Insulte",
     },
+    "transcript": lambda w, role: {"id": w.things["voice"].pk, "text": "Bonjour de Kayes"},
     "ask": lambda w, role: {"key": f"q-{role}-contract", "body": "Et les filles rurales ?"},
     "upvote": lambda w, role: {"id": w.things["question"].pk, "up": True},
     "answer": lambda w, role: {"id": w.things["question"].pk, "answered": True},
@@ -240,6 +255,10 @@ def stored(world: World) -> dict:
             (label("user", m.author_id), m.body, m.deleted_at is not None, m.edited_at is not None)
             for m in Message.objects.filter(room=room).order_by("id")
         ],
+        "voices": [
+            (label("user", v.author_id), v.transcript)
+            for v in VoiceNote.objects.filter(room=room).order_by("id")
+        ],
         "mutes": [
             (label("user", m.user_id), m.in_force(), m.until is not None, m.reason)
             for m in RoomMute.objects.filter(room=room).order_by("id")
@@ -307,6 +326,7 @@ def test_every_action_of_the_table_has_an_example():
         "question",
         "poll",
         "hand",
+        "voice",
     }
 
 

@@ -50,8 +50,12 @@ MESSAGE_KEYS = {
     "edited_at",
     "deleted",
     "deleted_by_moderator",
+    "voice",
 }
-SALON_ACTIONS = {"send", "edit", "delete", "slow_mode", "mute", "unmute", "pin", "close", "report"}
+SALON_ACTIONS = {
+    *("send", "edit", "delete", "slow_mode", "mute", "unmute", "pin", "close", "report"),
+    "transcript",
+}
 
 
 @pytest.fixture
@@ -202,7 +206,7 @@ def test_salon_page_includes_the_schema_of_the_actions_of_a_salon(public_cop, sa
     script = re.search(r'<script id="room-actions" type="application/json">(.*?)</script>', page)
     schema = json.loads(script.group(1))
     assert set(schema) == SALON_ACTIONS
-    assert schema["send"] == {"key": "key", "body": "text"}
+    assert schema["send"] == {"key": "key", "body": "text", "voice": "audio"}
     assert schema["mute"] == {"user": "ref", "minutes": "int", "reason": "text"}
 
 

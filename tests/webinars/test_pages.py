@@ -159,7 +159,7 @@ def test_room_page_includes_the_schema_of_the_webinar_actions(client_for, member
     script = page.split('<script id="room-actions" type="application/json">')[1]
     schema = json.loads(script.split("</script>")[0])
     assert {"send", "mute", "ask", "upvote", "poll", "vote", "hand", "call_hand"} <= set(schema)
-    assert schema["ask"] == {"key": "key", "body": "text"}
+    assert schema["ask"] == {"key": "key", "body": "text", "voice": "audio"}
 
 
 def test_documents_are_served_only_to_those_who_see_the_session(

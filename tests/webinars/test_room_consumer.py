@@ -230,6 +230,7 @@ async def test_ask_is_acked_to_the_asker_and_pushed_to_every_member(
         "author": {"id": member.pk, "name": "Awa Traoré"},
         "body": "Comment saisir le juge à Ségou ?",
         "html": "Comment saisir le juge à Ségou ?",
+        "voice": None,
         "votes": 0,
         "answered": False,
         "hidden": False,

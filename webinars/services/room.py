@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,16 @@ from forum.markup import render_chat_text
 from forum.models import User
 from forum.text import clean_body, clean_line
 from rooms.permissions import check_room_open, check_write_in_room, room_window
-from rooms.services import earlier_by_key, lock_room, record_change, validate_client_key
+from rooms.services import (
+    convert_voice,
+    earlier_by_key,
+    erase_voice,
+    hide_voice,
+    lock_room,
+    record_change,
+    store_voice,
+    validate_client_key,
+)
 
 from ..models import Hand, Poll, PollOption, PollVote, Question, QuestionVote, Session
 from ..permissions import check_moderate_session_room, check_take_part, check_view_session
@@ -60,26 +69,44 @@ def validate_question(value) -> str:
     return body
 
 
-@transaction.atomic
 def ask_question(
-    *, author: User, session: Session, body: str, client_key: str = ""
+    *, author: User, session: Session, body: str = "", client_key: str = "", voice=None
 ) -> tuple[Question, bool]:
-    """Save a question and announce it; a retried key returns the first question."""
-    client_key = validate_client_key(client_key)
-    session = _locked(session)
-    existing = earlier_by_key(
+    """Save a question (written, spoken, or both) and announce it; a retried key returns the first.
+
+    ``voice`` (an uploaded recording) is converted before the transaction, once
+    the checks that need no lock passed, as for a chat message.
+    """
+    converted = None
+    if voice is not None:
+        client_key = validate_client_key(client_key)
+        existing = _earlier_question(author, session, client_key)
+        if existing is not None:
+            return existing, False
+        _check_ask(author, session)
+        _validate_spoken(body)
+        converted = convert_voice(voice)
+    return _ask(author=author, session=session, body=body, client_key=client_key, voice=converted)
+
+
+def _earlier_question(author: User, session: Session, client_key: str) -> Question | None:
+    return earlier_by_key(
         Question,
         author=author,
         client_key=client_key,
         place={"session_id": session.pk},
         elsewhere=_("Cette clé a déjà servi pour une autre séance."),
     )
-    if existing is not None:
-        return existing, False
+
+
+def _check_ask(author: User, session: Session) -> None:
     check_view_session(author, session)
     # Asking is speaking: the room's rules for writing apply (open hours, mutes).
     check_write_in_room(author, session.room)
-    body = validate_question(body)
+    _check_rate(author)
+
+
+def _check_rate(author: User) -> None:
     count, seconds = QUESTION_RATE
     since = timezone.now() - timedelta(seconds=seconds)
     if Question.objects.filter(author=author, created_at__gte=since).count() >= count:
@@ -88,19 +115,50 @@ def ask_question(
             % {"count": count, "seconds": seconds},
             code="rate_limited",
         )
+
+
+def _validate_spoken(body) -> str:
+    """The text said with a spoken question: optional, bounded like a question."""
+    if not isinstance(body, str) or not clean_body(body):
+        return ""
+    return validate_question(body)
+
+
+@transaction.atomic
+def _ask(
+    *, author: User, session: Session, body: str, client_key: str, voice
+) -> tuple[Question, bool]:
+    client_key = validate_client_key(client_key)
+    session = _locked(session)
+    existing = _earlier_question(author, session, client_key)
+    if existing is not None:
+        return existing, False
+    check_view_session(author, session)
+    check_write_in_room(author, session.room)
+    body = validate_question(body) if voice is None else _validate_spoken(body)
+    _check_rate(author)
     try:
         with transaction.atomic():
             question = Question.objects.create(
                 session=session,
                 author=author,
                 body=body,
-                body_html=render_chat_text(body),
+                body_html=render_chat_text(body) if body else "",
                 client_key=client_key,
             )
     except IntegrityError:
         raise ValidationError(
             _("Cette clé a déjà servi pour une autre séance."), code="bad_frame"
         ) from None
+    if voice is not None:
+        question.voice = store_voice(
+            room=session.room,
+            author=author,
+            voice=voice,
+            owner_kind=QUESTION,
+            owner_id=question.pk,
+        )
+        question.save(update_fields=["voice"])
     record_change(session.room, QUESTION, question.pk)
     return question, True
 
@@ -162,6 +220,8 @@ def hide_question(*, moderator: User, question: Question, hidden: bool = True) -
         question.hidden_at = timezone.now() if hidden else None
         question.hidden_by = moderator if hidden else None
         question.save(update_fields=["hidden_at", "hidden_by"])
+        # Its voice, like its text, is kept for the moderators only while hidden.
+        hide_voice(question.voice, hidden)
         record_change(session.room, QUESTION, question.pk)
     return question
 
@@ -328,12 +388,15 @@ ERASED_QUESTION = "[question effacée]"
 def erase_questions_of(user: User) -> int:
     """Replace the text of every question ``user`` asked by a marker (account deletion)."""
     count = 0
-    for question in Question.objects.filter(author=user).exclude(body=ERASED_QUESTION):
+    erased = Q(body=ERASED_QUESTION, voice__isnull=True)
+    for question in Question.objects.filter(author=user).exclude(erased):
         session = _locked(question.session)
         question = Question.objects.get(pk=question.pk)
+        erase_voice(question.voice)
+        question.voice = None
         question.body = ERASED_QUESTION
         question.body_html = render_chat_text(ERASED_QUESTION)
-        question.save(update_fields=["body", "body_html"])
+        question.save(update_fields=["body", "body_html", "voice"])
         record_change(session.room, QUESTION, question.pk)
         count += 1
     return count

@@ -57,11 +57,18 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
     tabs = [*TABS, MODERATION_TAB] if can_moderate else list(TABS)
     tab = request.GET.get("onglet") if raw_before is None else "discussion"
     video = video_context(request, session, selectors.registration_of(request.user, session))
+    questions = selectors.list_questions(session, hidden=can_moderate)
+    for question in questions:
+        # The transcript of a spoken question: its author or the room's moderators.
+        question.can_transcribe = request.user.is_authenticated and (
+            can_moderate or question.author_id == request.user.pk
+        )
     radio = radio_context(request, session, can_see_link=video["can_see_link"])
     context.update(
         session=session,
         community=session.community,
-        questions=selectors.list_questions(session, hidden=can_moderate),
+        questions=questions,
+        voice_tab="discussion",
         polls=polls,
         hands=selectors.list_raised_hands(session),
         me=me,

@@ -120,6 +120,8 @@ function forgetDevice() {
   try {
     Object.keys(localStorage).filter((k) => /^jekafo-(outbox|draft):/.test(k)).forEach((k) => localStorage.removeItem(k));
   } catch (e) { /* storage off */ }
+  // Voice notes of the chat waiting to leave (room.js keeps their recordings apart).
+  try { indexedDB.deleteDatabase('jekafo-chat-voice'); } catch (e) { /* none kept */ }
   if (sw && sw.controller) sw.controller.postMessage({ type: 'wipe' });
   return wipe();
 }

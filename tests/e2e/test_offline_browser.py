@@ -245,6 +245,18 @@ def test_quick_exit_forgets_the_outbox_and_the_pages_kept(site, sign_in):
     expect(page.locator("#outbox-waiting")).to_be_visible()
     page.context.set_offline(False)
     page.context.route(re.compile(r".*/actions/repondre/$"), lambda route: route.abort())
+    # A chat voice note waiting to leave (room.js keeps its recording in a database of its own).
+    page.evaluate(
+        """() => new Promise((resolve) => {
+        const open = indexedDB.open('jekafo-chat-voice', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('notes');
+        open.onsuccess = () => {
+            const tx = open.result.transaction('notes', 'readwrite');
+            tx.objectStore('notes').put(new Blob(['enregistrement']), 'k1');
+            tx.oncomplete = () => { open.result.close(); resolve(); };
+        };
+    })"""
+    )
 
     page.locator("#quick-exit").click()
     page.wait_for_url(re.compile(r"/recherche/$"))
@@ -261,6 +273,11 @@ def test_quick_exit_forgets_the_outbox_and_the_pages_kept(site, sign_in):
     assert (
         page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('jekafo-'))")
         == []
+    )
+    until(
+        page,
+        "() => indexedDB.databases()"
+        ".then((all) => !all.some((d) => d.name === 'jekafo-chat-voice'))",
     )
 
 

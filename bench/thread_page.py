@@ -232,7 +232,7 @@ def measure_thread(client: Client, url: str, requests: int) -> dict:
 
 
 class AssetParser(HTMLParser):
-    """Collect stylesheet and script URLs, in document order."""
+    """Collect stylesheet, script and SVG sprite URLs (``<use href>``), in document order."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -245,6 +245,8 @@ class AssetParser(HTMLParser):
                 self.urls.append(values["href"])
         elif tag == "script" and values.get("src"):
             self.urls.append(values["src"])
+        elif tag == "use" and (values.get("href") or "#").split("#")[0]:
+            self.urls.append(values["href"].split("#")[0])  # the sprite, fetched once
 
 
 # What a stylesheet or a module script pulls in by itself.

@@ -309,9 +309,9 @@ def markdown_section(r: dict) -> str:
         f"notes would fetch {thread['audio_bytes_if_all_played'] / KB:.0f} KB more, each only "
         "when its play button is pressed (and by ranges: a seek or a dropped download does "
         "not start again).",
-        "- Measured on the branch that adds the files to posts; `static/js/voice.js` (the "
-        "recorder and the 1×/1.5×/2× player) is not on it yet, so its weight is not counted: "
-        "the lead reruns this after the merge.",
+        "- Every script of the page is counted, `static/js/voice.js` (the recorder and the "
+        "1×/1.5×/2× player) and `static/js/outbox.js` (the offline outbox) included, and the "
+        "icon sprite.",
     ]
     return "\n".join(lines)
 

@@ -17,10 +17,14 @@ try:
 except ImportError:  # the fixtures skip these tests, or fail them in CI (conftest.py)
     Page = expect = None
 
+from tests.audio import tone
+
 from .test_live_browser import expect_live
 from .test_room_phone_browser import no_horizontal_scroll
 
 SCREENSHOTS = "/tmp/e2e-offline-{}.png"
+# A real recording (the server converts it, and refuses what is not audio).
+RECORDING = tone("ogg", 2.0)
 REPLY = "Écrit sans réseau à Kati : la réunion est reportée à jeudi."
 CHAT = "Message du salon écrit hors connexion."
 
@@ -187,7 +191,7 @@ def test_a_reply_whose_post_fails_on_the_network_is_kept_with_its_voice_note(sit
     }"""
     )
     page.locator("#voice-test").set_input_files(
-        files=[{"name": "note.ogg", "mimeType": "audio/ogg", "buffer": b"OggS" + bytes(2044)}]
+        files=[{"name": "note.ogg", "mimeType": "audio/ogg", "buffer": RECORDING}]
     )
     page.locator("#reply-form textarea").fill(text)
     page.context.route(reply_url, lambda route: route.abort("internetdisconnected"))
@@ -202,7 +206,7 @@ def test_a_reply_whose_post_fails_on_the_network_is_kept_with_its_voice_note(sit
             .map(([, blob, name]) => [blob.size, blob.type, name]),
     }))"""
     )
-    assert item["voice"] == [[2048, "audio/ogg", "note.ogg"]]
+    assert item["voice"] == [[len(RECORDING), "audio/ogg", "note.ogg"]]
     assert count(site, "SELECT COUNT(*) FROM forum_post WHERE body = %s", text) == 0
 
     # As if she signed in again since: the token the form carried is stale.
@@ -224,6 +228,12 @@ def test_a_reply_whose_post_fails_on_the_network_is_kept_with_its_voice_note(sit
     page.reload()
     expect(page.locator("#posts article", has_text=text)).to_have_count(1)
     assert count(site, "SELECT COUNT(*) FROM forum_post WHERE body = %s", text) == 1
+    # Its voice note came with it, converted by the server.
+    voice_files = (
+        "SELECT COUNT(*) FROM forum_postfile f JOIN forum_post p ON f.post_id = p.id"
+        " WHERE p.body = %s AND f.kind = 'voice' AND f.duration > 1"
+    )
+    assert count(site, voice_files, text) == 1
     assert page.evaluate("() => JekafoOutbox.list().then((items) => items.length)") == 0
     site.process.log_tail()  # flushes the log
     with site.process.log_path.open("rb") as log:

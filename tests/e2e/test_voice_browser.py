@@ -440,6 +440,7 @@ def test_icons_sit_beside_their_labels_on_a_phone(site, sign_in):
         )
     expect(awa.get_by_role("link", name="Nouvelle discussion").locator("svg.icon")).to_have_count(1)
     awa.get_by_role("link", name="Salon de discussion").click()
-    expect(awa.get_by_role("button", name="Envoyer").locator("svg.icon")).to_have_count(1)
+    send = awa.get_by_role("button", name="Envoyer", exact=True)
+    expect(send.locator("svg.icon")).to_have_count(1)
     no_horizontal_scroll(awa)
     shot(awa, "icons-salon")

@@ -48,7 +48,7 @@ from ..services.report import (
     open_followup_thread,
     save_minutes,
 )
-from .radio import chapters, radio_context
+from .radio_context import chapters, radio_context
 
 BAMAKO = ZoneInfo("Africa/Bamako")
 EXPORTS = {"chat": {"csv", "md"}, "questions": {"csv", "md"}, "compte-rendu": {"md"}}

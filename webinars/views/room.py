@@ -22,7 +22,7 @@ from rooms.views import room_context
 
 from .. import permissions as perms
 from .. import selectors
-from .radio import allow_stream, radio_context
+from .radio_context import allow_stream, radio_context
 from .sessions import allow_embed, video_context
 
 TABS = (

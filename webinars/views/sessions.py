@@ -30,7 +30,7 @@ from .. import permissions as perms
 from .. import selectors, services
 from ..forms import RADIO_FIELDS, DocumentForm, RegistrationForm, SeriesForm, SessionForm
 from ..models import Registration, SessionDocument
-from .radio import allow_stream, radio_context
+from .radio_context import allow_stream, radio_context
 
 AUDIO_SUFFIXES = (".mp3", ".ogg", ".opus", ".aac", ".m4a", ".wav")
 

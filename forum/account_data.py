@@ -15,12 +15,12 @@ address or phone number.
 import json
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from django.core.files import File
 from django.utils import timezone
 
+from .data_sections import Section, register, sections
 from .frames import iso_time
 from .models import (
     Community,
@@ -33,30 +33,9 @@ from .models import (
     User,
 )
 from .selectors import visible_communities_q
+from .services.account_data import erase_forum_data
 
-
-@dataclass(frozen=True)
-class Section:
-    """One app's part of a member's data."""
-
-    name: str  # the key in data.json
-    export: Callable[[User], object]  # JSON-serialisable
-    # (path inside the ZIP, the stored file) for each file the member uploaded.
-    files: Callable[[User], Iterable[tuple[str, File]]] | None = None
-    # Called by account deletion, inside its transaction; ``erase_content`` is
-    # the member's choice to erase what they wrote too.
-    erase: Callable[[User, bool], None] | None = None
-
-
-_sections: dict[str, Section] = {}
-
-
-def register(section: Section) -> None:
-    _sections[section.name] = section
-
-
-def sections() -> list[Section]:
-    return list(_sections.values())
+__all__ = ["Section", "build_export", "register", "sections"]
 
 
 # The forum's own part ------------------------------------------------------------------
@@ -180,8 +159,6 @@ def _notifications(user: User) -> list:
 
 
 def _erase_forum(user: User, erase_content: bool) -> None:
-    from .services.account_data import erase_forum_data
-
     erase_forum_data(user, erase_content=erase_content)
 
 

@@ -7,6 +7,7 @@ class ForumConfig(AppConfig):
     verbose_name = _("Forum des communautés de pratique")
 
     def ready(self) -> None:
+        from . import account_data  # noqa: F401 (registers the forum's part of a member's data)
         from .services.reports import register_forum_targets
 
         # What can be reported (rooms adds its chat messages from its own ready()).

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import events
+from ..data_sections import sections
 from ..models import (
     CommunityFollow,
     JoinRequest,
@@ -71,8 +72,6 @@ def delete_account(*, user: User, password: str, erase_content: bool = False) ->
     request is gone, and the view logs the current one out); live sockets are
     closed by the ``UserDeactivated`` event.
     """
-    from ..account_data import sections
-
     fresh = User.objects.select_for_update().get(pk=user.pk)
     if fresh.deleted_at is not None or not fresh.is_active:
         raise ValidationError({"password": _("Ce compte n'est plus actif.")}, code="inactive")

@@ -45,6 +45,10 @@ class ModerationAction(models.Model):
         ENTRY_REFUSED = "entry_refused", _("a tenté de revenir malgré une exclusion (refusé)")
         RESET_LINK = "reset_link", _("a créé un lien de réinitialisation du mot de passe")
         SESSION_AUDIO = "session_audio", _("a changé l'audio d'une séance (radio, enregistrement)")
+        TRANSCRIBE = (
+            "transcribe",
+            _("a écrit la transcription de la note vocale d'une autre personne"),
+        )
 
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="moderation_actions"

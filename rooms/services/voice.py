@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from forum import media
-from forum.models import User
+from forum.models import ModerationAction, User
 from forum.permissions import Refused
+from forum.services import log_action
 from forum.text import clean_body
 
 from ..models import Room, VoiceNote
@@ -103,8 +104,19 @@ def set_transcript(*, user: User, note: VoiceNote, text: str) -> VoiceNote:
     check_transcribe(user, note)
     text = validate_transcript(text)
     if text != note.transcript:
-        note.transcript = text
+        old, note.transcript = note.transcript, text
         note.save(update_fields=["transcript"])
+        if note.author_id != user.pk:  # a moderator wrote it: the CoP's log says what changed
+            log_action(
+                actor=user,
+                community=room.community,
+                kind=ModerationAction.Kind.TRANSCRIBE,
+                target_user=note.author,
+                details={
+                    "room_id": room.pk,
+                    "changes": [{"field": _("transcription"), "old": old, "new": text}],
+                },
+            )
         if note.owner_kind and note.owner_id:
             record_change(room, note.owner_kind, note.owner_id)
     return note

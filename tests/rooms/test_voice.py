@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from forum.account_data import build_export
-from forum.models import Membership
+from forum.models import Membership, ModerationAction
 from forum.services.account_data import delete_account
 from rooms import actions, frames, selectors
 from rooms import services as room_services
@@ -372,6 +372,16 @@ def test_a_moderator_transcribes_anyones_voice_another_member_may_not(
     done = transcribe(client_for(moderator), salon, message.voice, "Vrai")
     assert done.json()["type"] == "ack"
     assert VoiceNote.objects.get().transcript == "Vrai"
+    # The CoP's log says who wrote it over whose voice, and what changed.
+    [action] = ModerationAction.objects.filter(kind=ModerationAction.Kind.TRANSCRIBE)
+    assert (action.actor, action.target_user, action.community) == (moderator, member, public_cop)
+    assert action.details["changes"] == [{"field": "transcription", "old": "", "new": "Vrai"}]
+
+
+def test_the_authors_own_transcript_is_not_a_moderation_act(salon, member, client_for):
+    message = say_aloud(member, salon)
+    assert transcribe(client_for(member), salon, message.voice, "Mon texte").json()["type"] == "ack"
+    assert not ModerationAction.objects.exists()
 
 
 # A webinar room ----------------------------------------------------------------------------

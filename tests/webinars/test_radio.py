@@ -113,6 +113,25 @@ def test_moderator_makes_a_session_radio_through_the_edit_form_and_it_is_audited
     assert ModerationAction.objects.filter(kind="session_audio").count() == 1
 
 
+def test_a_session_is_made_radio_when_it_is_created(client_for, moderator, upcoming_session):
+    community = upcoming_session.community
+    data = edit_data(upcoming_session, radio="on", stream_url=STREAM, stream_kbps="16")
+    data["title"] = "Radio des CdP de Ségou et Kayes"
+    del data["recording_url"]
+    url = reverse("webinar_session_new", args=[community.slug])
+    assert 'name="radio"' in client_for(moderator).get(url).content.decode()
+    response = client_for(moderator).post(url, data)
+    assert response.status_code == 302
+    session = Session.objects.get(title="Radio des CdP de Ségou et Kayes")
+    assert (session.radio, session.stream_url, session.stream_kbps) == (True, STREAM, 16)
+    # The same rule as on edit: a link that is not http(s) is a 400 with a message.
+    data.update(title="Autre", stream_url="javascript:alert(1)")
+    refused = client_for(moderator).post(url, data)
+    assert refused.status_code == 400
+    assert "http:// ou https://" in refused.content.decode()
+    assert not Session.objects.filter(title="Autre").exists()
+
+
 def test_radio_session_page_shows_the_mode_the_player_and_what_it_costs(
     client_for, moderator, member, upcoming_session
 ):

@@ -25,7 +25,12 @@ from ..models import (
     SessionDocument,
 )
 from ..permissions import check_manage_session
-from .radio import apply_audio_changes, log_audio_change
+from .radio import (
+    apply_audio_changes,
+    log_audio_change,
+    validate_stream_kbps,
+    validate_stream_url,
+)
 from .registration import fill_from_waiting_list
 
 MAX_DURATION = 12 * 60
@@ -195,9 +200,17 @@ def create_session(
     speakers: str = "",
     capacity: int | None = None,
     video_url: str = "",
+    radio: bool = False,
+    stream_url: str = "",
+    stream_kbps: int | None = None,
 ) -> Session:
-    """A one-off session, outside any series."""
+    """A one-off session, outside any series (a radio one too: audio only)."""
     check_moderate_community(author, community)
+    audio = {
+        "radio": bool(radio),
+        "stream_url": validate_stream_url(stream_url),
+        "stream_kbps": validate_stream_kbps(stream_kbps),
+    }
     title = _text_line(title, "title", _("Le titre"), required=True, maximum=200)
     starts_at = _aware(starts_at, "starts_at")
     _check_capacity(capacity)
@@ -215,6 +228,7 @@ def create_session(
         capacity=capacity,
         video_url=video_url,
         created_by=author,
+        **audio,
     )
 
 

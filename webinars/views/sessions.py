@@ -151,13 +151,13 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     community = forum_selectors.access_community(request.user, slug)
     check_moderate_community(request.user, community)
     form = SessionForm(request.POST or None)
-    for name in ("recording_url", *RADIO_FIELDS):
-        del form.fields[name]
+    del form.fields["recording_url"]  # a recording comes after the session
     if request.method == "POST" and form.is_valid():
+        fields = _session_fields(form.cleaned_data)
+        for name in RADIO_FIELDS:
+            fields[name] = form.cleaned_data[name]
         try:
-            session = services.create_session(
-                author=request.user, community=community, **_session_fields(form.cleaned_data)
-            )
+            session = services.create_session(author=request.user, community=community, **fields)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -38,6 +38,7 @@ from thread_page import (  # noqa: E402  (sets Django up: first)
     gzip_size,
     kb,
     post_body,
+    replace_section,
 )
 
 from django.conf import settings  # noqa: E402
@@ -205,14 +206,7 @@ def markdown_section(r: dict) -> str:
 
 
 def write_docs(results: dict) -> None:
-    section = f"{START}\n{markdown_section(results)}\n{END}"
-    text = DOCS.read_text()
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
+    replace_section(START, END, markdown_section(results))
 
 
 def main() -> int:

@@ -486,7 +486,13 @@ def write_docs(results: dict) -> None:
     """Replace this database's section of docs/benchmarks.md, keeping the others."""
     vendor = results["machine"]["vendor"]
     start, end = f"<!-- thread_page:{vendor}:start -->", f"<!-- thread_page:{vendor}:end -->"
-    section = f"{start}\n{markdown_section(results)}\n{end}"
+    replace_section(start, end, markdown_section(results))
+
+
+def replace_section(start: str, end: str, body: str) -> None:
+    """Put ``body`` between the ``start`` and ``end`` markers of docs/benchmarks.md
+    (appended with them when they are not there yet), keeping every other section."""
+    section = f"{start}\n{body}\n{end}"
     text = DOCS.read_text() if DOCS.exists() else DOCS_INTRO
     if start in text and end in text:
         before, rest = text.split(start, 1)

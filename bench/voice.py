@@ -51,7 +51,7 @@ from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from thread_page import KB, first_visit, gzip_size  # noqa: E402
+from thread_page import KB, first_visit, gzip_size, replace_section  # noqa: E402
 
 RATE = 48000
 TARGET_KB_PER_MINUTE = 180.0
@@ -321,14 +321,7 @@ def print_report(r: dict) -> None:
 
 
 def write_docs(r: dict) -> None:
-    section = f"{START}\n{markdown_section(r)}\n{END}"
-    text = DOCS.read_text()
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
+    replace_section(START, END, markdown_section(r))
 
 
 def main() -> int:

@@ -605,6 +605,10 @@ Me Rokia Keïta — REJUDEF (animation)
 Oumou Doumbia — PNFG, chargée de plaidoyer
 Hawa Coulibaly — formatrice des candidates, Koulikoro""",
     "video_url": "https://visio.jekafo.invalid/loi-052/releve-nominations",
+    # Also broadcast as audio only, for members on 2G: a 16 kb/s stream (≈ 7 MB an hour).
+    "radio": True,
+    "stream_url": "https://radio.jekafo.invalid/loi-052/releve-nominations.opus",
+    "stream_kbps": 16,
     "registrations": [
         ("oumou", 6),
         ("hawa", 5),

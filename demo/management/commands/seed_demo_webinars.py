@@ -351,6 +351,9 @@ class Command(BaseCommand):
             speakers=spec["speakers"],
             capacity=spec["capacity"],
             video_url=spec["video_url"],
+            radio=spec.get("radio", False),
+            stream_url=spec.get("stream_url", ""),
+            stream_kbps=spec.get("stream_kbps"),
         )
         Session.objects.filter(pk=session.pk).update(created_at=self.now - timedelta(days=8))
         self.register(session, users, spec["registrations"])

@@ -239,7 +239,10 @@ def test_a_reply_whose_post_fails_on_the_network_is_kept_with_its_voice_note(sit
     with site.process.log_path.open("rb") as log:
         log.seek(log_start)
         sent = re.findall(rb'"POST /discussions/\d+/actions/repondre/" (\d+)', log.read())
-    assert sent == [b"403", b"302"]  # refused with the stale token, then stored with a fresh one
+    # Refused with the stale token, then stored with a fresh one. A sending cut short by the
+    # reload (its fresh token never fetched) may add a 403 first; stored once all the same.
+    assert sent[-1] == b"302" and sent.count(b"302") == 1, sent
+    assert set(sent[:-1]) == {b"403"}, sent
 
 
 def test_quick_exit_forgets_the_outbox_and_the_pages_kept(site, sign_in):

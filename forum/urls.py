@@ -178,7 +178,7 @@ urlpatterns = [
     ),
     path("compte/nouveau-mot-de-passe/<uslug:token>/", account_views.reset_link, name="reset_link"),
     path("compte/double-authentification/", account_views.second_factor, name="second_factor"),
-    path("recherche/", account_views.quick_exit_page, name="quick_exit"),
+    path("web/", account_views.quick_exit_page, name="quick_exit"),
     path("compte/langue/", views.switch_language, name="switch_language"),
     path("membres/<int:pk>/", views.profile, name="profile"),
     # A member's own data (forum/data_views.py)

@@ -36,6 +36,11 @@ class Community(models.Model):
         _("les N premiers messages d'un nouveau membre attendent une validation (0 : non)"),
         default=0,
     )
+    # A "sensible" CoP: what leaves the site about it (e-mails, feeds read by third-party
+    # apps) says only that there is something new, never its content or who wrote it.
+    sensitive = models.BooleanField(
+        _("sensible : les e-mails et flux disent seulement qu'il y a du nouveau"), default=False
+    )
 
     class Meta:
         ordering = ["name"]

@@ -33,7 +33,7 @@ def test_quick_exit_replaces_the_page_in_the_history_and_forgets_the_outbox(site
 
     page.get_by_role("link", name="Sortie rapide").click()
 
-    expect(page).to_have_url(site.url("/recherche/"))
+    expect(page).to_have_url(site.url("/web/"))
     assert page.evaluate("history.length") == length  # replaced, not added
     assert page.evaluate("localStorage.getItem('jekafo-outbox:1:2')") is None
     assert "Jɛkafɔ" not in page.content()
@@ -55,7 +55,7 @@ def test_escape_twice_leaves_and_one_escape_does_not(site, sign_in):
 
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
-    expect(page).to_have_url(site.url("/recherche/"))
+    expect(page).to_have_url(site.url("/web/"))
 
 
 def test_quick_exit_is_reached_by_keyboard_first_after_the_skip_link(site, sign_in):
@@ -66,7 +66,7 @@ def test_quick_exit_is_reached_by_keyboard_first_after_the_skip_link(site, sign_
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "quick-exit"
     page.keyboard.press("Enter")
-    expect(page).to_have_url(site.url("/recherche/"))
+    expect(page).to_have_url(site.url("/web/"))
 
 
 @pytest.mark.parametrize(

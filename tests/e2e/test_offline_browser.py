@@ -272,7 +272,7 @@ def test_quick_exit_forgets_the_outbox_and_the_pages_kept(site, sign_in):
     )
 
     page.locator("#quick-exit").click()
-    page.wait_for_url(re.compile(r"/recherche/$"))
+    page.wait_for_url(re.compile(r"/web/$"))
     until(page, "() => caches.has('jekafo-pages').then((has) => !has)")
     until(
         page,

@@ -19,6 +19,7 @@ a private CoP, a hidden post) is gone from the next fetch.
 """
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -45,6 +46,10 @@ from .models import Post
 SITE_NAME = "Jɛkafɔ"
 # The date of an empty feed: fixed, so that its ETag does not change with the clock.
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+# A root-relative link in stored HTML (not a protocol-relative "//host" one).
+_SITE_LINK = re.compile(r'href="/(?!/)')
 
 
 def absolute(path: str) -> str:
@@ -135,7 +140,8 @@ class PostFeed(Feed):
                 escape(post.feed_notice), escape(self.item_link(post)), escape(_("Ouvrir Jɛkafɔ"))
             )
         elif post.body_html:
-            content = post.body_html
+            # Links inside the site (mentions) made absolute: a feed reader is elsewhere.
+            content = _SITE_LINK.sub(f'href="{settings.SITE_URL}/', post.body_html)
         else:
             content = "<p>{}</p>".format(
                 escape(_("Ce message n'a pas de texte (note vocale ou fichier) : ouvrez-le."))

@@ -78,6 +78,12 @@ def test_public_cop_feed_lists_new_threads_and_replies_newest_first(client, thre
     assert [tag.term for tag in newest.tags] == [thread.tags.first().name]
 
 
+def test_links_inside_a_post_are_absolute(client, thread, member, moderator):
+    make_post(moderator, thread, body=f"Merci @[{member.display_name}] !")
+    content = parse(fetch(client, community_feed(thread.community.slug))).entries[0].content[0]
+    assert f'href="{settings.SITE_URL}/membres/{member.pk}/"' in content.value
+
+
 def test_entry_id_survives_rename_and_edit(client, thread, moderator, member):
     url = community_feed(thread.community.slug)
     before = parse(fetch(client, url)).entries[0]

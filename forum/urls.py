@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 from . import (
     account_views,
     data_views,
+    feed_views,
     file_views,
     live_views,
     member_views,
@@ -189,4 +190,9 @@ urlpatterns = [
         name="my_data_download",
     ),
     path("compte/supprimer/", data_views.account_delete, name="account_delete"),
+    # Atom feeds (forum/feed_views.py)
+    path("communautes/<slug:slug>/flux.atom", feed_views.community_feed, name="community_feed"),
+    path("etiquettes/<uslug:slug>/flux.atom", feed_views.tag_feed, name="tag_feed"),
+    path("flux/<str:token>.atom", feed_views.member_feed, name="member_feed"),
+    path("compte/flux/", feed_views.feeds_page, name="feeds"),
 ]

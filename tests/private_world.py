@@ -198,6 +198,7 @@ def build_world() -> World:
         issuer=users["moderator"], member=users["member"], community=cop
     )
     token = calendar_services.get_or_create_token(users["member"])
+    feed_token = services.get_or_create_feed_token(users["member"])
     # The member is also signed in on another device (her sessions page lists it).
     elsewhere = Client()
     elsewhere.force_login(users["member"])
@@ -229,6 +230,7 @@ def build_world() -> World:
         organisation=organisation,
         tag=thread.tags.first(),
         token=token,
+        feed_token=feed_token,
         mute=mute,
         case=ReportCase.objects.get(community=cop),
         reset_token=reset_token,

@@ -438,6 +438,13 @@ RULES: dict[str, Rule] = {
     ),
     # A tag used only in a private CoP is itself private.
     "tag": Rule(url("tag", "tag.slug"), get=cop(anonymous=HIDDEN)),
+    # Atom feeds are read by feed readers, without a session: a private CoP's feed, and a
+    # tag used only in private CoPs, are a 404 whoever asks (members use their own feed).
+    "community_feed": Rule(url("community_feed", "cop.slug"), get=dict.fromkeys(ROLES, HIDDEN)),
+    "tag_feed": Rule(url("tag_feed", "tag.slug"), get=dict.fromkeys(ROLES, HIDDEN)),
+    # A personal feed's address is its key: whoever holds it reads its owner's feed.
+    "member_feed": Rule(url("member_feed", "feed_token.token"), get=everyone()),
+    "feeds": Rule(url("feeds"), get=signed_in(), post=signed_in()),
     # Live rooms (JSON door: the answer's status is the protocol's).
     "salon": Rule(
         url("salon", "cop.slug"),

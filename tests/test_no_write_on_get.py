@@ -64,6 +64,7 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
     )
     services.follow_community(user=member, community=public_cop)
     token = CalendarToken.objects.filter(user=member).first()
+    feed_token = services.get_or_create_feed_token(member)
     notification = Notification.objects.filter(recipient=member).first()
     return {
         "cop": public_cop,
@@ -76,6 +77,7 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
         "message": message,
         "session": session,
         "token": token,
+        "feed_token": feed_token,
         "notification": notification,
         "membership": Membership.objects.get(user=member, community=public_cop),
     }
@@ -161,6 +163,11 @@ def pages(w) -> list[str]:
         reverse("report", args=["message", w["message"].pk]),
         reverse("review_queue", args=[cop.slug]),
         reverse("review_queue_all"),
+        reverse("community_feed", args=[cop.slug]),
+        reverse("community_feed", args=[w["private"].slug]),
+        reverse("tag_feed", args=["loi-052"]),
+        reverse("member_feed", args=[w["feed_token"].token]),
+        reverse("feeds"),
     ]
     if w["notification"] is not None:
         urls.append(reverse("notification", args=[w["notification"].pk]))

@@ -1,4 +1,5 @@
 from .communities import Community, Invitation, JoinRequest, Membership
+from .feeds import FeedToken
 from .files import PostFile
 from .moderation import ModerationAction, Sanction
 from .notifications import CommunityFollow, Notification
@@ -12,6 +13,7 @@ from .users import Region, User
 __all__ = [
     "Community",
     "CommunityFollow",
+    "FeedToken",
     "Invitation",
     "JoinRequest",
     "Membership",

@@ -30,6 +30,7 @@ from .communities import (
     request_to_join,
     revoke_invitation,
 )
+from .feeds import get_or_create_feed_token, reset_feed_token
 from .notifications import (
     follow_community,
     mark_all_notifications_read,
@@ -76,6 +77,8 @@ __all__ = [
     "resolve_case",
     "check_display_name",
     "delete_account",
+    "get_or_create_feed_token",
+    "reset_feed_token",
     "ban_from_site",
     "lift_sanction",
     "lift_site_ban",

@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 from . import (
     account_views,
     data_views,
+    email_views,
     file_views,
     live_views,
     member_views,
@@ -189,4 +190,11 @@ urlpatterns = [
         name="my_data_download",
     ),
     path("compte/supprimer/", data_views.account_delete, name="account_delete"),
+    # Notifications by e-mail (forum/email_views.py)
+    path("compte/e-mails/", email_views.email_settings, name="email_settings"),
+    path(
+        "compte/e-mails/desabonner/<uslug:token>/",
+        email_views.email_unsubscribe,
+        name="email_unsubscribe",
+    ),
 ]

@@ -1,4 +1,5 @@
 from .communities import Community, Invitation, JoinRequest, Membership
+from .emails import DigestEmail, EmailPreference, NotificationEmail
 from .files import PostFile
 from .moderation import ModerationAction, Sanction
 from .notifications import CommunityFollow, Notification
@@ -12,11 +13,14 @@ from .users import Region, User
 __all__ = [
     "Community",
     "CommunityFollow",
+    "DigestEmail",
+    "EmailPreference",
     "Invitation",
     "JoinRequest",
     "Membership",
     "ModerationAction",
     "Notification",
+    "NotificationEmail",
     "Organisation",
     "Post",
     "PostFile",

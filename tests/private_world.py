@@ -42,6 +42,7 @@ from forum.models import (
     ReportCase,
     Sanction,
 )
+from forum.services import emails as email_services
 from forum.services import security
 from rooms import services as room_services
 from webinars import services as webinar_services
@@ -198,6 +199,7 @@ def build_world() -> World:
         issuer=users["moderator"], member=users["member"], community=cop
     )
     token = calendar_services.get_or_create_token(users["member"])
+    email_preference = email_services.set_email_frequency(user=users["member"], frequency="daily")
     # The member is also signed in on another device (her sessions page lists it).
     elsewhere = Client()
     elsewhere.force_login(users["member"])
@@ -229,6 +231,7 @@ def build_world() -> World:
         organisation=organisation,
         tag=thread.tags.first(),
         token=token,
+        email_preference=email_preference,
         mute=mute,
         case=ReportCase.objects.get(community=cop),
         reset_token=reset_token,

@@ -20,6 +20,7 @@ from PIL import Image
 
 from forum import limits, services
 from forum.models import Membership, Notification
+from forum.services import emails as email_services
 from rooms import services as room_services
 from webinars import services as webinar_services
 from webinars.models import CalendarToken
@@ -63,6 +64,7 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
         author=member, session=session, body="Une question ?", client_key="k-get-q01"
     )
     services.follow_community(user=member, community=public_cop)
+    preference = email_services.set_email_frequency(user=member, frequency="daily")
     token = CalendarToken.objects.filter(user=member).first()
     notification = Notification.objects.filter(recipient=member).first()
     return {
@@ -77,6 +79,7 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
         "session": session,
         "token": token,
         "notification": notification,
+        "email_preference": preference,
         "membership": Membership.objects.get(user=member, community=public_cop),
     }
 
@@ -161,6 +164,9 @@ def pages(w) -> list[str]:
         reverse("report", args=["message", w["message"].pk]),
         reverse("review_queue", args=[cop.slug]),
         reverse("review_queue_all"),
+        reverse("email_settings"),
+        reverse("email_unsubscribe", args=[w["email_preference"].unsubscribe_token]),
+        reverse("email_unsubscribe", args=["jeton-de-desabonnement-inconnu"]),
     ]
     if w["notification"] is not None:
         urls.append(reverse("notification", args=[w["notification"].pk]))

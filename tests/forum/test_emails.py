@@ -7,6 +7,7 @@ import email
 import email.policy
 import io
 import json
+import os
 import re
 import socket
 import zipfile
@@ -472,13 +473,15 @@ def test_commands_report_what_they_sent(thread, member, moderator, each, mailout
     assert "Résumés" in out.getvalue()
 
 
-def test_saved_digest_html_for_review(busy_day, member):
-    """Renders one digest (written to /tmp/i15-digest.html for a look)."""
+def test_digest_html_can_be_drawn_without_sending(busy_day, member, mailoutbox):
+    """Draws one digest; with SCREENSHOTS_DIR set, saves it there (i15-digest.html) for a look."""
     set_email_frequency(user=member, frequency=DAILY)
     html = render_digest_html(member, DAILY, now=MONDAY)
     assert "Droits fonciers des femmes" in html and SECRET_TITLE not in html
-    with open("/tmp/i15-digest.html", "w") as saved:
-        saved.write(html)
+    assert mailoutbox == [] and not DigestEmail.objects.exists()
+    if os.environ.get("SCREENSHOTS_DIR"):
+        with open(os.path.join(os.environ["SCREENSHOTS_DIR"], "i15-digest.html"), "w") as saved:
+            saved.write(html)
 
 
 # One-click unsubscribe -----------------------------------------------------------------

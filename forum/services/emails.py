@@ -67,6 +67,8 @@ EACH_BATCH = 500
 DIGEST_HOUR = 7
 DIGEST_ZONE = ZoneInfo("Africa/Bamako")
 DIGEST_LENGTH = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=7)}
+# Digest rows (the claims) are kept this long, then deleted by the next run.
+DIGEST_KEPT = timedelta(days=60)
 # Titles given per CoP in a digest.
 DIGEST_TITLES = 3
 EXCERPT_LENGTH = 300
@@ -483,6 +485,8 @@ def send_digests(
     finally:
         if own_connection:
             connection.close()
+    # Periods this old can no longer be claimed again (only the last one is sent).
+    DigestEmail.objects.filter(period_end__lt=now - DIGEST_KEPT).delete()
     return counts
 
 

@@ -457,6 +457,16 @@ def test_digest_leaves_out_what_she_can_no_longer_see(
     assert mailoutbox == []
 
 
+def test_old_digest_claims_are_pruned(member):
+    set_email_frequency(user=member, frequency=DAILY)
+    send_digests(now=MONDAY - timedelta(days=90))
+    assert DigestEmail.objects.count() == 1
+    send_digests(now=MONDAY)
+    assert list(DigestEmail.objects.values_list("period_end", flat=True)) == [
+        MONDAY.replace(hour=7)
+    ]
+
+
 def test_nothing_new_sends_no_digest(member, mailoutbox):
     set_email_frequency(user=member, frequency=DAILY)
     assert send_digests(now=MONDAY)["empty"] == 1

@@ -187,6 +187,19 @@ def test_a_notification_read_on_the_site_is_not_emailed(
     assert mailoutbox == []
 
 
+def test_a_notification_older_than_a_day_is_left_to_the_site(
+    thread, member, moderator, mailoutbox
+):
+    EmailPreference.objects.create(
+        user=member, frequency=EACH, changed_at=timezone.now() - timedelta(days=3)
+    )
+    reply_to(thread, moderator)
+    date_notifications(member, timezone.now() - timedelta(days=2))
+
+    assert send_notification_emails()["emailed"] == 0
+    assert mailoutbox == []
+
+
 def test_no_email_without_an_address(thread, member, moderator, each, mailoutbox):
     member.email = ""
     member.save(update_fields=["email"])

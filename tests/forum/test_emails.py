@@ -187,9 +187,7 @@ def test_a_notification_read_on_the_site_is_not_emailed(
     assert mailoutbox == []
 
 
-def test_a_notification_older_than_a_day_is_left_to_the_site(
-    thread, member, moderator, mailoutbox
-):
+def test_a_notification_older_than_a_day_is_left_to_the_site(thread, member, moderator, mailoutbox):
     EmailPreference.objects.create(
         user=member, frequency=EACH, changed_at=timezone.now() - timedelta(days=3)
     )

@@ -25,8 +25,11 @@ from .frames import iso_time
 from .models import (
     Community,
     CommunityFollow,
+    DigestEmail,
+    EmailPreference,
     JoinRequest,
     Membership,
+    NotificationEmail,
     Post,
     PostFile,
     Thread,
@@ -162,10 +165,39 @@ def _erase_forum(user: User, erase_content: bool) -> None:
     erase_forum_data(user, erase_content=erase_content)
 
 
+def _emails(user: User) -> dict:
+    preference = EmailPreference.objects.filter(user=user).first()
+    return {
+        # The unsubscribe link's token stays out: it is a key, not something she wrote.
+        "frequency": preference.frequency if preference else EmailPreference.Frequency.NEVER,
+        "chosen_at": iso_time(preference.changed_at) if preference else None,
+        "notification_emails": [
+            {"notification_created_at": iso_time(created_at), "sent_at": iso_time(claimed_at)}
+            for created_at, claimed_at in NotificationEmail.objects.filter(
+                notification__recipient=user, emailed=True
+            )
+            .order_by("claimed_at")
+            .values_list("notification__created_at", "claimed_at")
+        ],
+        "digests": [
+            {"kind": kind, "period_end": iso_time(end), "notifications": count}
+            for kind, end, count in DigestEmail.objects.filter(user=user, emailed=True)
+            .order_by("period_end")
+            .values_list("kind", "period_end", "notification_count")
+        ],
+    }
+
+
+def _erase_emails(user: User, erase_content: bool) -> None:
+    EmailPreference.objects.filter(user=user).delete()
+    DigestEmail.objects.filter(user=user).delete()
+
+
 register(Section(name="profile", export=_profile))
 register(Section(name="communities", export=_memberships))
 register(Section(name="forum", export=_threads_and_posts, files=_post_files, erase=_erase_forum))
 register(Section(name="notifications", export=_notifications))
+register(Section(name="emails", export=_emails, erase=_erase_emails))
 
 
 # The download ------------------------------------------------------------------------

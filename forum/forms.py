@@ -15,7 +15,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from . import media
-from .models import Community, Membership, Organisation, Region, Report, User
+from .models import Community, EmailPreference, Membership, Organisation, Region, Report, User
 from .names import MAX_LENGTH as NAME_MAX_LENGTH
 
 LIMITS = settings.JEKAFO
@@ -496,6 +496,22 @@ class ReviewSettingsForm(forms.Form):
         label=_("Les N premiers messages d'un nouveau membre attendent une validation (0 : non)"),
         min_value=0,
         max_value=50,
+    )
+    sensitive = forms.BooleanField(
+        label=_("Communauté sensible"),
+        required=False,
+        help_text=_(
+            "Les e-mails sur cette communauté disent seulement qu'il y a du nouveau : ni titre, "
+            "ni contenu, ni nom de personne, ni le nom de la communauté."
+        ),
+    )
+
+
+class EmailPreferenceForm(forms.Form):
+    frequency = forms.ChoiceField(
+        label=_("Recevoir mes notifications par e-mail"),
+        choices=EmailPreference.Frequency.choices,
+        widget=forms.RadioSelect,
     )
 
 

@@ -86,6 +86,7 @@ def _queue(request: HttpRequest, communities, community=None) -> HttpResponse:
             initial={
                 "auto_hide_threshold": community.auto_hide_threshold,
                 "premoderation_posts": community.premoderation_posts,
+                "sensitive": community.sensitive,
             }
         )
     return render(request, "forum/review_queue.html", context)

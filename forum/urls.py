@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 from . import (
     account_views,
     data_views,
+    email_views,
     feed_views,
     file_views,
     live_views,
@@ -195,4 +196,11 @@ urlpatterns = [
     path("etiquettes/<uslug:slug>/flux.atom", feed_views.tag_feed, name="tag_feed"),
     path("flux/<str:token>.atom", feed_views.member_feed, name="member_feed"),
     path("compte/flux/", feed_views.feeds_page, name="feeds"),
+    # Notifications by e-mail (forum/email_views.py)
+    path("compte/e-mails/", email_views.email_settings, name="email_settings"),
+    path(
+        "compte/e-mails/desabonner/<uslug:token>/",
+        email_views.email_unsubscribe,
+        name="email_unsubscribe",
+    ),
 ]

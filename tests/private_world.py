@@ -42,6 +42,7 @@ from forum.models import (
     ReportCase,
     Sanction,
 )
+from forum.services import emails as email_services
 from forum.services import security
 from rooms import services as room_services
 from webinars import services as webinar_services
@@ -199,6 +200,7 @@ def build_world() -> World:
     )
     token = calendar_services.get_or_create_token(users["member"])
     feed_token = services.get_or_create_feed_token(users["member"])
+    email_preference = email_services.set_email_frequency(user=users["member"], frequency="daily")
     # The member is also signed in on another device (her sessions page lists it).
     elsewhere = Client()
     elsewhere.force_login(users["member"])
@@ -231,6 +233,7 @@ def build_world() -> World:
         tag=thread.tags.first(),
         token=token,
         feed_token=feed_token,
+        email_preference=email_preference,
         mute=mute,
         case=ReportCase.objects.get(community=cop),
         reset_token=reset_token,

@@ -276,6 +276,20 @@ RULES: dict[str, Rule] = {
     "notification": Rule(
         url("notification", "notification.pk"), get=owned_by(AUTHOR), post=owned_by(AUTHOR)
     ),
+    "email_settings": Rule(
+        url("email_settings"),
+        get=signed_in(),
+        post=signed_in(),
+        data=lambda w: {"frequency": "weekly"},
+    ),
+    # The one-click unsubscribe address is its key: whoever holds it (a mail app's server,
+    # without a session) stops that member's e-mails, and can do nothing else.
+    "email_unsubscribe": Rule(
+        url("email_unsubscribe", "email_preference.unsubscribe_token"),
+        get=everyone(),
+        post=everyone(),
+        data=lambda w: {"List-Unsubscribe": "One-Click"},
+    ),
     "calendar": Rule(url("calendar"), get=signed_in(), post=signed_in()),
     # A calendar feed's address is its key: whoever holds it reads its owner's feed.
     "calendar_feed": Rule(url("calendar_feed", "token.token"), get=everyone()),

@@ -258,3 +258,36 @@ def test_every_get_route_is_crawled(world, people, client_for):  # noqa: F811
         if client.get(url).status_code != 405:  # answers GET: must be in the crawl
             missing.append(pattern.name)
     assert sorted(set(missing)) == [], sorted(set(missing))
+
+
+def test_notification_emails_and_digests_carry_only_their_recipient_contact(
+    world,  # noqa: F811
+    people,
+    public_cop,
+    mailoutbox,
+):
+    """A reply to each recipient's thread by someone else, e-mailed alone, then in a digest."""
+    from forum.services.emails import send_digests, send_notification_emails, set_email_frequency
+
+    recipients = [people[name] for name in ("member", "moderator", "hidden")]
+    replier = people["outsider"]
+    for user in (people["hidden"], replier):
+        make_membership(user, public_cop)
+    for user in recipients:
+        set_email_frequency(user=user, frequency="each")
+        thread = make_thread(user, public_cop, title=f"Sujet de {user.display_name}")
+        make_post(replier, thread, parent=thread.posts.get(parent__isnull=True))
+    send_notification_emails()
+    for user in recipients:
+        set_email_frequency(user=user, frequency="daily")
+    send_digests(now=timezone.now() + timedelta(days=1))
+
+    # Each got her reply alone and a digest (the member follows the CoP: its new threads too).
+    assert len(mailoutbox) >= 6
+    assert {message.to[0] for message in mailoutbox} == {user.email for user in recipients}
+    for message in mailoutbox:
+        [address] = message.to
+        recipient = next(u for u in people.values() if u.email == address)
+        text = "\n".join([message.subject, message.body, message.alternatives[0].content])
+        assert leaks_in(text, recipient, people) == []
+        assert leaks_in(str(message.message()), recipient, people) == []

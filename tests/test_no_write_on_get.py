@@ -20,6 +20,7 @@ from PIL import Image
 
 from forum import limits, services
 from forum.models import Membership, Notification
+from forum.services import emails as email_services
 from rooms import services as room_services
 from webinars import services as webinar_services
 from webinars.models import CalendarToken
@@ -63,6 +64,7 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
         author=member, session=session, body="Une question ?", client_key="k-get-q01"
     )
     services.follow_community(user=member, community=public_cop)
+    preference = email_services.set_email_frequency(user=member, frequency="daily")
     token = CalendarToken.objects.filter(user=member).first()
     feed_token = services.get_or_create_feed_token(member)
     notification = Notification.objects.filter(recipient=member).first()
@@ -79,6 +81,7 @@ def world(public_cop, private_cop, thread, member, moderator, outsider):
         "token": token,
         "feed_token": feed_token,
         "notification": notification,
+        "email_preference": preference,
         "membership": Membership.objects.get(user=member, community=public_cop),
     }
 
@@ -168,6 +171,9 @@ def pages(w) -> list[str]:
         reverse("tag_feed", args=["loi-052"]),
         reverse("member_feed", args=[w["feed_token"].token]),
         reverse("feeds"),
+        reverse("email_settings"),
+        reverse("email_unsubscribe", args=[w["email_preference"].unsubscribe_token]),
+        reverse("email_unsubscribe", args=["jeton-de-desabonnement-inconnu"]),
     ]
     if w["notification"] is not None:
         urls.append(reverse("notification", args=[w["notification"].pk]))

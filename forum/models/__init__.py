@@ -1,4 +1,5 @@
 from .communities import Community, Invitation, JoinRequest, Membership
+from .emails import DigestEmail, EmailPreference, NotificationEmail
 from .feeds import FeedToken
 from .files import PostFile
 from .moderation import ModerationAction, Sanction
@@ -14,11 +15,14 @@ __all__ = [
     "Community",
     "CommunityFollow",
     "FeedToken",
+    "DigestEmail",
+    "EmailPreference",
     "Invitation",
     "JoinRequest",
     "Membership",
     "ModerationAction",
     "Notification",
+    "NotificationEmail",
     "Organisation",
     "Post",
     "PostFile",

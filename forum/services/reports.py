@@ -316,9 +316,17 @@ def reverse_edit(pk: int) -> str:
 
 @transaction.atomic
 def update_review_settings(
-    *, moderator: User, community: Community, auto_hide_threshold: int, premoderation_posts: int
+    *,
+    moderator: User,
+    community: Community,
+    auto_hide_threshold: int,
+    premoderation_posts: int,
+    sensitive: bool | None = None,
 ) -> Community:
-    """Set a CoP's automatic-hiding threshold and pre-moderation, logging old → new."""
+    """Set a CoP's review settings and its "sensible" flag, logging old → new.
+
+    ``sensitive`` None leaves the flag as it is.
+    """
     community = Community.objects.select_for_update().get(pk=community.pk)
     check_review_reports(moderator, community)
     values = {
@@ -328,9 +336,14 @@ def update_review_settings(
     for name, value in values.items():
         if type(value) is not int or not 0 <= value <= 50:
             raise ValidationError({name: _("Un nombre de 0 à 50.")}, code="invalid")
+    if sensitive is not None:
+        if type(sensitive) is not bool:
+            raise ValidationError({"sensitive": _("Oui ou non.")}, code="invalid")
+        values["sensitive"] = sensitive
     labels = {
         "auto_hide_threshold": _("seuil de masquage automatique"),
         "premoderation_posts": _("messages à valider des nouveaux membres"),
+        "sensitive": _("communauté sensible"),
     }
     changes = [
         {

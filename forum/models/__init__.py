@@ -1,7 +1,7 @@
 from .communities import Community, Invitation, JoinRequest, Membership
 from .files import PostFile
 from .moderation import ModerationAction, Sanction
-from .notifications import CommunityFollow, Notification
+from .notifications import CommunityFollow, FollowLevel, Notification, ThreadFollow
 from .organisations import Organisation
 from .reports import Report, ReportCase
 from .security import ResetLink, UserSession
@@ -12,6 +12,7 @@ from .users import Region, User
 __all__ = [
     "Community",
     "CommunityFollow",
+    "FollowLevel",
     "Invitation",
     "JoinRequest",
     "Membership",
@@ -30,6 +31,7 @@ __all__ = [
     "TaggedOrganisation",
     "TaggedThread",
     "Thread",
+    "ThreadFollow",
     "ThreadRedirect",
     "User",
     "UserSession",

@@ -30,12 +30,16 @@ from .communities import (
     request_to_join,
     revoke_invitation,
 )
-from .notifications import (
+from .follows import (
     follow_community,
+    set_thread_follow,
+    unfollow_community,
+    unfollow_thread,
+)
+from .notifications import (
     mark_all_notifications_read,
     mark_notification_read,
     notify_users,
-    unfollow_community,
 )
 from .reports import report_item, resolve_case, update_review_settings
 from .sanctions import (
@@ -104,6 +108,7 @@ __all__ = [
     "merge_threads",
     "move_thread",
     "notify_users",
+    "set_thread_follow",
     "remove_member",
     "rename_thread",
     "render_description",
@@ -118,6 +123,7 @@ __all__ = [
     "sign_up",
     "split_thread",
     "unfollow_community",
+    "unfollow_thread",
     "update_profile",
     "update_review_settings",
 ]

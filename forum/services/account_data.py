@@ -25,6 +25,7 @@ from ..models import (
     Membership,
     Notification,
     Post,
+    ThreadFollow,
     User,
 )
 from .attachments import delete_files
@@ -41,6 +42,7 @@ def erase_forum_data(user: User, *, erase_content: bool) -> None:
         events.emit(events.MembershipChanged(user_id=user.pk, community_id=community_id, role=None))
     JoinRequest.objects.filter(user=user).delete()
     CommunityFollow.objects.filter(user=user).delete()
+    ThreadFollow.objects.filter(user=user).delete()
     Notification.objects.filter(recipient=user).delete()
     if not erase_content:
         return

@@ -345,6 +345,21 @@ def test_a_follow_left_behind_in_a_private_community_tells_nothing(
     assert told(reader) == []
 
 
+def test_a_member_banned_from_a_private_community_keeps_her_follows_and_hears_nothing(
+    private_cop, private_thread, reader, member, moderator
+):
+    make_post(reader, private_thread)
+    services.sanction_member(
+        moderator=moderator, community=private_cop, user=reader, kind="ban", duration="1d"
+    )
+    Notification.objects.filter(recipient=reader).delete()
+
+    make_post(member, private_thread, body=MENTION_OF_READER)
+
+    assert thread_level(reader, private_thread) == ALL  # a ban ends: her choices wait for her
+    assert told(reader) == []
+
+
 def test_a_thread_moved_into_a_private_community_keeps_its_follows_and_tells_only_who_sees_it(
     thread, private_cop, reader, outsider, moderator, client_for
 ):

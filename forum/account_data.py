@@ -33,6 +33,7 @@ from .models import (
     Post,
     PostFile,
     Thread,
+    ThreadFollow,
     User,
 )
 from .selectors import visible_communities_q
@@ -161,6 +162,33 @@ def _notifications(user: User) -> list:
     ]
 
 
+def _follows(user: User) -> dict:
+    # A thread's title or a CoP's name is given only while the member may still see it.
+    visible = _visible_community_ids(user)
+    return {
+        "threads": [
+            {
+                "thread_id": f.thread_id,
+                "title": f.thread.title if f.thread.community_id in visible else None,
+                "level": f.level,
+                "chosen_by_me": f.chosen,
+                "since": iso_time(f.created_at),
+            }
+            for f in ThreadFollow.objects.filter(user=user).select_related("thread").order_by("pk")
+        ],
+        "communities": [
+            {
+                "community": f.community.name if f.community_id in visible else None,
+                "level": f.level,
+                "since": iso_time(f.created_at),
+            }
+            for f in CommunityFollow.objects.filter(user=user)
+            .select_related("community")
+            .order_by("pk")
+        ],
+    }
+
+
 def _erase_forum(user: User, erase_content: bool) -> None:
     erase_forum_data(user, erase_content=erase_content)
 
@@ -198,6 +226,8 @@ register(Section(name="communities", export=_memberships))
 register(Section(name="forum", export=_threads_and_posts, files=_post_files, erase=_erase_forum))
 register(Section(name="notifications", export=_notifications))
 register(Section(name="emails", export=_emails, erase=_erase_emails))
+# Erased with the forum's part (erase_forum_data).
+register(Section(name="follows", export=_follows))
 
 
 # The download ------------------------------------------------------------------------

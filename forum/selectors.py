@@ -7,7 +7,7 @@ it; ``list_*`` return querysets already narrowed to what the viewer may see.
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from .models import (
     Sanction,
     Tag,
     Thread,
+    ThreadFollow,
     ThreadRedirect,
     User,
 )
@@ -487,9 +488,56 @@ def access_notification(user: User, pk: int) -> Notification:
 
 
 def is_following(user: User | None, community: Community) -> bool:
+    return community_follow_level(user, community) is not None
+
+
+def community_follow_level(user: User | None, community: Community) -> str | None:
+    """``user``'s level for ``community`` (FollowLevel), or None when she does not follow it."""
     if user is None or not user.is_authenticated:
-        return False
-    return CommunityFollow.objects.filter(user=user, community=community).exists()
+        return None
+    return (
+        CommunityFollow.objects.filter(user=user, community=community)
+        .values_list("level", flat=True)
+        .first()
+    )
+
+
+def thread_follow_levels(user: User | None, thread: Thread) -> tuple[str | None, str | None]:
+    """``user``'s own level for ``thread`` and her level for its CoP, in one query."""
+    if user is None or not user.is_authenticated:
+        return None, None
+    own = ThreadFollow.objects.filter(user=OuterRef("pk"), thread=thread).values("level")[:1]
+    community = CommunityFollow.objects.filter(
+        user=OuterRef("pk"), community_id=thread.community_id
+    ).values("level")[:1]
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(own=Subquery(own), community=Subquery(community))
+        .values_list("own", "community")
+        .first()
+    )
+    return row or (None, None)
+
+
+def list_followed_threads(user: User) -> QuerySet[ThreadFollow]:
+    """The threads ``user`` follows that she may still see, latest activity first."""
+    return (
+        ThreadFollow.objects.filter(user=user)
+        .filter(visible_communities_q(user, "thread__community__"))
+        .filter(Q(thread__is_pending=False) | Q(thread__author=user))
+        .select_related("thread", "thread__community")
+        .order_by("-thread__last_activity_at", "-pk")
+    )
+
+
+def list_followed_communities(user: User) -> QuerySet[CommunityFollow]:
+    """The CoPs ``user`` follows that she may still see, by name."""
+    return (
+        CommunityFollow.objects.filter(user=user)
+        .filter(visible_communities_q(user, "community__"))
+        .select_related("community")
+        .order_by("community__name", "pk")
+    )
 
 
 def list_mention_candidates(user: User | None, community: Community, query: str) -> list[User]:

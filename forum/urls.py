@@ -98,6 +98,7 @@ urlpatterns = [
     path("discussions/<int:pk>/", views.thread_detail, name="thread_short"),
     path("discussions/<int:pk>/<str:slug>/", views.thread_detail, name="thread"),
     path("discussions/<int:pk>/actions/repondre/", views.thread_reply, name="thread_reply"),
+    path("discussions/<int:pk>/actions/suivre/", live_views.thread_follow, name="thread_follow"),
     path(
         "discussions/<int:pk>/actions/<str:action>/", views.thread_moderate, name="thread_moderate"
     ),
@@ -143,6 +144,7 @@ urlpatterns = [
     path("compte/profil/", views.profile_edit, name="profile_edit"),
     path("compte/mot-de-passe/", account_views.password_change, name="password_change"),
     path("compte/sessions/", account_views.sessions, name="sessions"),
+    path("compte/abonnements/", live_views.follows, name="follows"),
     path(
         "compte/sessions/fermer-les-autres/",
         account_views.sessions_end_others,

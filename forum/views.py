@@ -128,7 +128,7 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_request_to_join": perms.can_request_to_join(request.user, community),
         "has_pending_request": selectors.has_pending_join_request(request.user, community),
         "join_form": JoinRequestForm(),
-        "is_following": selectors.is_following(request.user, community),
+        "follow_level": selectors.community_follow_level(request.user, community),
         "my_sanction": perms.sanction_notice(request.user, community),
     }
     if context["can_moderate"]:
@@ -362,6 +362,9 @@ def _thread_context(request: HttpRequest, thread, page) -> dict:
         "reply_form": ReplyForm(),
         "live": True,
     }
+    context["follow_level"], context["community_follow_level"] = selectors.thread_follow_levels(
+        user, thread
+    )
     if context["can_reply"]:
         context["reply_form"].fields["body"].widget.attrs["data-mentions-url"] = reverse(
             "mention_candidates", args=[community.slug]

@@ -235,6 +235,7 @@ RULES: dict[str, Rule] = {
     "offline": Rule(url("offline"), get=everyone()),
     # One's own pages.
     "sessions": Rule(url("sessions"), get=signed_in()),
+    "follows": Rule(url("follows"), get=signed_in()),
     "sessions_end_others": Rule(url("sessions_end_others"), post=signed_in()),
     # Ending one of the member's other sessions: a session is nobody else's to see.
     "session_end": Rule(url("session_end", "session_handle"), post=owned_by(AUTHOR)),
@@ -305,7 +306,9 @@ RULES: dict[str, Rule] = {
         url("community_leave", "cop.slug"), post=cop(act={"member", "muted", "moderator"})
     ),
     "community_members": Rule(url("community_members", "cop.slug"), get=cop()),
-    "community_follow": Rule(url("community_follow", "cop.slug"), post=cop()),
+    "community_follow": Rule(
+        url("community_follow", "cop.slug"), post=cop(), data=lambda w: {"level": "replies"}
+    ),
     # The names the composer offers: the CoP's members, read by its members (a muted one too).
     "mention_candidates": Rule(url("mention_candidates", "cop.slug"), get=cop(anonymous=HIDDEN)),
     "member_role": Rule(
@@ -373,6 +376,10 @@ RULES: dict[str, Rule] = {
     "thread": Rule(url("thread", "thread.pk", "thread.slug"), get=cop(anonymous=HIDDEN)),
     "thread_reply": Rule(
         url("thread_reply", "thread.pk"), post=cop(act=WRITES), data=lambda w: {"body": "Oui"}
+    ),
+    # Following is reading: whoever sees the thread (a muted member too) may set her level.
+    "thread_follow": Rule(
+        url("thread_follow", "thread.pk"), post=cop(), data=lambda w: {"level": "muted"}
     ),
     "thread_merge": Rule(
         url("thread_merge", "thread.pk"),

@@ -115,6 +115,7 @@ def pages(w) -> list[str]:
         reverse("site_bans"),
         reverse("login_code"),
         reverse("sessions"),
+        reverse("follows"),
         reverse("second_factor"),
         reverse("quick_exit"),
         reverse("service_worker"),

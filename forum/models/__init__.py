@@ -3,7 +3,7 @@ from .emails import DigestEmail, EmailPreference, NotificationEmail
 from .feeds import FeedToken
 from .files import PostFile
 from .moderation import ModerationAction, Sanction
-from .notifications import CommunityFollow, Notification
+from .notifications import CommunityFollow, FollowLevel, Notification, ThreadFollow
 from .organisations import Organisation
 from .reports import Report, ReportCase
 from .security import ResetLink, UserSession
@@ -17,6 +17,7 @@ __all__ = [
     "FeedToken",
     "DigestEmail",
     "EmailPreference",
+    "FollowLevel",
     "Invitation",
     "JoinRequest",
     "Membership",
@@ -36,6 +37,7 @@ __all__ = [
     "TaggedOrganisation",
     "TaggedThread",
     "Thread",
+    "ThreadFollow",
     "ThreadRedirect",
     "User",
     "UserSession",

@@ -15,6 +15,8 @@ class Notification(models.Model):
         # A moderators' decision about the recipient (accepted, muted, banned,
         # removed, lifted): always shown to her, even when a ban hides the CoP.
         MODERATION = "moderation", _("décision de la modération")
+        # A new post in a thread the recipient follows at the level "tout".
+        FOLLOWED = "followed", _("nouveau message dans une discussion suivie")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -46,8 +48,19 @@ class Notification(models.Model):
         return f"{self.kind} → {self.recipient_id}"
 
 
+class FollowLevel(models.TextChoices):
+    """How much a member hears of a thread or a CoP she follows (docs/architecture.md)."""
+
+    # Thread: every new post. CoP: every new thread.
+    ALL = "all", _("tout")
+    # Only replies to her posts and mentions of her (as when she follows nothing).
+    REPLIES = "replies", _("réponses et mentions")
+    # Nothing at all, not even a reply to her or a mention: a safety tool.
+    MUTED = "muted", _("en sourdine")
+
+
 class CommunityFollow(models.Model):
-    """A reader who wants to hear of every new thread of a CoP."""
+    """A reader's level for a CoP: every new thread ("tout"), or silence ("en sourdine")."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
@@ -55,10 +68,33 @@ class CommunityFollow(models.Model):
     community = models.ForeignKey(
         "forum.Community", on_delete=models.CASCADE, related_name="followers"
     )
+    level = models.CharField(max_length=10, choices=FollowLevel.choices, default=FollowLevel.ALL)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "community"], name="follow_once")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} → {self.community_id}"
+        return f"{self.user_id} → {self.community_id} ({self.level})"
+
+
+class ThreadFollow(models.Model):
+    """A reader's level for one thread; it wins over her level for the thread's CoP."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_follows"
+    )
+    thread = models.ForeignKey("forum.Thread", on_delete=models.CASCADE, related_name="followers")
+    level = models.CharField(max_length=10, choices=FollowLevel.choices, default=FollowLevel.ALL)
+    # Set by the member herself (a form), not by posting or being mentioned:
+    # automatic follows never change a level she chose.
+    chosen = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="thread_follow_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → thread {self.thread_id} ({self.level})"

@@ -31,12 +31,16 @@ from .communities import (
     revoke_invitation,
 )
 from .feeds import get_or_create_feed_token, reset_feed_token
-from .notifications import (
+from .follows import (
     follow_community,
+    set_thread_follow,
+    unfollow_community,
+    unfollow_thread,
+)
+from .notifications import (
     mark_all_notifications_read,
     mark_notification_read,
     notify_users,
-    unfollow_community,
 )
 from .reports import report_item, resolve_case, update_review_settings
 from .sanctions import (
@@ -107,6 +111,7 @@ __all__ = [
     "merge_threads",
     "move_thread",
     "notify_users",
+    "set_thread_follow",
     "remove_member",
     "rename_thread",
     "render_description",
@@ -121,6 +126,7 @@ __all__ = [
     "sign_up",
     "split_thread",
     "unfollow_community",
+    "unfollow_thread",
     "update_profile",
     "update_review_settings",
 ]

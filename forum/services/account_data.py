@@ -26,6 +26,7 @@ from ..models import (
     Membership,
     Notification,
     Post,
+    ThreadFollow,
     User,
 )
 from .attachments import delete_files
@@ -43,6 +44,7 @@ def erase_forum_data(user: User, *, erase_content: bool) -> None:
     JoinRequest.objects.filter(user=user).delete()
     CommunityFollow.objects.filter(user=user).delete()
     FeedToken.objects.filter(user=user).delete()
+    ThreadFollow.objects.filter(user=user).delete()
     Notification.objects.filter(recipient=user).delete()
     if not erase_content:
         return

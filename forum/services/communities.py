@@ -37,6 +37,7 @@ from ..permissions import (
 from ..text import clean_body, clean_line
 from . import sanctions
 from ._common import log_action
+from .follows import forget_follows_out_of_sight
 from .notifications import recount_notifications, tell_user
 
 # Membership ------------------------------------------------------------------------
@@ -48,6 +49,8 @@ def _membership_changed(membership_or_none, community: Community, user: User) ->
     if role is None and community.is_private:
         # Notifications about a private CoP one has left no longer count on the bell.
         recount_notifications(user)
+    if role is None:
+        forget_follows_out_of_sight(user, community)
     events.emit(events.MembershipChanged(community_id=community.pk, user_id=user.pk, role=role))
 
 

@@ -1,4 +1,4 @@
-"""Notifications (replies, mentions, new threads in followed CoPs) and follows."""
+"""Notifications: replies, mentions, new posts and threads in what one follows (its levels)."""
 
 from collections.abc import Callable, Iterable
 
@@ -10,7 +10,6 @@ from .. import events
 from ..markup import MENTION, link_mentions, mentioned_names, render_markdown
 from ..models import (
     Community,
-    CommunityFollow,
     Membership,
     Notification,
     Post,
@@ -18,9 +17,10 @@ from ..models import (
     Thread,
     User,
 )
-from ..permissions import check_view_community, in_force_q
+from ..permissions import in_force_q
 from ..presentation import url_pattern
 from ..selectors import list_notifications
+from . import follows
 
 
 def _members_named(community: Community, names: set[str], written: set[str]) -> dict[str, User]:
@@ -73,22 +73,22 @@ def _can_see(user_ids: Iterable[int], community: Community) -> set[int]:
     return set(active.values_list("pk", flat=True))
 
 
-def _notify(
-    recipient_ids: Iterable[int],
-    *,
-    kind: str,
-    actor: User,
-    thread: Thread,
-    post: Post | None,
-) -> None:
-    recipients = sorted(_can_see(set(recipient_ids) - {actor.pk}, thread.community))
+def _notify_each(
+    kinds: dict[int, str], *, actor: User, thread: Thread, post: Post | None
+) -> set[int]:
+    """Leave each recipient one notification of the kind given; return who was told.
+
+    The author is never told of her own post, nor anyone who may not see the
+    thread's CoP now. A constant number of queries, however many recipients.
+    """
+    recipients = sorted(_can_see(set(kinds) - {actor.pk}, thread.community))
     if not recipients:
-        return
+        return set()
     now = timezone.now()
     Notification.objects.bulk_create(
         Notification(
             recipient_id=user_id,
-            kind=kind,
+            kind=kinds[user_id],
             actor=actor,
             community_id=thread.community_id,
             thread=thread,
@@ -101,53 +101,46 @@ def _notify(
         unread_notifications=F("unread_notifications") + 1
     )
     events.emit(events.NotificationsChanged(user_ids=tuple(recipients)))
+    return set(recipients)
 
 
 def notify_post(*, post: Post, thread: Thread, parent: Post | None, mentioned: set[int]) -> None:
-    """Tell the parent's author of a reply and the members it mentions."""
-    replied_to = {parent.author_id} if parent is not None and parent.author_id else set()
-    _notify(replied_to, kind=Notification.Kind.REPLY, actor=post.author, thread=thread, post=post)
-    _notify(
-        mentioned - replied_to,
-        kind=Notification.Kind.MENTION,
-        actor=post.author,
-        thread=thread,
-        post=post,
-    )
+    """Tell of a new reply: its parent's author, who it mentions, who follows the thread.
+
+    One notification a person at most (a reply to her that mentions her is a
+    reply); nothing for whom the thread or its CoP is muted. The author then
+    follows the thread, and so do those it mentions (``follows.auto_follow``).
+    """
+    levels = follows.levels_for(thread)
+    kinds = dict.fromkeys(levels.every_post(), Notification.Kind.FOLLOWED)
+    kinds.update(dict.fromkeys(mentioned, Notification.Kind.MENTION))
+    if parent is not None and parent.author_id:
+        kinds[parent.author_id] = Notification.Kind.REPLY
+    for user_id in levels.muted():
+        kinds.pop(user_id, None)
+    told = _notify_each(kinds, actor=post.author, thread=thread, post=post)
+    follows.auto_follow(thread, levels, author_id=post.author_id, mentioned=mentioned & told)
 
 
 def notify_new_mentions(*, post: Post, editor: User, mentioned: set[int]) -> None:
-    """After an edit, tell only the members the post did not mention before."""
-    already = set(
-        Notification.objects.filter(post=post, kind=Notification.Kind.MENTION).values_list(
-            "recipient_id", flat=True
-        )
-    )
-    _notify(
-        mentioned - already - {post.author_id},
-        kind=Notification.Kind.MENTION,
-        actor=editor,
-        thread=post.thread,
-        post=post,
-    )
+    """After an edit, tell only the members the post had told of nothing before."""
+    already = set(Notification.objects.filter(post=post).values_list("recipient_id", flat=True))
+    levels = follows.levels_for(post.thread)
+    newly = mentioned - already - {post.author_id} - levels.muted()
+    kinds = dict.fromkeys(newly, Notification.Kind.MENTION)
+    told = _notify_each(kinds, actor=editor, thread=post.thread, post=post)
+    follows.auto_follow(post.thread, levels, author_id=None, mentioned=told)
 
 
 def notify_new_thread(*, thread: Thread, opening: Post, mentioned: set[int]) -> None:
-    followers = set(
-        CommunityFollow.objects.filter(community_id=thread.community_id).values_list(
-            "user_id", flat=True
-        )
-    )
-    _notify(
-        mentioned, kind=Notification.Kind.MENTION, actor=thread.author, thread=thread, post=opening
-    )
-    _notify(
-        followers - mentioned,
-        kind=Notification.Kind.NEW_THREAD,
-        actor=thread.author,
-        thread=thread,
-        post=opening,
-    )
+    """Tell of a new thread who follows its CoP at "tout" and who it mentions."""
+    levels = follows.levels_for(thread)
+    kinds = dict.fromkeys(levels.every_thread(), Notification.Kind.NEW_THREAD)
+    kinds.update(dict.fromkeys(mentioned, Notification.Kind.MENTION))
+    for user_id in levels.muted():
+        kinds.pop(user_id, None)
+    told = _notify_each(kinds, actor=thread.author, thread=thread, post=opening)
+    follows.auto_follow(thread, levels, author_id=thread.author_id, mentioned=mentioned & told)
 
 
 @transaction.atomic
@@ -250,15 +243,3 @@ def mark_all_notifications_read(*, user: User) -> int:
     )
     recount_notifications(user)
     return count
-
-
-@transaction.atomic
-def follow_community(*, user: User, community: Community) -> CommunityFollow:
-    check_view_community(user, community)
-    follow, _created = CommunityFollow.objects.get_or_create(user=user, community=community)
-    return follow
-
-
-@transaction.atomic
-def unfollow_community(*, user: User, community: Community) -> None:
-    CommunityFollow.objects.filter(user=user, community=community).delete()

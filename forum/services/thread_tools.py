@@ -29,6 +29,7 @@ from ..models.threads import PATH_STEP
 from ..permissions import check_moderate_community
 from ..text import clean_line, validate_title
 from ._common import log_action
+from .follows import carry_follows
 from .threads import MAX_TREE_DEPTH, thread_moderated
 
 # Past this many moved posts, pages are told to reload instead of receiving
@@ -187,6 +188,7 @@ def merge_threads(*, moderator: User, source: Thread, target: Thread, reason: st
     target.last_seq += len(posts)
     _refresh_counters(target)
     _follow_posts(posts, target)
+    carry_follows(source=source, target=target)
     Notification.objects.filter(thread=source).update(thread=target, community=target.community)
     # Earlier merges into the source now lead to the target too.
     ThreadRedirect.objects.filter(thread=source).update(thread=target)

@@ -3,6 +3,7 @@ from .files import PostFile
 from .moderation import ModerationAction, Sanction
 from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
+from .reading import ThreadRead
 from .reports import Report, ReportCase
 from .security import ResetLink, UserSession
 from .tags import Tag, TaggedOrganisation, TaggedThread
@@ -30,6 +31,7 @@ __all__ = [
     "TaggedOrganisation",
     "TaggedThread",
     "Thread",
+    "ThreadRead",
     "ThreadRedirect",
     "User",
     "UserSession",

@@ -37,6 +37,7 @@ from .notifications import (
     notify_users,
     unfollow_community,
 )
+from .reading import mark_community_read, record_reading
 from .reports import report_item, resolve_case, update_review_settings
 from .sanctions import (
     DURATIONS,
@@ -67,6 +68,8 @@ from .threads import (
 )
 
 __all__ = [
+    "mark_community_read",
+    "record_reading",
     "DURATIONS",
     "PROFILE_FIELDS",
     "approve_post",

@@ -13,9 +13,10 @@ class ForumConfig(AppConfig):
         # What can be reported (rooms adds its chat messages from its own ready()).
         register_forum_targets()
         # The signed-in home page's sections (webinars adds its own from its ready()).
-        from .home import register_forum_sections
+        from .home import register_forum_sections, register_reading_data
 
         register_forum_sections()
+        register_reading_data()
 
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 

@@ -28,3 +28,41 @@ def register_forum_sections() -> None:
     register(HomeSection("new", "forum/home/new_threads.html", _new_threads, order=10))
     register(HomeSection("mentions", "forum/home/mentions.html", _mentions, order=20))
     register(HomeSection("moderation", "forum/home/moderation.html", _moderation, order=40))
+
+
+# Her reading marks are hers: the "my data" download lists them, account deletion erases them.
+
+
+def _export_reading(user: User) -> list:
+    from .frames import iso_time
+    from .models import Thread, ThreadRead
+    from .selectors import visible_communities_q
+
+    visible = set(
+        Thread.objects.filter(visible_communities_q(user, "community__"))
+        .filter(reads__user=user)
+        .values_list("pk", flat=True)
+    )
+    return [
+        {
+            "thread_id": mark.thread_id,
+            # The title only of a thread she may still see (it may have moved since).
+            "thread": mark.thread.title if mark.thread_id in visible else None,
+            "last_read_post_number": mark.last_read_seq,
+            "updated_at": iso_time(mark.updated_at),
+        }
+        for mark in ThreadRead.objects.filter(user=user).select_related("thread").order_by("pk")
+    ]
+
+
+def _erase_reading(user: User, erase_content: bool) -> None:
+    from .models import ThreadRead
+
+    ThreadRead.objects.filter(user=user).delete()
+
+
+def register_reading_data() -> None:
+    from .data_sections import Section
+    from .data_sections import register as register_data
+
+    register_data(Section(name="reading", export=_export_reading, erase=_erase_reading))

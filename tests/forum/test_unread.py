@@ -540,3 +540,32 @@ def test_lists_and_home_cost_the_same_for_3_and_30_threads(
     large = [cost(client, url) for url in urls]
 
     assert large == small, dict(zip(urls, zip(small, large, strict=True), strict=True))
+
+
+# Her data ----------------------------------------------------------------------------------
+
+
+def test_my_data_lists_my_reading_marks_and_deletion_erases_them(
+    thread, private_cop, member, moderator
+):
+    import json
+    import zipfile
+
+    from forum.account_data import build_export
+
+    from ..factories import PASSWORD
+
+    secret = make_thread(moderator, private_cop, title="Dossier de Mopti")
+    set_mark(member, thread, 1)
+    set_mark(member, secret, 1)
+    services.leave_community(user=member, community=private_cop)
+
+    with zipfile.ZipFile(build_export(member)) as archive:
+        reading = json.loads(archive.read("data.json"))["reading"]
+    assert {row["thread_id"]: row["thread"] for row in reading} == {
+        thread.pk: thread.title,
+        secret.pk: None,  # no longer hers to see: the title stays out
+    }
+
+    services.delete_account(user=member, password=PASSWORD)
+    assert not ThreadRead.objects.filter(user=member).exists()

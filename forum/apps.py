@@ -17,6 +17,11 @@ class ForumConfig(AppConfig):
 
         register_forum_sections()
         register_reading_data()
+        # A post approved after others read past its number is new for them again.
+        from . import events
+        from .services.reading import reopen_for_approved_post
+
+        events.subscribe(reopen_for_approved_post)
 
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 

@@ -101,3 +101,32 @@ def mark_community_read(*, user: User, community: Community) -> int:
         batch_size=500,
     )
     return moved + len(created)
+
+
+def reopen_for_approved_post(event) -> None:
+    """A post approved after others read past its number becomes new for them again.
+
+    A post waiting for validation keeps the number it took; readers who could
+    not see it may have read past that number meanwhile. Their marks go back
+    to just before it: the post is new for them, and so, again, are the few
+    they had read after it (better shown twice than never). Called on commit
+    of ``approve_post`` (``PostCreated`` with ``approved``); its author and
+    those who moderate the CoP saw it while it waited and keep their marks.
+    """
+    from ..events import PostCreated
+    from ..models import Membership
+
+    if not isinstance(event, PostCreated) or not event.approved:
+        return
+    seq = Post.objects.filter(pk=event.post_id).values_list("seq", flat=True).first()
+    if seq is None:
+        return
+    moderators = Membership.objects.filter(
+        community_id=event.community_id, role=Membership.Role.MODERATOR
+    ).values("user_id")
+    (
+        ThreadRead.objects.filter(thread_id=event.thread_id, last_read_seq__gte=seq)
+        .exclude(user_id=event.author_id)
+        .exclude(user_id__in=moderators)
+        .update(last_read_seq=seq - 1, updated_at=timezone.now())
+    )

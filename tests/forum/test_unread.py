@@ -210,6 +210,29 @@ def test_waiting_hidden_and_deleted_posts_are_not_new_for_a_reader(
     assert new_count(member, thread) == 0
 
 
+def test_a_post_approved_after_she_read_past_its_number_becomes_new(
+    thread, public_cop, member, moderator, client_for, django_capture_on_commit_callbacks
+):
+    newcomer = make_user()
+    make_membership(newcomer, public_cop)
+    public_cop.premoderation_posts = 1
+    public_cop.save()
+    waiting = make_post(newcomer, thread, body="Notre expérience à Kita")
+    make_post(moderator, thread, body="Une réponse publiée après")
+    client_for(member).get(thread.get_absolute_url())
+    thread.refresh_from_db()
+    assert mark_of(member, thread) == thread.last_seq  # read past the waiting post's number
+    set_mark(moderator, thread, thread.last_seq)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_post(moderator=moderator, post=waiting)
+
+    assert new_count(member, thread) == 2  # the approved post, and the one after it again
+    response = client_for(member).get(reverse("thread_unread", args=[thread.pk]))
+    assert response["Location"].endswith(f"#post-{waiting.pk}")
+    assert mark_of(moderator, thread) == thread.last_seq  # she saw it while it waited
+
+
 # The first unread post ----------------------------------------------------------------------
 
 

@@ -63,3 +63,17 @@ def test_home_and_cop_list_show_what_is_new_on_a_phone(site, unread, sign_in):
     )
     page.get_by_role("button", name="Marquer tout comme lu").click()
     expect(page.locator(".badge.new")).to_have_count(0)
+
+
+def test_a_moderator_sees_what_waits_on_her_home_on_a_phone(site, unread, sign_in):
+    from playwright.sync_api import expect
+
+    page = sign_in("m", phone=True)
+    page.goto(site.url("/"))
+    waiting = page.locator("section[aria-labelledby=home-moderation-h]")
+    expect(waiting).to_contain_text("Droits fonciers des femmes")
+    expect(waiting).to_contain_text("1 demande d'adhésion")
+    no_sideways_scroll(page)
+    page.screenshot(path="/tmp/i15-home-moderator.png", full_page=True)
+    waiting.get_by_role("link", name="1 demande d'adhésion").click()
+    expect(page.locator("main")).to_contain_text("Fanta Coulibaly")

@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-app-shell bench-voice bench-fanout bench-fanout-target messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-unread bench-app-shell bench-voice bench-fanout bench-fanout-target messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -33,6 +33,7 @@ help:
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make bench      thread page benchmark; refreshes docs/benchmarks.md"
+	@echo "make bench-unread  thread list and signed-in home with unread counts at 10/100/1000 threads"
 	@echo "make bench-app-shell  service worker + app shell size, bytes of a first and second visit"
 	@echo "make bench-voice  voice notes: bytes per minute, conversion time, a thread of 10 notes"
 	@echo "make bench-fanout  chat fan-out benchmark (Daphne + Redis vs bare websockets; needs redis-server)"
@@ -84,6 +85,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/thread_page.py $(BENCH_ARGS)
+
+bench-unread: $(STAMP)
+	$(BIN)/python bench/unread_pages.py $(BENCH_ARGS)
 
 bench-app-shell: $(STAMP)
 	$(BIN)/python bench/app_shell.py

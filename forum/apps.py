@@ -12,6 +12,16 @@ class ForumConfig(AppConfig):
 
         # What can be reported (rooms adds its chat messages from its own ready()).
         register_forum_targets()
+        # The signed-in home page's sections (webinars adds its own from its ready()).
+        from .home import register_forum_sections, register_reading_data
+
+        register_forum_sections()
+        register_reading_data()
+        # A post approved after others read past its number is new for them again.
+        from . import events
+        from .services.reading import reopen_for_approved_post
+
+        events.subscribe(reopen_for_approved_post)
 
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 

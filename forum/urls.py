@@ -11,6 +11,7 @@ from . import (
     member_views,
     offline_views,
     report_views,
+    unread_views,
     views,
 )
 
@@ -93,6 +94,19 @@ urlpatterns = [
         name="mention_candidates",
     ),
     path("invitation/<uslug:token>/", views.invitation_accept, name="invitation"),
+    # Unread (forum/unread_views.py)
+    path("nouveautes/", unread_views.whats_new, name="whats_new"),
+    path(
+        "communautes/<slug:slug>/tout-lu/",
+        unread_views.community_mark_read,
+        name="community_mark_read",
+    ),
+    # Under actions/: a thread's slug may be anything, even "premier-non-lu".
+    path(
+        "discussions/<int:pk>/actions/premier-non-lu/",
+        unread_views.thread_unread,
+        name="thread_unread",
+    ),
     # Threads and posts
     path("discussions/<int:pk>/fusionner/", views.thread_merge, name="thread_merge"),
     path("discussions/<int:pk>/", views.thread_detail, name="thread_short"),

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import inputs, limits, selectors, services
+from . import home_sections, inputs, limits, selectors, services
 from . import permissions as perms
 from .forms import (
     CloseThreadForm,
@@ -45,6 +45,8 @@ from .markup import quote_markdown
 from .models import Invitation, JoinRequest, Membership, Post, Region, User
 from .offline_views import keep_offline
 from .presentation import prepare_posts
+from .unread import with_unread
+from .unread_views import is_prefetch
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -99,21 +101,21 @@ def flash_service_error(request: HttpRequest, error: ValidationError) -> None:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "forum/home.html",
-        {
-            "communities": selectors.list_communities(request.user),
-            "tags": selectors.list_popular_tags(request.user, limit=20),
-        },
-    )
+    context = {
+        "communities": selectors.list_communities(request.user),
+        "tags": selectors.list_popular_tags(request.user, limit=20),
+    }
+    if request.user.is_authenticated:
+        # "Quoi de neuf": each section registered in forum.home_sections.
+        context["home_sections"] = home_sections.render_context(request.user)
+    return render(request, "forum/home.html", context)
 
 
 @require_GET
 def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     page = selectors.paginate(
-        selectors.list_threads(community, request.user),
+        with_unread(selectors.list_threads(community, request.user), request.user),
         request.GET.get("page"),
         settings.JEKAFO["THREADS_PER_PAGE"],
     )
@@ -393,7 +395,11 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     if slug != thread.slug:
         return redirect(thread, permanent=True)
     page = selectors.thread_page(thread, request.GET.get("page"), request.user)
-    return render(request, "forum/thread_detail.html", _thread_context(request, thread, page))
+    context = _thread_context(request, thread, page)
+    if not is_prefetch(request):
+        # The one write of a GET (forum/services/reading.py says why, and when).
+        services.record_reading(user=request.user, thread=thread, shown=page.object_list)
+    return render(request, "forum/thread_detail.html", context)
 
 
 @require_GET
@@ -761,6 +767,7 @@ def post_split(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag, threads, organisations = selectors.access_tag(request.user, slug)
+    threads = with_unread(threads, request.user)
     page = selectors.paginate(threads, request.GET.get("page"), settings.JEKAFO["THREADS_PER_PAGE"])
     return render(
         request,

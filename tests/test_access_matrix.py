@@ -309,6 +309,11 @@ RULES: dict[str, Rule] = {
     "community_follow": Rule(
         url("community_follow", "cop.slug"), post=cop(), data=lambda w: {"level": "replies"}
     ),
+    # Unread (issue 15): "tout marquer comme lu" for whoever sees the CoP; the first new post
+    # of a thread (a visitor is sent to the thread itself); the member's own news.
+    "community_mark_read": Rule(url("community_mark_read", "cop.slug"), post=cop()),
+    "thread_unread": Rule(url("thread_unread", "thread.pk"), get=cop(anonymous=HIDDEN)),
+    "whats_new": Rule(url("whats_new"), get=signed_in()),
     # The names the composer offers: the CoP's members, read by its members (a muted one too).
     "mention_candidates": Rule(url("mention_candidates", "cop.slug"), get=cop(anonymous=HIDDEN)),
     "member_role": Rule(

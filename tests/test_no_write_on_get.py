@@ -6,6 +6,11 @@ world with something behind each page; the SQL of each request is captured
 and must hold no INSERT, UPDATE or DELETE. (A GET that wrote — a salon
 created by its page, a notification marked read by a link — could be
 triggered by a link preview, a prefetch or a crawler, and repeated at will.)
+
+One named exception, ``READING_MARK``: a signed-in member's thread page
+records how far she has read (forum/services/reading.py: one conditional
+write, only when her mark advances) — only that table, only on that page,
+never for a visitor, never for a request announced as a prefetch.
 """
 
 import io
@@ -100,6 +105,8 @@ def pages(w) -> list[str]:
         reverse("mention_candidates", args=[cop.slug]) + "?q=a",
         thread.get_absolute_url(),
         reverse("thread_short", args=[thread.pk]),
+        reverse("thread_unread", args=[thread.pk]),
+        reverse("whats_new"),
         reverse("post", args=[w["post"].pk]),
         reverse("post_reply", args=[w["post"].pk]),
         reverse("post_edit", args=[w["post"].pk]),
@@ -183,16 +190,59 @@ def pages(w) -> list[str]:
     return urls
 
 
+# The one exception, named: a signed-in member's thread page records how far she has read
+# (forum/services/reading.py: one conditional write, only when her mark advances). Only
+# that table, only on the thread page, never for a visitor nor for a prefetch (below).
+READING_MARK = re.compile(r'^\s*(INSERT|UPDATE)\b.*"forum_threadread"', re.IGNORECASE | re.DOTALL)
+
+
+def reading_pages(w) -> set[str]:
+    return {w["thread"].get_absolute_url(), reverse("thread_short", args=[w["thread"].pk])}
+
+
+def writes_of(queries, *, reading_allowed: bool) -> list[str]:
+    return [
+        q["sql"][:120]
+        for q in queries.captured_queries
+        if WRITE.match(q["sql"]) and not (reading_allowed and READING_MARK.match(q["sql"]))
+    ]
+
+
 @pytest.mark.parametrize("who", ["anonymous", "member", "moderator", "outsider"])
 def test_no_get_writes_a_row(world, who, client_for, member, moderator, outsider, anonymous):
     reader = {"anonymous": anonymous, "member": member, "moderator": moderator}.get(who, outsider)
     client = client_for(reader)
     writes = {}
+    reading = reading_pages(world) if who != "anonymous" else set()
     for url in pages(world):
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code < 500, url
-        found = [q["sql"][:120] for q in queries.captured_queries if WRITE.match(q["sql"])]
+        found = writes_of(queries, reading_allowed=url in reading)
         if found:
             writes[url] = found
     assert writes == {}
+
+
+@pytest.mark.parametrize("who", ["member", "outsider"])
+def test_a_prefetch_writes_nothing_at_all(world, who, client_for, member, outsider):
+    """Pages fetched ahead of the reader (speculation rules, link prefetch) record no reading."""
+    client = client_for(member if who == "member" else outsider)
+    writes = {}
+    for url in pages(world):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, HTTP_SEC_PURPOSE="prefetch")
+        assert response.status_code < 500, url
+        found = writes_of(queries, reading_allowed=False)
+        if found:
+            writes[url] = found
+    assert writes == {}
+
+
+def test_the_reading_exception_does_write_where_it_is_allowed(world, client_for, member):
+    """The allowance is not dead: a member's thread page does record her reading."""
+    client = client_for(member)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(world["thread"].get_absolute_url()).status_code == 200
+    assert writes_of(queries, reading_allowed=False)
+    assert writes_of(queries, reading_allowed=True) == []

@@ -39,6 +39,10 @@ class WebinarsConfig(AppConfig):
         from . import account_data
 
         account_data.register_section()
+        # "Mon prochain webinaire" on the signed-in home page (forum.home_sections).
+        from . import home
+
+        home.register_home_section()
 
         # A member banned or removed from a CoP loses her seats in its sessions.
         from forum.services import on_exclusion

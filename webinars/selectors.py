@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -206,3 +206,23 @@ def calendar_token_of(user: User) -> CalendarToken | None:
     if user is None or not user.is_authenticated:
         return None
     return CalendarToken.objects.filter(user=user).first()
+
+
+def next_registered_session(user: User) -> Session | None:
+    """The next session ``user`` holds a seat (or a place on the waiting list) for.
+
+    Not ended, not cancelled, in a CoP she may see now; ``my_status`` says
+    which. One query.
+    """
+    mine = Registration.objects.filter(
+        user=user,
+        session=OuterRef("pk"),
+        status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED],
+    )
+    return (
+        list_sessions(user, upcoming=True)
+        .filter(cancelled_at__isnull=True)
+        .annotate(my_status=Subquery(mine.values("status")[:1]))
+        .filter(my_status__isnull=False)
+        .first()
+    )

@@ -5,6 +5,7 @@ from .files import PostFile
 from .moderation import ModerationAction, Sanction
 from .notifications import CommunityFollow, FollowLevel, Notification, ThreadFollow
 from .organisations import Organisation
+from .reading import ThreadRead
 from .reports import Report, ReportCase
 from .security import ResetLink, UserSession
 from .tags import Tag, TaggedOrganisation, TaggedThread
@@ -38,6 +39,7 @@ __all__ = [
     "TaggedThread",
     "Thread",
     "ThreadFollow",
+    "ThreadRead",
     "ThreadRedirect",
     "User",
     "UserSession",

@@ -42,6 +42,7 @@ from .notifications import (
     mark_notification_read,
     notify_users,
 )
+from .reading import mark_community_read, record_reading
 from .reports import report_item, resolve_case, update_review_settings
 from .sanctions import (
     DURATIONS,
@@ -72,6 +73,8 @@ from .threads import (
 )
 
 __all__ = [
+    "mark_community_read",
+    "record_reading",
     "DURATIONS",
     "PROFILE_FIELDS",
     "approve_post",

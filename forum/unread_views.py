@@ -1,0 +1,72 @@
+"""
+HTTP door of unread markers: the first new post, "tout marquer comme lu", "Nouveautés".
+
+Recording a reading happens in the thread page itself (``views.thread_detail``
+calls ``services.record_reading`` unless ``is_prefetch``); see
+``forum.services.reading`` for why a page view may write there and only there.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .unread import first_unread_post, last_page, list_new_threads, signed_in
+
+# Headers by which browsers announce a request made ahead of the reader:
+# Chromium's speculation rules and <link rel=prefetch> (Sec-Purpose, Purpose),
+# Firefox (X-Moz), Safari's previews (X-Purpose).
+PREFETCH_HEADERS = ("Sec-Purpose", "Purpose", "X-Purpose", "X-Moz")
+
+
+def is_prefetch(request: HttpRequest) -> bool:
+    """Whether the browser fetched the page ahead of (or without) the reader looking at it."""
+    for name in PREFETCH_HEADERS:
+        value = request.headers.get(name, "").lower()
+        if "prefetch" in value or "preview" in value or "prerender" in value:
+            return True
+    return False
+
+
+@require_GET
+def thread_unread(request: HttpRequest, pk: int) -> HttpResponse:
+    """Go to the first post of the thread that is new for the reader (page and anchor)."""
+    thread = selectors.access_thread_or_successor(request.user, pk)
+    url = thread.get_absolute_url()
+    if not signed_in(request.user):
+        return redirect(url)
+    post = first_unread_post(request.user, thread)
+    if post is None:
+        number = last_page(thread, request.user)
+        return redirect(f"{url}?page={number}" if number > 1 else url)
+    number = selectors.page_of_post(post, request.user)
+    if number > 1:
+        url += f"?page={number}"
+    return redirect(f"{url}#post-{post.pk}")
+
+
+@login_required
+@require_POST
+def community_mark_read(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    services.mark_community_read(user=request.user, community=community)
+    messages.success(
+        request, _("Toutes les discussions de cette communauté sont marquées comme lues.")
+    )
+    return redirect(community)
+
+
+@login_required
+@require_GET
+def whats_new(request: HttpRequest) -> HttpResponse:
+    """Every thread with something new in the member's CoPs (the home page shows the first)."""
+    page = selectors.paginate(
+        list_new_threads(request.user),
+        request.GET.get("page"),
+        settings.JEKAFO["THREADS_PER_PAGE"],
+    )
+    return render(request, "forum/whats_new.html", {"page": page})

@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-unread bench-app-shell bench-voice bench-fanout bench-fanout-target messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench      thread page benchmark; refreshes docs/benchmarks.md"
 	@echo "make bench-unread  thread list and signed-in home with unread counts at 10/100/1000 threads"
 	@echo "make bench-app-shell  service worker + app shell size, bytes of a first and second visit"
+	@echo "make bench-search  search: 100,000 posts, p50/p95 of 20 queries, index build time and size (DATABASE_URL for PostgreSQL)"
 	@echo "make bench-voice  voice notes: bytes per minute, conversion time, a thread of 10 notes"
 	@echo "make bench-fanout  chat fan-out benchmark (Daphne + Redis vs bare websockets; needs redis-server)"
 	@echo "make bench-fanout-target  the 500-listener target: 5 rounds, bare and Daphne in turn, pooled"
@@ -93,6 +94,8 @@ bench-app-shell: $(STAMP)
 	$(BIN)/python bench/app_shell.py
 bench-voice: $(STAMP)
 	$(BIN)/python bench/voice.py $(BENCH_ARGS)
+bench-search: $(STAMP)
+	$(BIN)/python bench/search.py $(BENCH_ARGS)
 
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py $(BENCH_ARGS)

@@ -4,6 +4,7 @@ from .moderation import ModerationAction, Sanction
 from .notifications import CommunityFollow, Notification
 from .organisations import Organisation
 from .reports import Report, ReportCase
+from .search import SearchEntry
 from .security import ResetLink, UserSession
 from .tags import Tag, TaggedOrganisation, TaggedThread
 from .threads import Post, PostRevision, Thread, ThreadRedirect
@@ -25,6 +26,7 @@ __all__ = [
     "Report",
     "ReportCase",
     "Sanction",
+    "SearchEntry",
     "ResetLink",
     "Tag",
     "TaggedOrganisation",

@@ -11,6 +11,7 @@ from . import (
     report_views,
     views,
 )
+from .search import views as search_views
 
 
 class UnicodeSlugConverter:
@@ -132,6 +133,7 @@ urlpatterns = [
     # Tags and organisations
     path("etiquettes/<uslug:slug>/", views.tag_detail, name="tag"),
     path("organisations/", views.organisation_list, name="organisations"),
+    path("recherche/", search_views.search_page, name="search"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     # Accounts
     path("compte/inscription/", views.signup, name="signup"),

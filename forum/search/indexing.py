@@ -40,7 +40,7 @@ def _entry(document: registry.Document) -> SearchEntry:
         url=document.url[:300],
         title=document.title[:300],
         body=body,
-        title_terms=terms_text(document.title),
+        title_terms=terms_text(document.title) if document.title_is_searched else "",
         body_terms=terms_text(body),
         scope=" ".join(scope),
     )

@@ -29,6 +29,8 @@ class Document:
     author_id: int | None = None
     tag_ids: tuple[int, ...] = ()
     region_ids: tuple[int, ...] = ()
+    # A reply shows its thread's title but is found by its own words only.
+    title_is_searched: bool = True
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,7 @@ def _posts(ids: Iterable[int] | None) -> Iterator[Document]:
                 author_id=post.author_id,
                 tag_ids=tags[post.thread_id],
                 region_ids=regions.of(thread.community_id),
+                title_is_searched=False,
             )
 
 

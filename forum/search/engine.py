@@ -4,8 +4,9 @@ The two engines behind one call: SQLite FTS5 and PostgreSQL full-text search.
 Both receive only terms made by ``forum.search.text`` (letters and digits),
 each quoted, never the reader's text. Both answer the same bounded set: the
 newest ``limit`` entries (by entry id) that hold every term and lie in the
-scope (CoPs the reader may see now, filters), optionally in titles only.
-Ranking happens afterwards, in Python, the same for both.
+scope: CoPs the reader may see now (an SQL condition on ``community_id``, in
+the same query), the tag and region (scope terms), author, dates. Ranking
+happens afterwards, in Python, the same for both.
 """
 
 from dataclasses import dataclass, field
@@ -33,16 +34,15 @@ def _fts5_string(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def fts5_match(query: Query, scope: Scope, *, titles_only: bool) -> str:
+def fts5_match(query: Query, scope: Scope) -> str:
     words = [_fts5_string(w) for w in query.words]
-    if query.prefixes:
-        words.append("(" + " OR ".join(_fts5_string(p) + " *" for p in query.prefixes) + ")")
-    else:
-        words.append(_fts5_string(query.last))
-    columns = "{title_terms}" if titles_only else "{title_terms body_terms}"
-    parts = [f"{columns} : (" + " AND ".join(words) + ")"]
-    visible = " OR ".join(_fts5_string(f"c{c}") for c in scope.community_ids)
-    parts.append(f"scope : ({visible})")
+    last = []
+    if query.prefix:
+        last.append(_fts5_string(query.prefix) + " *")
+    if query.last_exact:
+        last.append(_fts5_string(query.last))
+    words.append("(" + " OR ".join(last) + ")")
+    parts = ["{title_terms body_terms} : (" + " AND ".join(words) + ")"]
     parts += [f"scope : {_fts5_string(t)}" for t in scope.required]
     return " AND ".join(parts)
 
@@ -51,15 +51,16 @@ def _ts_lexeme(term: str, suffix: str) -> str:
     return "'" + term.replace("'", "''").replace("\\", "") + "'" + suffix
 
 
-def tsquery(query: Query, scope: Scope, *, titles_only: bool) -> str:
-    weights = "A" if titles_only else "AB"
+def tsquery(query: Query, scope: Scope) -> str:
+    weights = "AB"  # title and body; D is the scope
     words = [_ts_lexeme(w, ":" + weights) for w in query.words]
-    if query.prefixes:
-        words.append("(" + " | ".join(_ts_lexeme(p, ":*" + weights) for p in query.prefixes) + ")")
-    else:
-        words.append(_ts_lexeme(query.last, ":" + weights))
-    visible = " | ".join(_ts_lexeme(f"c{c}", ":D") for c in scope.community_ids)
-    parts = words + [f"({visible})"] + [_ts_lexeme(t, ":D") for t in scope.required]
+    last = []
+    if query.prefix:
+        last.append(_ts_lexeme(query.prefix, ":*" + weights))
+    if query.last_exact:
+        last.append(_ts_lexeme(query.last, ":" + weights))
+    words.append("(" + " | ".join(last) + ")")
+    parts = words + [_ts_lexeme(t, ":D") for t in scope.required]
     return " & ".join(parts)
 
 
@@ -67,11 +68,11 @@ def _filters(scope: Scope, alias: str) -> tuple[list[str], list]:
     where: list[str] = []
     params: list = []
     real = [c for c in scope.community_ids if c]
-    visible = f"{alias}.community_id IS NULL"
+    visible = [f"{alias}.community_id IS NULL"] if 0 in scope.community_ids else []
     if real:
-        visible += f" OR {alias}.community_id IN ({', '.join(['%s'] * len(real))})"
+        visible.append(f"{alias}.community_id IN ({', '.join(['%s'] * len(real))})")
         params += real
-    where.append(f"({visible})")
+    where.append("(" + " OR ".join(visible) + ")")
     if scope.author_id is not None:
         where.append(f"{alias}.author_id = %s")
         params.append(scope.author_id)
@@ -100,9 +101,7 @@ def _filters(scope: Scope, alias: str) -> tuple[list[str], list]:
     return where, params
 
 
-def candidates(
-    query: Query, scope: Scope, *, limit: int, titles_only: bool = False
-) -> list[tuple[int, str, str]]:
+def candidates(query: Query, scope: Scope, *, limit: int) -> list[tuple[int, str, str]]:
     """(entry id, title terms, body terms) of the newest ``limit`` matches."""
     if not scope.community_ids:
         return []
@@ -114,7 +113,7 @@ def candidates(
             + " AND ".join(where)
             + " ORDER BY e.id DESC LIMIT %s"
         )
-        params = [tsquery(query, scope, titles_only=titles_only), *params, limit]
+        params = [tsquery(query, scope), *params, limit]
     else:
         where, params = _filters(scope, "e")
         sql = (  # Placeholders and fixed names only; the terms are parameters.
@@ -124,7 +123,7 @@ def candidates(
             + " AND ".join(where)
             + " ORDER BY f.rowid DESC LIMIT %s"
         )
-        params = [fts5_match(query, scope, titles_only=titles_only), *params, limit]
+        params = [fts5_match(query, scope), *params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

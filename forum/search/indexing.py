@@ -9,10 +9,11 @@ when it may no longer be found. Organisations and webinar items follow their
 models' saves (``follow_model``), also on commit.
 """
 
+import heapq
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
 from forum import events
@@ -28,7 +29,7 @@ BATCH = 1000
 
 def _entry(document: registry.Document) -> SearchEntry:
     body = document.body[:MAX_BODY_CHARS]
-    scope = [f"c{document.community_id or 0}", f"k{document.kind}"]
+    scope = [f"k{document.kind}"]
     scope += [f"t{t}" for t in document.tag_ids] + [f"r{r}" for r in document.region_ids]
     return SearchEntry(
         kind=document.kind,
@@ -145,15 +146,36 @@ def rebuild_index() -> int:
     written = 0
     with transaction.atomic():
         SearchEntry.objects.all().delete()
-        for source in registry.sources():
-            batch: list[SearchEntry] = []
-            for document in source.documents(None):
-                batch.append(_entry(document))
-                if len(batch) >= BATCH:
-                    SearchEntry.objects.bulk_create(batch)
-                    written += len(batch)
-                    batch = []
-            if batch:
+        # Oldest first across kinds: entry ids then follow time, which the
+        # engines' bounded candidate sets rely on ("the newest matches").
+        everything = heapq.merge(
+            *(source.documents(None) for source in registry.sources()),
+            key=lambda document: document.created_at,
+        )
+        batch: list[SearchEntry] = []
+        for document in everything:
+            batch.append(_entry(document))
+            if len(batch) >= BATCH:
                 SearchEntry.objects.bulk_create(batch)
                 written += len(batch)
+                batch = []
+        if batch:
+            SearchEntry.objects.bulk_create(batch)
+            written += len(batch)
+    _after_bulk_write()
     return written
+
+
+def _after_bulk_write() -> None:
+    """Fresh planner statistics (PostgreSQL) or merged FTS5 segments (SQLite) after a rebuild.
+
+    Without statistics, PostgreSQL may read every match of a common word
+    before the LIMIT (measured: 170 ms instead of 1 ms on 100,000 entries).
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE forum_searchentry")
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "INSERT INTO forum_searchentry_fts(forum_searchentry_fts) VALUES ('optimize')"
+            )

@@ -13,10 +13,9 @@ from . import registry
 from .engine import Scope, candidates
 from .text import Query, highlight, parse_query, score, snippet
 
-# The newest matches ranked per search (and, among titles, as many again):
-# a word found in thousands of posts costs no more than one found in 200.
+# The newest matches ranked per search: a word found in thousands of posts
+# costs no more than one found in 200 (the rest is reached by adding words or filters).
 CANDIDATES = 200
-TITLE_CANDIDATES = 100
 MAX_PER_PAGE = 50
 
 
@@ -49,7 +48,7 @@ class SearchResults:
     hits: list[Hit] = field(default_factory=list)
     page: int = 1
     has_next: bool = False
-    count: int = 0  # matches ranked (at most CANDIDATES + TITLE_CANDIDATES)
+    count: int = 0  # matches ranked (at most CANDIDATES)
     capped: bool = False  # more matched than were ranked
 
     @property
@@ -82,11 +81,12 @@ def _scope(viewer: User | None, filters: SearchFilters) -> Scope | None:
         scope.since = _aware(filters.date_from)
     if filters.date_to is not None and filters.date_to < date.max:
         scope.before = _aware(filters.date_to + timedelta(days=1))
-    member_of: list[int] | None = None
-    if viewer is not None and viewer.is_authenticated:
-        member_of = list(
-            Membership.objects.filter(user=viewer).values_list("community_id", flat=True)
-        )
+
+    def member_of() -> list[int]:
+        if viewer is None or not viewer.is_authenticated:
+            return []
+        return list(Membership.objects.filter(user=viewer).values_list("community_id", flat=True))
+
     if filters.author is not None:
         author = filters.author
         scope.author_id = author.pk
@@ -99,10 +99,10 @@ def _scope(viewer: User | None, filters: SearchFilters) -> Scope | None:
                 theirs = set(
                     Membership.objects.filter(user=author).values_list("community_id", flat=True)
                 )
-                shared = theirs & set(member_of or [])
+                shared = theirs & set(member_of())
                 scope.community_ids = [c for c in scope.community_ids if c in shared]
     if filters.organisation is not None:
-        shared_cops = [c for c in (member_of or []) if c in scope.community_ids]
+        shared_cops = [c for c in member_of() if c in scope.community_ids]
         if is_staff(viewer):
             shared_cops = [c for c in scope.community_ids if c]
         scope.organisation = (filters.organisation.pk, shared_cops)
@@ -132,13 +132,10 @@ def search(
     if scope is None:
         return results
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    found = {row[0]: row for row in candidates(query, scope, limit=CANDIDATES)}
-    capped = len(found) >= CANDIDATES
-    for row in candidates(query, scope, limit=TITLE_CANDIDATES, titles_only=True):
-        found.setdefault(row[0], row)
-    ranked = sorted(found.values(), key=lambda row: (-score(query, row[1], row[2]), -row[0]))
+    found = candidates(query, scope, limit=CANDIDATES)
+    ranked = sorted(found, key=lambda row: (-score(query, row[1], row[2]), -row[0]))
     results.count = len(ranked)
-    results.capped = capped
+    results.capped = len(found) >= CANDIDATES
     start = (results.page - 1) * per_page
     page_ids = [row[0] for row in ranked[start : start + per_page]]
     results.has_next = len(ranked) > start + per_page

@@ -22,7 +22,7 @@ WORD = re.compile(r"[^\W_]+")
 # Declared once: the form and search() both read these bounds.
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 8
-MIN_PREFIX_CHARS = 2
+MIN_PREFIX_CHARS = 3
 # A longer word is cut: no engine needs more, and the terms stay short.
 MAX_TERM_CHARS = 40
 # What is kept of a long text for snippets and terms (a post holds at most 10,000 characters).
@@ -55,16 +55,28 @@ def terms_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed query: whole-word terms, and the last word also as a prefix."""
+    """A parsed query: whole-word terms, and the last word as typed so far.
+
+    The last word matches its own term (``last``) or, as one types, any term
+    that starts with the word folded (``prefix``: "mari" finds "mariag",
+    "marie"); a stem would be too short a prefix ("les" → "le*").
+    """
 
     words: tuple[str, ...]  # terms every result holds (all but the last word)
     last: str  # the last word's term
-    prefixes: tuple[str, ...]  # the last word typed so far, as term prefixes
+    prefix: str = ""  # the last word folded, when long enough to complete
 
-    def matches(self, token: str, *, last_as_prefix: bool = True) -> bool:
-        if token in self.words or token == self.last:
+    @property
+    def last_exact(self) -> bool:
+        """Whether ``last`` must be matched on its own (the prefix does not cover it)."""
+        return not self.prefix or not self.last.startswith(self.prefix)
+
+    def matches(self, token: str) -> bool:
+        if token in self.words:
             return True
-        return last_as_prefix and any(token.startswith(p) for p in self.prefixes)
+        if self.prefix and token.startswith(self.prefix):
+            return True
+        return token == self.last
 
 
 def parse_query(text: str) -> Query | None:
@@ -91,14 +103,9 @@ def parse_query(text: str) -> Query | None:
             _("Votre recherche compte trop de mots : %(max)d au plus.") % {"max": MAX_QUERY_WORDS},
         )
     whole = tuple(dict.fromkeys(term(w) for w in words[:-1]))
-    last_word = words[-1]
-    last = term(last_word)
-    prefixes: tuple[str, ...] = ()
-    folded = fold(last_word)
-    if len(folded) >= MIN_PREFIX_CHARS:
-        # The stem may end differently from the word typed ("nationaux" → "national").
-        prefixes = (last,) if folded.startswith(last) else (last, folded)
-    return Query(words=whole, last=last, prefixes=prefixes)
+    folded = fold(words[-1])
+    prefix = folded if len(folded) >= MIN_PREFIX_CHARS else ""
+    return Query(words=whole, last=term(words[-1]), prefix=prefix)
 
 
 # Ranking --------------------------------------------------------------------------------------
@@ -111,12 +118,13 @@ def score(query: Query, title_terms: str, body_terms: str) -> float:
     total = 0.0
     for word in query.words:
         total += _weight(title.count(f" {word} "), body.count(f" {word} "))
-    if query.prefixes:
-        title_count = sum(title.count(f" {p}") for p in query.prefixes)
-        body_count = sum(body.count(f" {p}") for p in query.prefixes)
-    else:
-        title_count = title.count(f" {query.last} ")
-        body_count = body.count(f" {query.last} ")
+    title_count = body_count = 0
+    if query.prefix:
+        title_count = title.count(f" {query.prefix}")
+        body_count = body.count(f" {query.prefix}")
+    if query.last_exact:
+        title_count += title.count(f" {query.last} ")
+        body_count += body.count(f" {query.last} ")
     total += _weight(title_count, body_count)
     return total
 

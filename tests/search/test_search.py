@@ -275,7 +275,7 @@ def test_webinar_minutes_and_decisions_are_found_as_their_session_is_seen(
         save_minutes(
             moderator=moderator, session=session, minutes="Les **inscriptions** scolaires."
         )
-        add_decision(moderator=moderator, session=session, text="Former les inscripteurs.")
+        add_decision(moderator=moderator, session=session, text="Ouvrir les inscriptions en ligne.")
     found = search(member, "inscription")
     assert sorted(h.kind_label for h in found.hits) == ["Compte rendu", "Décision"]
     assert all(h.url == session.get_absolute_url() for h in found.hits)

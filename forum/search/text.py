@@ -29,11 +29,16 @@ MAX_TERM_CHARS = 40
 MAX_BODY_CHARS = 12_000
 
 _stemmer = snowballstemmer.stemmer("french")
+# Letters NFKD does not take apart, as people type them without the key: "soeur"
+# finds "sœur", "jekafo" finds "Jɛkafɔ" (Bambara's open e and o, ɲ, ŋ).
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ɛ": "e", "ɔ": "o", "ɲ": "ny", "ŋ": "ng"}
+)
 
 
 def fold(word: str) -> str:
     """Lower case, accents and compatibility forms folded, letters and digits only."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
+    decomposed = unicodedata.normalize("NFKD", word.lower().translate(_LIGATURES))
     folded = "".join(c for c in decomposed if c.isalnum())
     return folded[:MAX_TERM_CHARS] or word.lower()[:MAX_TERM_CHARS]
 

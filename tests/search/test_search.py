@@ -67,6 +67,12 @@ def test_french_matches_fold_accents_stem_and_complete_the_last_word(
     assert expected in titles(search(outsider, query))
 
 
+def test_folding_takes_apart_ligatures_and_bambara_letters():
+    from forum.search.text import terms
+
+    assert terms("Sœur Jɛkafɔ ŊANA") == terms("soeur jekafo ngana")
+
+
 def test_whole_words_must_all_be_present(corpus, outsider):
     assert titles(search(outsider, "violence ségou")) == []
 

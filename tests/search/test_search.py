@@ -383,3 +383,23 @@ def test_too_long_queries_are_refused_with_a_reason(outsider):
         search(outsider, "a" * 1000)
     with pytest.raises(BadInput):
         search(outsider, " ".join(["mot"] * 20))
+
+
+def test_a_voice_notes_transcript_is_found_once_written(
+    thread, member, outsider, django_capture_on_commit_callbacks
+):
+    from forum.services.attachments import set_transcript
+    from tests.forum.test_post_files import voice_upload
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post = services.create_post(
+            author=member, thread=thread, parent=None, body="", voice=voice_upload("webm", 2.0)
+        )
+    assert search(outsider, "coopérative").hits == []
+    with django_capture_on_commit_callbacks(execute=True):
+        set_transcript(
+            editor=member, attached=post.files.get(), text="Notre coopérative de karité à Kita."
+        )
+    hit = search(outsider, "cooperatives").hits[0]
+    assert hit.url == post.get_absolute_url()
+    assert [text for text, on in hit.snippet if on] == ["coopérative"]

@@ -35,11 +35,20 @@
         var holder = document.createElement("div");
         holder.innerHTML = html;
         var fresh = holder.querySelector("#search-results");
-        if (fresh) {
-          results.replaceWith(fresh);
-          results = fresh;
-          history.replaceState(null, "", address);
-        }
+        if (!fresh) return;
+        // The count's live region stays in place (a new one would not be announced):
+        // only its text changes; the hits and page links around it are replaced.
+        var status = results.querySelector("[role=status]");
+        var freshStatus = fresh.querySelector("[role=status]");
+        Array.prototype.slice.call(results.children).forEach(function (child) {
+          if (child !== status) child.remove();
+        });
+        Array.prototype.slice.call(fresh.children).forEach(function (child) {
+          if (child !== freshStatus) results.appendChild(child);
+        });
+        if (status && freshStatus) status.textContent = freshStatus.textContent;
+        else if (freshStatus) results.prepend(freshStatus);
+        history.replaceState(null, "", address);
       })
       .catch(function () {});
   }

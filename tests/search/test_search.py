@@ -403,3 +403,13 @@ def test_a_voice_notes_transcript_is_found_once_written(
     hit = search(outsider, "cooperatives").hits[0]
     assert hit.url == post.get_absolute_url()
     assert [text for text, on in hit.snippet if on] == ["coopérative"]
+
+
+def test_the_rebuild_command_says_how_many_entries(corpus):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert out.getvalue().strip() == "3 entries written."

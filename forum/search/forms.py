@@ -3,6 +3,8 @@
 from datetime import date
 
 from django import forms
+from django.db.models import Q
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from forum import inputs
@@ -39,9 +41,7 @@ class SearchForm(forms.Form):
         required=False,
         empty_label=_("Toutes"),
     )
-    etiquette = forms.SlugField(
-        label=_("Étiquette"), required=False, max_length=100, allow_unicode=True
-    )
+    etiquette = forms.CharField(label=_("Étiquette"), required=False, max_length=100)
     region = _SlugChoice(
         label=_("Région"),
         queryset=Region.objects.order_by("name"),
@@ -109,8 +109,12 @@ class SearchForm(forms.Form):
         data = self.cleaned_data
         tag = None
         if data.get("etiquette"):
-            # An unknown tag matches nothing (a tag id no entry holds).
-            tag = Tag.objects.filter(slug=data["etiquette"]).first() or Tag(pk=0)
+            # By its address ("loi-052") or its name as shown ("Loi 052"); an unknown
+            # tag matches nothing (a tag id no entry holds).
+            typed = data["etiquette"].strip()
+            tag = Tag.objects.filter(
+                Q(slug=slugify(typed, allow_unicode=True)) | Q(name__iexact=typed)
+            ).first() or Tag(pk=0)
         return SearchFilters(
             community=data.get("communaute"),
             tag=tag,

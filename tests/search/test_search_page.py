@@ -82,7 +82,9 @@ def test_a_private_cop_is_no_choice_for_an_outsider(
 def test_filters_by_tag_region_organisation_and_author_answer(found, client, member):
     for params in (
         {"etiquette": "mariage"},
+        {"etiquette": "Mariage"},
         {"etiquette": "inconnue"},
+        {"etiquette": "é t ^ %"},
         {"region": "nulle-part"},
         {"organisation": "nulle-part"},
         {"auteur": str(member.pk)},
@@ -158,3 +160,11 @@ def test_a_query_without_words_says_so(client):
     response = client.get(URL, {"q": '"*" ()'})
     assert response.status_code == 200
     assert "Tapez au moins un mot" in response.content.decode()
+
+
+def test_a_tag_is_chosen_by_its_name_or_its_address(found, client):
+    for typed in ("Mariage", "mariage"):
+        html = client.get(URL, {"q": "mariage", "etiquette": typed}).content.decode()
+        assert "</mark> des enfants</a>" in html
+    html = client.get(URL, {"q": "mariage", "etiquette": "inconnue"}).content.decode()
+    assert "Aucun résultat" in html

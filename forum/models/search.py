@@ -10,9 +10,10 @@ class SearchEntry(models.Model):
     ``body_terms`` are the same words normalised by ``forum.search.text``
     (lower case, accents folded, French Snowball stem), one term per word in
     order; ``scope`` holds the filter terms (``t<tag>``, ``r<region>``,
-    ``k<kind>``); CoPs are filtered on ``community``, in SQL. The engines index those three columns only:
-    an FTS5 table kept by triggers on SQLite, a generated ``document``
-    tsvector with a GIN index on PostgreSQL (both made by migration 0019).
+    ``k<kind>``); CoPs are filtered on ``community``, in SQL. The engines
+    index those three columns only: an FTS5 table kept by triggers on
+    SQLite, a generated ``document`` tsvector with a GIN index on
+    PostgreSQL (both made by migration 0019).
     Written only by ``forum.search.indexing``.
     """
 

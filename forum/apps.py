@@ -23,6 +23,15 @@ class ForumConfig(AppConfig):
 
         events.subscribe(reopen_for_approved_post)
 
+        # Search: the forum's kinds, and the index following events and saves.
+        from .search import indexing, sources
+
+        sources.register_forum_sources()
+        indexing.connect()
+        from .models import Organisation
+
+        indexing.follow_model(Organisation, sources.ORGANISATION)
+
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         from .services.security import note_sign_in, note_sign_out

@@ -14,6 +14,7 @@ from . import (
     unread_views,
     views,
 )
+from .search import views as search_views
 
 
 class UnicodeSlugConverter:
@@ -149,6 +150,7 @@ urlpatterns = [
     # Tags and organisations
     path("etiquettes/<uslug:slug>/", views.tag_detail, name="tag"),
     path("organisations/", views.organisation_list, name="organisations"),
+    path("recherche/", search_views.search_page, name="search"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     # Accounts
     path("compte/inscription/", views.signup, name="signup"),

@@ -156,6 +156,8 @@ RULES: dict[str, Rule] = {
     # Site-wide pages, open to all.
     "home": Rule(url("home"), get=everyone()),
     "organisations": Rule(url("organisations"), get=everyone()),
+    # Everyone may search; what each finds is tested in tests/search/.
+    "search": Rule(lambda world: reverse("search") + "?q=loi", get=everyone()),
     "organisation": Rule(url("organisation", "organisation.slug"), get=everyone()),
     "webinars": Rule(url("webinars"), get=everyone()),
     "signup": Rule(

@@ -140,6 +140,8 @@ def pages(w) -> list[str]:
         reverse("notifications_count"),
         reverse("tag", args=["loi-052"]),
         reverse("organisations"),
+        reverse("search") + f"?q=loi+fonc&communaute={cop.slug}&du=2020-01-01",
+        reverse("search") + "?q=mari&fragment=1&page=2",
         reverse("signup"),
         reverse("login"),
         reverse("profile_edit"),

@@ -50,3 +50,8 @@ class WebinarsConfig(AppConfig):
         from .services.registration import cancel_registrations_of_excluded
 
         on_exclusion(cancel_registrations_of_excluded)
+
+        # Minutes and decisions are found by the forum's search.
+        from .search import register_search
+
+        register_search()

@@ -7,6 +7,7 @@ from .notifications import CommunityFollow, FollowLevel, Notification, ThreadFol
 from .organisations import Organisation
 from .reading import ThreadRead
 from .reports import Report, ReportCase
+from .search import SearchEntry
 from .security import ResetLink, UserSession
 from .tags import Tag, TaggedOrganisation, TaggedThread
 from .threads import Post, PostRevision, Thread, ThreadRedirect
@@ -33,6 +34,7 @@ __all__ = [
     "Report",
     "ReportCase",
     "Sanction",
+    "SearchEntry",
     "ResetLink",
     "Tag",
     "TaggedOrganisation",

@@ -47,6 +47,7 @@ from forum.models import (
     Thread,
     User,
 )
+from forum.search import rebuild_index
 from rooms.models import Room, RoomConnection
 from webinars import services
 from webinars.models import (
@@ -96,6 +97,7 @@ class Command(BaseCommand):
             live_session = self.seed_live_session(
                 communities[content.LIVE_SESSION["community"]], users
             )
+        rebuild_index()  # minutes and decisions back-dated by the demo, found as they stand
         self.print_summary(series, one_off, live_session)
 
     def step(self, message: str) -> None:

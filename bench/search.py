@@ -81,10 +81,10 @@ QUERIES = [
     ("quota femmes listes", None),
     ("violences", None),
     ("certificat medical", None),
-    ("héritage", None),
+    ("accompagnement juridique", None),
     ("radio communautaire", None),
     ("plaidoyer", "loi-052"),
-    ("parajuristes", None),
+    ("candidates", None),
     ("mari", None),  # typed halfway: mariage, mari, mariée
     ("Ségou", None),
     ("formation des élues", None),
@@ -92,7 +92,7 @@ QUERIES = [
     ("financement", "recent"),
     ("tribunal", "mariage-d-enfants"),
     ("chefs de village", None),
-    ("fiche de référencement", None),
+    ("caravane radio", None),
     ("sécurité numérique", "defenseures-en-securite"),
 ]
 
@@ -260,25 +260,29 @@ def build_data(total_posts: int) -> dict:
          for tag in rng.sample(tags, rng.randint(0, 2))],
         batch_size=5000,
     )  # fmt: skip
-    written = 0
-    batch: list[Post] = []
-    for thread in threads:
+
+    def post(thread, seq: int, parent) -> Post:
+        body = vocabulary.body(rng)
         root_path = f"{1:0{PATH_STEP}d}"
-        for seq in range(1, POSTS_PER_THREAD + 1):
-            body = vocabulary.body(rng)
-            batch.append(
-                Post(
-                    thread=thread,
-                    parent=None,
-                    author=rng.choice(authors),
-                    seq=seq,
-                    path=root_path if seq == 1 else root_path + f"{seq:0{PATH_STEP}d}",
-                    depth=0 if seq == 1 else 1,
-                    body=body,
-                    body_html=f"<p>{escape(body)}</p>",
-                    created_at=thread.created_at + datetime.timedelta(minutes=seq),
-                )
-            )
+        return Post(
+            thread=thread,
+            parent=parent,
+            author=rng.choice(authors),
+            seq=seq,
+            path=root_path if seq == 1 else root_path + f"{seq:0{PATH_STEP}d}",
+            depth=0 if seq == 1 else 1,
+            body=body,
+            body_html=f"<p>{escape(body)}</p>",
+            created_at=thread.created_at + datetime.timedelta(minutes=seq),
+        )
+
+    # Opening posts first (their ids are the replies' parent), then the replies.
+    roots = Post.objects.bulk_create([post(thread, 1, None) for thread in threads], batch_size=2000)
+    written = len(roots)
+    batch: list[Post] = []
+    for thread, root in zip(threads, roots, strict=True):
+        for seq in range(2, POSTS_PER_THREAD + 1):
+            batch.append(post(thread, seq, root))
             written += 1
         if len(batch) >= 5000:
             Post.objects.bulk_create(batch)
@@ -317,9 +321,8 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 def run(total_posts: int, rounds: int) -> dict:
-    from forum.search import SearchFilters, rebuild_index, search
-
     from forum import limits
+    from forum.search import SearchFilters, rebuild_index, search
 
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
@@ -345,7 +348,7 @@ def run(total_posts: int, rounds: int) -> dict:
         if kind is None:
             return None
         if kind == "recent":
-            return SearchFilters(since=since)
+            return SearchFilters(date_from=since)
         return SearchFilters(community=data["communities"][kind])
 
     prepared = [(q, filters_for(f)) for q, f in QUERIES]

@@ -32,7 +32,12 @@ self.addEventListener('activate', (event) => {
 const keepable = (res) => res.status === 200 && res.type === 'basic' && res.headers.get('Jekafo-Offline') === 'keep' &&
   (res.headers.get('Content-Type') || '').startsWith('text/html') && !/no-store/.test(res.headers.get('Cache-Control') || '');
 
-async function keep(request, response) {
+// A wipe (sign-out, quick exit) must leave no page kept: a page fetched before it must not be
+// put back after it, and reading the cache must not re-create it (caches.open would).
+let wipes = 0;
+
+async function keep(request, response, epoch) {
+  if (epoch !== wipes) return;
   const cache = await caches.open(PAGES_CACHE);
   await cache.delete(request); // put it back last: the cache lists in insertion order
   await cache.put(request, response);
@@ -41,16 +46,16 @@ async function keep(request, response) {
 }
 
 async function copyOf(request) {
-  const cache = await caches.open(PAGES_CACHE);
-  return cache.match(request);
+  return (await caches.has(PAGES_CACHE)) ? caches.match(request, { cacheName: PAGES_CACHE }) : undefined;
 }
 
 async function page(event) {
   const { request } = event;
+  const epoch = wipes;
   const copy = await copyOf(request);
   const network = fetch(request).then((res) => {
-    if (keepable(res)) event.waitUntil(keep(request, res.clone()));
-    else if (res.status === 404 || res.status === 403) event.waitUntil(caches.open(PAGES_CACHE).then((c) => c.delete(request)));
+    if (keepable(res)) event.waitUntil(keep(request, res.clone(), epoch));
+    else if (res.status === 404 || res.status === 403) event.waitUntil(caches.has(PAGES_CACHE).then((has) => has && caches.open(PAGES_CACHE).then((c) => c.delete(request))));
     return res;
   });
   const fallback = async () => copy || (await caches.match(OFFLINE_URL)) || Response.error();
@@ -111,5 +116,8 @@ self.addEventListener('message', (event) => {
   const what = event.data && event.data.type;
   if (what === 'flush') event.waitUntil(JekafoOutbox.flush());
   // Sign-out, quick exit, another member on this phone: nothing of hers stays.
-  if (what === 'wipe') event.waitUntil(Promise.all([caches.delete(PAGES_CACHE), JekafoOutbox.wipe()]));
+  if (what === 'wipe') {
+    wipes += 1;
+    event.waitUntil(Promise.all([caches.delete(PAGES_CACHE), JekafoOutbox.wipe()]));
+  }
 });

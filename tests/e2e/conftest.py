@@ -17,6 +17,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -107,6 +108,19 @@ def site():
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+# Django 6.1's ASGI handler, when the browser drops a request before its response exists
+# (a navigation that replaces a loading page), sends request_finished through an executor
+# that the cancelled request already shut: a traceback in the log, for a client that is
+# gone (seen once in CI, on a sign-in page the test had navigated away from). Nothing was
+# answered to anyone, so that one traceback is not counted as the server's error.
+ABORTED_REQUEST_TRACEBACK = re.compile(
+    r"Exception inside application: CurrentThreadExecutor already quit or is broken\n"
+    r"Traceback \(most recent call last\):\n(?:  .*\n)*?"
+    r"(?=.*request_finished\.asend)(?:  .*\n)*"
+    r"RuntimeError: CurrentThreadExecutor already quit or is broken\n"
+)
+
+
 @pytest.fixture(autouse=True)
 def no_server_errors(site):
     """Fail a test during which the server logged an exception or answered 500."""
@@ -116,6 +130,7 @@ def no_server_errors(site):
     with site.process.log_path.open("rb") as log:
         log.seek(start)
         written = log.read().decode(errors="replace")
+    written = ABORTED_REQUEST_TRACEBACK.sub("", written)
     if "Traceback" in written or '" 500 ' in written:
         pytest.fail(f"the server logged errors during the test:\n{written[-6000:]}", pytrace=False)
 

@@ -10,12 +10,12 @@ links are then plain string formatting.
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from . import permissions as perms
 from .models import Post, Thread, User
+from .post_html import PostDrawer
 
 _SENTINEL = 2_147_483_647
 _POST_LINKS = {
@@ -113,7 +113,7 @@ def audience_of(user: User | None, thread: Thread) -> str:
 
 
 def render_post_for(post: Post, thread: Thread, audience: str, language: str) -> str:
-    """Draw ``post`` with the thread page's partial, as ``audience`` sees it.
+    """Draw ``post`` as the thread page does (forum/post_html.py), as ``audience`` sees it.
 
     Rights that depend on the reader (editing and deleting one's own post)
     become links marked ``data-owner`` and ``hidden``; the client shows them
@@ -127,13 +127,11 @@ def render_post_for(post: Post, thread: Thread, audience: str, language: str) ->
     post.can_delete = False
     post.show_org = _shows_organisation(None, post.author, audience != READER)
     post.owner_links = audience != READER and not post.is_deleted and not post.is_hidden
-    context = {
-        "post": post,
-        "max_depth": settings.JEKAFO["MAX_VISIBLE_DEPTH"],
-        "can_reply": moderator or (audience == MEMBER and not thread.is_locked),
-        "can_moderate": moderator,
-    }
-    # No reader, so no CSRF token (the partial skips the tag): the client adds
-    # its page's token to the forms.
     with translation.override(language):
-        return render_to_string("forum/thread_detail.html#post", context).strip()
+        # No reader, so no CSRF field: the client adds its page's token to the forms.
+        drawer = PostDrawer(
+            can_reply=moderator or (audience == MEMBER and not thread.is_locked),
+            can_moderate=moderator,
+            max_depth=settings.JEKAFO["MAX_VISIBLE_DEPTH"],
+        )
+        return str(drawer.draw(post))

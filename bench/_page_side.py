@@ -159,7 +159,9 @@ def load(side: str) -> dict:
 
 
 def count_posts(side: str, html: str) -> int:
-    marker = '<article id="post-' if side == "jekafo" else 'class="comments_list__comment js-comment"'
+    if side == "jekafo":
+        return html.count('<article id="post-')
+    marker = 'class="comments_list__comment js-comment"'
     return html.count(marker)
 
 

@@ -187,7 +187,7 @@ def over_http(sides: dict, scratch: Path, rounds: int, requests: int) -> dict:
     wall = {(side, audience): [] for side in sides for audience in AUDIENCES}
     try:
         connections = {}
-        for side, (process, port) in servers.items():
+        for side, (_process, port) in servers.items():
             for audience in AUDIENCES:
                 cookie = "=".join(sides[side]["cookie"]) if audience == "member" else ""
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -231,18 +231,23 @@ def versions() -> dict:
 
 
 def print_report(results: dict) -> None:
-    print(f"\nThread page, {POSTS} posts on one page — CPU per request, median (ratio = Spirit/ours)")
+    print(f"\nThread page, {POSTS} posts on one page — CPU per request, median"
+          " (ratio = Spirit/ours)")  # fmt: skip
     for kind in ("in_process", "http"):
         print(f"  {kind.replace('_', '-')}:")
         for audience, row in results[kind].items():
             ours, peer = row[OURS], row[PEER]
             extra = ""
             if "wall_p50_ms" in ours:
-                extra = (f"  wall p50/p95 ours {ours['wall_p50_ms']:.1f}/{ours['wall_p95_ms']:.1f}"
-                         f" Spirit {peer['wall_p50_ms']:.1f}/{peer['wall_p95_ms']:.1f} ms")  # fmt: skip
+                extra = (
+                    f"  wall p50/p95 ours {ours['wall_p50_ms']:.1f}/{ours['wall_p95_ms']:.1f}"
+                    f" Spirit {peer['wall_p50_ms']:.1f}/{peer['wall_p95_ms']:.1f} ms"
+                )
             met = "met" if row["ratio"] >= TARGET else "NOT met"
-            print(f"    {audience:8} ours {ours['cpu_ms']:6.2f} ms  Spirit {peer['cpu_ms']:6.2f} ms"
-                  f"  ratio {row['ratio']:.2f}× (target ≥ {TARGET:.0f}×: {met}){extra}")  # fmt: skip
+            print(
+                f"    {audience:8} ours {ours['cpu_ms']:6.2f} ms  Spirit {peer['cpu_ms']:6.2f} ms"
+                f"  ratio {row['ratio']:.2f}× (target ≥ {TARGET:.0f}×: {met}){extra}"
+            )
     print(f"  load average: before {results['load_before']}, after {results['load_after']}")
 
 
@@ -253,8 +258,11 @@ def markdown(results: dict) -> str:
         f"Measured {results['date']} on {results['machine']} (shared; load average before "
         f"{results['load_before']}, after {results['load_after']}). Same corpus on both sides "
         f"(bench/_corpus.py): one thread of {POSTS} French Markdown posts on one page, SQLite "
-        "file, DEBUG off. Ours: " + results["versions"][OURS] + "; peer: "
-        + results["versions"][PEER] + f" (bench/spirit_peer/). {results['rounds']} interleaved "
+        "file, DEBUG off. Ours: "
+        + results["versions"][OURS]
+        + "; peer: "
+        + results["versions"][PEER]
+        + f" (bench/spirit_peer/). {results['rounds']} interleaved "
         f"rounds of {results['requests']} requests per side and audience in-process, "
         f"{results['http_rounds']} rounds of {results['http_requests']} over HTTP, pooled "
         "(a warm-up round first, not counted). Ratio = Spirit's CPU / ours; target ≥ 3×.",
@@ -281,10 +289,11 @@ def markdown(results: dict) -> str:
         "(median); over HTTP it is the server process's user + system time from "
         "`/proc/<pid>/stat` over each batch, divided by its requests (median of batches). "
         "Spirit writes on every read (view count, bookmark, unread and notification marks); "
-        "ours writes only a member's ThreadRead mark when it moves (tests/test_no_write_on_get.py).",
+        "ours writes only a member's ThreadRead mark when it moves "
+        "(tests/test_no_write_on_get.py).",
         "",
-        f"Command: `make bench-spirit` (options: `BENCH_ARGS='--rounds N --requests N "
-        f"--http-rounds N --http-requests N'`).",
+        "Command: `make bench-spirit` (options: `BENCH_ARGS='--rounds N --requests N "
+        "--http-rounds N --http-requests N'`).",
     ]
     return "\n".join(lines)
 
@@ -313,7 +322,9 @@ def main() -> int:
         sys.exit("bench/.spirit-venv is missing: run `make bench-spirit`, which creates it.")
     results = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        ),
         "versions": versions(),
         "load_before": load_average(),
         "rounds": args.rounds,

@@ -52,11 +52,16 @@ def file_patterns() -> dict[str, str]:
     return {attribute: _file_pattern(name) for name, attribute in _FILE_LINKS.items()}
 
 
-def attachments_of(post: Post, patterns: dict[str, str] | None = None) -> list:
-    """The files of ``post`` with their links, for those who may read it (else none)."""
+def attachments_of(
+    post: Post, patterns: dict[str, str] | None = None, files: list | None = None
+) -> list:
+    """The files of ``post`` with their links, for those who may read it (else none).
+
+    ``files``: the post's files when already loaded (a page's, in one query).
+    """
     if not post.show_body:
         return []  # a hidden or deleted post's files are listed to no one who cannot read it
-    files = list(post.files.all())
+    files = list(post.files.all()) if files is None else files
     if files:
         patterns = patterns or file_patterns()
         for attached in files:
@@ -65,8 +70,14 @@ def attachments_of(post: Post, patterns: dict[str, str] | None = None) -> list:
     return files
 
 
-def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> list[Post]:
-    """Attach links and the viewer's rights to each post of ``thread``."""
+def prepare_posts(
+    user: User | None, thread: Thread, posts: Iterable[Post], files: dict | None = None
+) -> list[Post]:
+    """Attach links and the viewer's rights to each post of ``thread``.
+
+    ``files``: the posts' files by post id (selectors.files_of_posts), else
+    each post's ``files`` are read (prefetched or not).
+    """
     patterns = {attribute: url_pattern(name) for attribute, name in _POST_LINKS.items()}
     profile = url_pattern("profile")
     report = reverse("report", args=["post", _SENTINEL]).replace(str(_SENTINEL), "{}")
@@ -85,7 +96,9 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
         post.show_body = perms.can_view_post_body(user, post)
         post.can_edit = perms.can_edit_post(user, post)
         post.can_delete = perms.can_delete_post(user, post)
-        post.attachments = attachments_of(post, links)
+        post.attachments = attachments_of(
+            post, links, None if files is None else files.get(post.pk, [])
+        )
         prepared.append(post)
     return prepared
 

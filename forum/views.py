@@ -372,7 +372,9 @@ def _thread_context(request: HttpRequest, thread, page) -> dict:
         context["reply_form"].fields["body"].widget.attrs["data-mentions-url"] = reverse(
             "mention_candidates", args=[community.slug]
         )
-    page.object_list = prepare_posts(user, thread, page.object_list)
+    posts = list(page.object_list)
+    files = selectors.files_of_posts(posts)
+    page.object_list = prepare_posts(user, thread, posts, files)
     drawer = PostDrawer.for_request(
         request,
         can_reply=context["can_reply"],

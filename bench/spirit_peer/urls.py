@@ -1,5 +1,4 @@
-from django.urls import include, path
-
 import spirit.urls
+from django.urls import include, path
 
 urlpatterns = [path("", include(spirit.urls))]

@@ -83,6 +83,8 @@ def prepare_posts(
     report = reverse("report", args=["post", _SENTINEL]).replace(str(_SENTINEL), "{}")
     # An author's organisation is shown to the members of the thread's CoP, if they chose so.
     member_here = perms.can_view_members(user, thread.community)
+    shows_org: dict[int | None, bool] = {}  # by author: a page has many posts, few authors
+    rights = perms.post_rights_on(user, thread)
     links = file_patterns()
     prepared = []
     for post in posts:
@@ -91,11 +93,11 @@ def prepare_posts(
             setattr(post, attribute, pattern.format(post.pk))
         post.author_url = profile.format(post.author_id) if post.author_id else ""
         post.report_url = report.format(post.pk)
-        post.show_org = _shows_organisation(user, post.author, member_here)
+        if post.author_id not in shows_org:
+            shows_org[post.author_id] = _shows_organisation(user, post.author, member_here)
+        post.show_org = shows_org[post.author_id]
         post.parent_url = patterns["url"].format(post.parent_id) if post.parent_id else ""
-        post.show_body = perms.can_view_post_body(user, post)
-        post.can_edit = perms.can_edit_post(user, post)
-        post.can_delete = perms.can_delete_post(user, post)
+        post.show_body, post.can_edit, post.can_delete = rights(post)
         post.attachments = attachments_of(
             post, links, None if files is None else files.get(post.pk, [])
         )

@@ -265,7 +265,10 @@ def markdown(results: dict) -> str:
         + f" (bench/spirit_peer/). {results['rounds']} interleaved "
         f"rounds of {results['requests']} requests per side and audience in-process, "
         f"{results['http_rounds']} rounds of {results['http_requests']} over HTTP, pooled "
-        "(a warm-up round first, not counted). Ratio = Spirit's CPU / ours; target ≥ 3×.",
+        "(a warm-up round first, not counted). Over HTTP ours is served by `python -m "
+        "config.serve` (Daphne on uvloop, as in production), Spirit by `daphne` from its "
+        "virtualenv (asyncio loop); one keep-alive client, requests one at a time. "
+        "Ratio = Spirit's CPU / ours; target ≥ 3×.",
         "",
         "| Where | Audience | Ours CPU/request | Spirit CPU/request | Ratio | Wall p50/p95 ours |"
         " Wall p50/p95 Spirit |",
@@ -291,6 +294,12 @@ def markdown(results: dict) -> str:
         "Spirit writes on every read (view count, bookmark, unread and notification marks); "
         "ours writes only a member's ThreadRead mark when it moves "
         "(tests/test_no_write_on_get.py).",
+        "",
+        "Before issue 16 (the issue's own measurement) the same comparison gave 1.55–1.6× "
+        "for a visitor and 2.1× for a member "
+        "(posts drawn by a template partial, every column of five joined rows per post, files "
+        'prefetched per post); docs/architecture.md, "The thread page draws posts in Python", '
+        "says what changed and why no fragment cache.",
         "",
         "Command: `make bench-spirit` (options: `BENCH_ARGS='--rounds N --requests N "
         "--http-rounds N --http-requests N'`).",

@@ -26,31 +26,31 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from .templatetags.icons import icon
 
-# Every label a post may show, by name; gettext() runs once per page.
+# Every label a post may show, by name (marked for makemessages); gettext() runs once per page.
 _LABELS = {
-    "former": "ancien·ne membre",
-    "removed": "compte supprimé",
-    "reply_to": "en réponse à",
-    "edited": "modifié",
-    "refused": "refusé par la modération",
-    "pending": "en attente de validation",
-    "deleted": "Message supprimé par son auteur.",
-    "hidden": "Message masqué par la modération.",
-    "reply": "Répondre",
-    "quote": "Citer",
-    "edit": "Modifier",
-    "delete": "Supprimer",
-    "report": "Signaler",
-    "history": "Historique",
-    "split": "Scinder ici",
-    "restore": "Rétablir",
-    "hide": "Masquer",
-    "reason": "Motif",
-    "hide_post": "Masquer le message",
+    "former": gettext_noop("ancien·ne membre"),
+    "removed": gettext_noop("compte supprimé"),
+    "reply_to": gettext_noop("en réponse à"),
+    "edited": gettext_noop("modifié"),
+    "refused": gettext_noop("refusé par la modération"),
+    "pending": gettext_noop("en attente de validation"),
+    "deleted": gettext_noop("Message supprimé par son auteur."),
+    "hidden": gettext_noop("Message masqué par la modération."),
+    "reply": gettext_noop("Répondre"),
+    "quote": gettext_noop("Citer"),
+    "edit": gettext_noop("Modifier"),
+    "delete": gettext_noop("Supprimer"),
+    "report": gettext_noop("Signaler"),
+    "history": gettext_noop("Historique"),
+    "split": gettext_noop("Scinder ici"),
+    "restore": gettext_noop("Rétablir"),
+    "hide": gettext_noop("Masquer"),
+    "reason": gettext_noop("Motif"),
+    "hide_post": gettext_noop("Masquer le message"),
 }
 # The viewer is unknown (a live push drawn once per audience): like the
 # partial drawn without ``user``, every post then offers "Signaler", and the

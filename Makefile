@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-spirit messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -37,6 +37,7 @@ help:
 	@echo "make bench-app-shell  service worker + app shell size, bytes of a first and second visit"
 	@echo "make bench-search  search: 100,000 posts, p50/p95 of 20 queries, index build time and size (DATABASE_URL for PostgreSQL)"
 	@echo "make bench-voice  voice notes: bytes per minute, conversion time, a thread of 10 notes"
+	@echo "make bench-spirit  thread page against the Spirit forum (own venv bench/.spirit-venv), in-process and over HTTP"
 	@echo "make bench-fanout  chat fan-out benchmark (Daphne + Redis vs bare websockets; needs redis-server)"
 	@echo "make bench-fanout-target  the 500-listener target: 5 rounds, bare and Daphne in turn, pooled"
 	@echo "make messages   update and compile translations (locale/en)"
@@ -103,6 +104,16 @@ bench-fanout: $(STAMP)
 bench-fanout-target: $(STAMP)
 	$(BIN)/python bench/fanout.py --listeners 500 --layer pubsub --rounds 5 --duration 30 \
 		--section fanout-target $(BENCH_ARGS)
+
+# The Spirit peer needs Django < 6: its own virtualenv, pinned (bench/spirit_peer/requirements.txt).
+SPIRIT_VENV := bench/.spirit-venv
+$(SPIRIT_VENV)/.installed: bench/spirit_peer/requirements.txt
+	$(PYTHON) -m venv $(SPIRIT_VENV)
+	$(SPIRIT_VENV)/bin/pip install --quiet -r bench/spirit_peer/requirements.txt
+	touch $@
+
+bench-spirit: $(STAMP) $(SPIRIT_VENV)/.installed
+	$(BIN)/python bench/vs_spirit.py $(BENCH_ARGS)
 
 messages: $(STAMP)
 	$(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench

@@ -7,6 +7,8 @@ translated reason when they may see it but not act. None of them takes a
 request, so HTTP views and WebSocket consumers share them.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -309,6 +311,32 @@ def can_delete_post(user: User | None, post: Post) -> bool:
         and not post.is_deleted
         and post.author_id == user.pk
     )
+
+
+def post_rights_on(user: User | None, thread: Thread) -> Callable[[Post], tuple[bool, bool, bool]]:
+    """
+    ``can_view_post_body``, ``can_edit_post`` and ``can_delete_post`` for the posts of ``thread``.
+
+    The same rules as those three functions, with what depends only on the
+    viewer and the thread (moderator? may post? locked?) worked out once: a
+    thread page asks for a hundred posts. tests/forum/test_permissions.py
+    checks the two give the same answers.
+    """
+    community = thread.community
+    signed_in = user is not None and user.is_authenticated
+    viewer = user.pk if signed_in else None
+    moderator = can_moderate_community(user, community)
+    may_edit_own = signed_in and not thread.is_locked and can_post_in_community(user, community)
+
+    def rights(post: Post) -> tuple[bool, bool, bool]:
+        if post.is_deleted:
+            return False, False, False
+        own = signed_in and post.author_id == viewer
+        body = not post.is_hidden or moderator or own
+        edit = signed_in and (moderator or (own and not post.is_hidden and may_edit_own))
+        return body, edit, own
+
+    return rights
 
 
 def check_delete_post(user: User | None, post: Post) -> None:

@@ -10,12 +10,12 @@ links are then plain string formatting.
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from . import permissions as perms
 from .models import Post, Thread, User
+from .post_html import PostDrawer
 
 _SENTINEL = 2_147_483_647
 _POST_LINKS = {
@@ -52,11 +52,16 @@ def file_patterns() -> dict[str, str]:
     return {attribute: _file_pattern(name) for name, attribute in _FILE_LINKS.items()}
 
 
-def attachments_of(post: Post, patterns: dict[str, str] | None = None) -> list:
-    """The files of ``post`` with their links, for those who may read it (else none)."""
+def attachments_of(
+    post: Post, patterns: dict[str, str] | None = None, files: list | None = None
+) -> list:
+    """The files of ``post`` with their links, for those who may read it (else none).
+
+    ``files``: the post's files when already loaded (a page's, in one query).
+    """
     if not post.show_body:
         return []  # a hidden or deleted post's files are listed to no one who cannot read it
-    files = list(post.files.all())
+    files = list(post.files.all()) if files is None else files
     if files:
         patterns = patterns or file_patterns()
         for attached in files:
@@ -65,13 +70,21 @@ def attachments_of(post: Post, patterns: dict[str, str] | None = None) -> list:
     return files
 
 
-def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> list[Post]:
-    """Attach links and the viewer's rights to each post of ``thread``."""
+def prepare_posts(
+    user: User | None, thread: Thread, posts: Iterable[Post], files: dict | None = None
+) -> list[Post]:
+    """Attach links and the viewer's rights to each post of ``thread``.
+
+    ``files``: the posts' files by post id (selectors.files_of_posts), else
+    each post's ``files`` are read (prefetched or not).
+    """
     patterns = {attribute: url_pattern(name) for attribute, name in _POST_LINKS.items()}
     profile = url_pattern("profile")
     report = reverse("report", args=["post", _SENTINEL]).replace(str(_SENTINEL), "{}")
     # An author's organisation is shown to the members of the thread's CoP, if they chose so.
     member_here = perms.can_view_members(user, thread.community)
+    shows_org: dict[int | None, bool] = {}  # by author: a page has many posts, few authors
+    rights = perms.post_rights_on(user, thread)
     links = file_patterns()
     prepared = []
     for post in posts:
@@ -80,12 +93,14 @@ def prepare_posts(user: User | None, thread: Thread, posts: Iterable[Post]) -> l
             setattr(post, attribute, pattern.format(post.pk))
         post.author_url = profile.format(post.author_id) if post.author_id else ""
         post.report_url = report.format(post.pk)
-        post.show_org = _shows_organisation(user, post.author, member_here)
+        if post.author_id not in shows_org:
+            shows_org[post.author_id] = _shows_organisation(user, post.author, member_here)
+        post.show_org = shows_org[post.author_id]
         post.parent_url = patterns["url"].format(post.parent_id) if post.parent_id else ""
-        post.show_body = perms.can_view_post_body(user, post)
-        post.can_edit = perms.can_edit_post(user, post)
-        post.can_delete = perms.can_delete_post(user, post)
-        post.attachments = attachments_of(post, links)
+        post.show_body, post.can_edit, post.can_delete = rights(post)
+        post.attachments = attachments_of(
+            post, links, None if files is None else files.get(post.pk, [])
+        )
         prepared.append(post)
     return prepared
 
@@ -113,7 +128,7 @@ def audience_of(user: User | None, thread: Thread) -> str:
 
 
 def render_post_for(post: Post, thread: Thread, audience: str, language: str) -> str:
-    """Draw ``post`` with the thread page's partial, as ``audience`` sees it.
+    """Draw ``post`` as the thread page does (forum/post_html.py), as ``audience`` sees it.
 
     Rights that depend on the reader (editing and deleting one's own post)
     become links marked ``data-owner`` and ``hidden``; the client shows them
@@ -127,13 +142,11 @@ def render_post_for(post: Post, thread: Thread, audience: str, language: str) ->
     post.can_delete = False
     post.show_org = _shows_organisation(None, post.author, audience != READER)
     post.owner_links = audience != READER and not post.is_deleted and not post.is_hidden
-    context = {
-        "post": post,
-        "max_depth": settings.JEKAFO["MAX_VISIBLE_DEPTH"],
-        "can_reply": moderator or (audience == MEMBER and not thread.is_locked),
-        "can_moderate": moderator,
-    }
-    # No reader, so no CSRF token (the partial skips the tag): the client adds
-    # its page's token to the forms.
     with translation.override(language):
-        return render_to_string("forum/thread_detail.html#post", context).strip()
+        # No reader, so no CSRF field: the client adds its page's token to the forms.
+        drawer = PostDrawer(
+            can_reply=moderator or (audience == MEMBER and not thread.is_locked),
+            can_moderate=moderator,
+            max_depth=settings.JEKAFO["MAX_VISIBLE_DEPTH"],
+        )
+        return str(drawer.draw(post))

@@ -44,6 +44,7 @@ from .forms import (
 from .markup import quote_markdown
 from .models import Invitation, JoinRequest, Membership, Post, Region, User
 from .offline_views import keep_offline
+from .post_html import PostDrawer
 from .presentation import prepare_posts
 from .unread import with_unread
 from .unread_views import is_prefetch
@@ -371,7 +372,16 @@ def _thread_context(request: HttpRequest, thread, page) -> dict:
         context["reply_form"].fields["body"].widget.attrs["data-mentions-url"] = reverse(
             "mention_candidates", args=[community.slug]
         )
-    page.object_list = prepare_posts(user, thread, page.object_list)
+    posts = list(page.object_list)
+    files = selectors.files_of_posts(posts)
+    page.object_list = prepare_posts(user, thread, posts, files)
+    drawer = PostDrawer.for_request(
+        request,
+        can_reply=context["can_reply"],
+        can_moderate=can_moderate,
+        max_depth=context["max_depth"],
+    )
+    context["posts_html"] = drawer.draw_all(page.object_list)
     if can_moderate:
         context["move_form"] = MoveThreadForm(
             communities=selectors.list_moderated_communities(user).exclude(pk=community.pk)

@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from forum import permissions as perms
 from forum.models import Membership
-from tests.factories import make_community, make_membership, make_post, make_user, opening_post
+from tests.factories import (
+    make_community,
+    make_membership,
+    make_post,
+    make_thread,
+    make_user,
+    opening_post,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -544,3 +551,43 @@ def test_non_member_gets_404_on_private_moderation_log(request, private_cop, nam
 def test_member_is_denied_private_moderation_log(private_cop, member):
     with pytest.raises(PermissionDenied):
         perms.check_view_moderation_log(member, private_cop)
+
+
+def test_post_rights_on_a_page_are_those_of_each_post(
+    public_cop, member, moderator, outsider, staff, anonymous
+):
+    """perms.post_rights_on (the thread page's) answers as the three per-post functions."""
+    from forum import services
+
+    muted, other = make_user(), make_user()
+    make_membership(muted, public_cop)
+    make_membership(other, public_cop)
+    pages = []
+    for locked in (False, True):
+        thread = make_thread(member, public_cop, title=f"Verrou {locked}")
+        posts = [opening_post(thread)]
+        posts += [make_post(author, thread) for author in (member, muted, moderator, other)]
+        services.hide_post(moderator=moderator, post=posts[1], reason="Motif")
+        services.hide_post(moderator=moderator, post=posts[2], reason="Motif")
+        services.delete_post(user=moderator, post=posts[3])
+        if locked:
+            services.set_thread_locked(moderator=moderator, thread=thread, locked=True)
+        pages.append((thread, posts))
+    services.sanction_member(
+        moderator=moderator, community=public_cop, user=muted, kind="mute", duration="7d"
+    )
+    for thread, posts in pages:
+        thread.refresh_from_db()
+        for viewer in (member, moderator, outsider, staff, anonymous, muted, other):
+            if viewer.is_authenticated:
+                perms.forget_memberships(viewer)
+            rights = perms.post_rights_on(viewer, thread)
+            for post in posts:
+                post.refresh_from_db()
+                post.thread = thread
+                expected = (
+                    perms.can_view_post_body(viewer, post),
+                    perms.can_edit_post(viewer, post),
+                    perms.can_delete_post(viewer, post),
+                )
+                assert rights(post) == expected, (viewer, post, thread.is_locked)

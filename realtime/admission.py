@@ -1,0 +1,103 @@
+"""
+Admission: at most so many handshakes in flight per process, the rest told to come back.
+
+A handshake reads the database (the user, the room, rights, history); all of
+a process's reads run one after another on its one database thread. When a
+region's connection blips, or a process restarts, hundreds of sockets open at
+once: without a limit every handshake waits behind all the others, Daphne's
+connect timeout runs out and it drops sockets without an answer (313/500,
+then 73/500 in the measurement of issue 16).
+
+So a process lets ``HANDSHAKES_IN_FLIGHT`` handshakes read at once; the next
+``HANDSHAKE_QUEUE`` wait their turn, at most ``HANDSHAKE_WAIT`` seconds (well
+below Daphne's connect timeout). Any other socket is accepted and closed at
+once with code 4503 after a ``busy`` frame that says when to try again
+(``retry``, seconds): no database work, no error, and the client backs off
+with jitter (static/js/live.js), so the burst spreads itself out.
+"""
+
+import asyncio
+import contextlib
+import weakref
+
+from django.conf import settings
+
+# The close code of a socket turned away for now: "try again later" (as
+# HTTP 503), in the application range like 4403/4404 (Daphne cannot send 1013).
+TRY_AGAIN = 4503
+
+
+class Admission:
+    """Handshakes in flight in one event loop, and those waiting for a turn."""
+
+    def __init__(self, limit: int, queue: int, wait: float) -> None:
+        self.limit = limit
+        self.queue = queue
+        self.wait = wait
+        self.semaphore = asyncio.Semaphore(limit)
+        self.waiting = 0
+        # Counters for tests and benchmarks: admitted, turned away.
+        self.admitted = 0
+        self.turned_away = 0
+
+    @property
+    def in_flight(self) -> int:
+        return self.limit - self.semaphore._value  # noqa: SLF001 - asyncio has no public count
+
+    async def enter(self) -> bool:
+        """Take a turn (waiting for one if the queue has room); False: come back later."""
+        if self.semaphore.locked() or self.waiting:
+            if self.waiting >= self.queue:
+                self.turned_away += 1
+                return False
+            self.waiting += 1
+            try:
+                async with asyncio.timeout(self.wait):
+                    await self.semaphore.acquire()
+            except TimeoutError:
+                self.turned_away += 1
+                return False
+            finally:
+                self.waiting -= 1
+        else:
+            await self.semaphore.acquire()
+        self.admitted += 1
+        return True
+
+    def leave(self) -> None:
+        self.semaphore.release()
+
+    @contextlib.asynccontextmanager
+    async def turn(self):
+        """``async with admission.turn() as admitted:`` the turn is given back on leaving."""
+        admitted = await self.enter()
+        try:
+            yield admitted
+        finally:
+            if admitted:
+                self.leave()
+
+    def retry_after(self) -> float:
+        """Seconds a turned-away client is told to wait: longer as the queue is fuller."""
+        base = settings.JEKAFO["HANDSHAKE_RETRY"]
+        return round(base * (1 + self.waiting / max(1, self.queue)), 1)
+
+
+_registry: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def admission() -> Admission:
+    """This event loop's admission (one per process under Daphne)."""
+    loop = asyncio.get_running_loop()
+    held = _registry.get(loop)
+    if held is None:
+        options = settings.JEKAFO
+        held = _registry[loop] = Admission(
+            options["HANDSHAKES_IN_FLIGHT"], options["HANDSHAKE_QUEUE"], options["HANDSHAKE_WAIT"]
+        )
+    return held
+
+
+def reset() -> None:
+    """Forget this loop's admission, so that changed settings apply (tests)."""
+    _registry.pop(asyncio.get_running_loop(), None)

@@ -462,6 +462,11 @@ def main() -> int:
         load_end = round(os.getloadavg()[0], 2)
         print(f"Load average at the end: {load_end}", flush=True)
     finally:
+        # The servers first, while Redis still answers: stopping Redis under them
+        # would fill their logs with tracebacks that are no part of the run.
+        for server in servers:
+            if server.process is not None and server.process.poll() is None:
+                CHILDREN.stop(server.process.pid)
         CHILDREN.stop_all()
         if database is not None:
             from django.db import connections

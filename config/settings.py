@@ -399,11 +399,12 @@ JEKAFO = {
     # Live connections
     "HEARTBEAT": 25,  # seconds between the client's pings
     # Admission (realtime/admission.py): handshakes reading the database at once per
-    # process, how many more may wait for a turn and for how long (below Daphne's
-    # 5 s connect timeout); others are closed with 4503 and told to retry in about
-    # HANDSHAKE_RETRY seconds (more as the queue fills). See docs/deployment.md.
+    # process, how many more may wait for a turn (accepted, so Daphne's connect timeout
+    # does not run) and for how long (below live.js's 20 s wait for hello); others are
+    # closed with 4503 and told to retry once the queue should have drained, at least
+    # HANDSHAKE_RETRY seconds. See docs/deployment.md.
     "HANDSHAKES_IN_FLIGHT": int(os.environ.get("HANDSHAKES_IN_FLIGHT", "16")),
-    "HANDSHAKE_QUEUE": int(os.environ.get("HANDSHAKE_QUEUE", "200")),
-    "HANDSHAKE_WAIT": float(os.environ.get("HANDSHAKE_WAIT", "2.5")),
+    "HANDSHAKE_QUEUE": int(os.environ.get("HANDSHAKE_QUEUE", "500")),
+    "HANDSHAKE_WAIT": float(os.environ.get("HANDSHAKE_WAIT", "10")),
     "HANDSHAKE_RETRY": float(os.environ.get("HANDSHAKE_RETRY", "2")),
 }

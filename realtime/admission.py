@@ -9,15 +9,19 @@ connect timeout runs out and it drops sockets without an answer (313/500,
 then 73/500 in the measurement of issue 16).
 
 So a process lets ``HANDSHAKES_IN_FLIGHT`` handshakes read at once; the next
-``HANDSHAKE_QUEUE`` wait their turn, at most ``HANDSHAKE_WAIT`` seconds (well
-below Daphne's connect timeout). Any other socket is accepted and closed at
-once with code 4503 after a ``busy`` frame that says when to try again
-(``retry``, seconds): no database work, no error, and the client backs off
+``HANDSHAKE_QUEUE`` wait their turn, at most ``HANDSHAKE_WAIT`` seconds. The
+socket is accepted before it waits (Daphne's connect timeout no longer runs),
+so a queue costs memory only; a server that keeps the burst in its queue
+serves it sooner than one that sends it away to come back. Any other socket is
+closed at once with code 4503 after a ``busy`` frame that says when to try
+again (``retry``, seconds: about how long the queue takes to drain, at least
+``HANDSHAKE_RETRY``): no database work, no error, and the client backs off
 with jitter (static/js/live.js), so the burst spreads itself out.
 """
 
 import asyncio
 import contextlib
+import time
 import weakref
 
 from django.conf import settings
@@ -25,6 +29,10 @@ from django.conf import settings
 # The close code of a socket turned away for now: "try again later" (as
 # HTTP 503), in the application range like 4403/4404 (Daphne cannot send 1013).
 TRY_AGAIN = 4503
+# The longest wait a "busy" frame names, in seconds.
+MAX_RETRY = 30.0
+# Weight of the latest handshake in the running mean of their durations.
+SMOOTHING = 0.1
 
 
 class Admission:
@@ -39,6 +47,8 @@ class Admission:
         # Counters for tests and benchmarks: admitted, turned away.
         self.admitted = 0
         self.turned_away = 0
+        # Running mean of how long a handshake holds its turn (seconds).
+        self.duration = 0.0
 
     @property
     def in_flight(self) -> int:
@@ -71,16 +81,19 @@ class Admission:
     async def turn(self):
         """``async with admission.turn() as admitted:`` the turn is given back on leaving."""
         admitted = await self.enter()
+        started = time.monotonic()
         try:
             yield admitted
         finally:
             if admitted:
                 self.leave()
+                took = time.monotonic() - started
+                self.duration += SMOOTHING * (took - self.duration) if self.duration else took
 
     def retry_after(self) -> float:
-        """Seconds a turned-away client is told to wait: longer as the queue is fuller."""
-        base = settings.JEKAFO["HANDSHAKE_RETRY"]
-        return round(base * (1 + self.waiting / max(1, self.queue)), 1)
+        """Seconds a turned-away client is told to wait: about how long the queue takes to drain."""
+        drain = (self.waiting + self.limit) * self.duration / max(1, self.limit)
+        return round(min(MAX_RETRY, max(settings.JEKAFO["HANDSHAKE_RETRY"], drain)), 1)
 
 
 _registry: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -85,6 +85,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_touch = time.monotonic()
         self.closing = False
         self.present = False
+        # Accepted at once, whatever follows: Daphne drops a socket that is not
+        # accepted within its connect timeout (5 s) without an answer, and a
+        # refused one must see its close code. No frame goes out before the
+        # checks below, and frames the client sends meanwhile wait for them.
+        await self.accept()
         gate = admission.admission()
         # The database part of a handshake waits for a turn (see realtime/admission.py).
         async with gate.turn() as admitted:
@@ -96,7 +101,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     return
                 if self.signed_in:
                     await self.join(groups.user(self.user.pk))
-                await self.accept()
                 await self.ready()
             except BaseException:
                 await self.abandon()
@@ -135,12 +139,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.language = choose_language(self.user, cookies.get(settings.LANGUAGE_COOKIE_NAME))
 
     async def come_back_later(self, retry: float) -> None:
-        """Turn the socket away for now: accept, say when to retry, close with 4503.
-
-        Accepting first lets the browser see the code (a refused handshake is
-        only "failed" to it), and costs no database work.
-        """
-        await self.accept()
+        """Turn the socket away for now: say when to retry, close with 4503 (no database work)."""
         await self.send_frame({"type": "busy", "retry": retry})
         self.closing = True
         await self.close(code=admission.TRY_AGAIN)
@@ -156,11 +155,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 )
 
     async def refuse(self, code: int) -> None:
-        # Accept then close, so the browser learns the code; no frame is sent before it,
+        # Accepted already, so the browser learns the code; no frame is sent before it,
         # and frames the client sent meanwhile are dropped (see receive).
         self.closing = True
         await self.leave_groups()
-        await self.accept()
         await self.close(code=code)
 
     async def join(self, group: str, *, local: bool = False) -> None:

@@ -126,16 +126,31 @@ async def test_a_turned_away_socket_leaves_no_presence_and_ignores_frames(
         await socket.disconnect()
 
 
-def test_the_retry_hint_grows_as_the_queue_fills(settings):
+def test_the_retry_hint_is_how_long_the_queue_takes_to_drain(settings):
     settings.JEKAFO = {**settings.JEKAFO, "HANDSHAKE_RETRY": 2.0}
 
     async def hints():
-        gate = admission.Admission(limit=1, queue=4, wait=1)
+        gate = admission.Admission(limit=2, queue=100, wait=1)
+        gate.duration = 0.5  # seconds per handshake, two at a time
         empty = gate.retry_after()
-        gate.waiting = 4
-        return empty, gate.retry_after()
+        gate.waiting = 8
+        queued = gate.retry_after()
+        gate.waiting = 100_000
+        return empty, queued, gate.retry_after()
 
-    assert asyncio.run(hints()) == (2.0, 4.0)
+    # At least HANDSHAKE_RETRY; 10 handshakes ahead, 2 at a time, 0.5 s each; at most 30 s.
+    assert asyncio.run(hints()) == (2.0, 2.5, admission.MAX_RETRY)
+
+
+def test_the_running_mean_follows_how_long_turns_are_held():
+    async def run():
+        gate = admission.Admission(limit=1, queue=0, wait=1)
+        for _ in range(3):
+            async with gate.turn():
+                await asyncio.sleep(0.05)
+        return gate.duration
+
+    assert 0.04 < asyncio.run(run()) < 0.5
 
 
 def test_turns_are_given_back_and_taken_in_order():

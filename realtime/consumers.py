@@ -485,6 +485,11 @@ class RoomConsumer(LiveConsumer):
             if not more:
                 return max(cursor, read), sent
 
+    def read_start(self) -> tuple[int, list[dict], dict]:
+        """The room's position, the backlog and the room's state, in one database call."""
+        cursor, backlog = self.catch_up(self.after)
+        return cursor, backlog, selectors.room_state(self.user, self.room)
+
     def room_hello(self) -> dict:
         """Hello of a room socket: the cursor, the reader's rights, the room's state."""
         return self.hello(last_seq=self.cursor, room=self.state, **self.rights)
@@ -492,9 +497,8 @@ class RoomConsumer(LiveConsumer):
     async def ready(self) -> None:
         self.waiting: dict[int, str] = {}  # live frames that arrived ahead of a hole
         self.gap_task: asyncio.Task | None = None
-        cursor, backlog = await database_sync_to_async(self.catch_up)(self.after)
+        cursor, backlog, self.state = await self.call(self.read_start)
         self.cursor = cursor
-        self.state = await self.call(selectors.room_state, user=self.user, room=self.room)
         await self.send_frame(self.room_hello())
         for frame in backlog:
             await self.send_frame(frame)

@@ -404,7 +404,7 @@ JEKAFO = {
     # closed with 4503 and told to retry once the queue should have drained, at least
     # HANDSHAKE_RETRY seconds. See docs/deployment.md.
     "HANDSHAKES_IN_FLIGHT": int(os.environ.get("HANDSHAKES_IN_FLIGHT", "16")),
-    "HANDSHAKE_QUEUE": int(os.environ.get("HANDSHAKE_QUEUE", "500")),
-    "HANDSHAKE_WAIT": float(os.environ.get("HANDSHAKE_WAIT", "10")),
+    "HANDSHAKE_QUEUE": int(os.environ.get("HANDSHAKE_QUEUE", "200")),
+    "HANDSHAKE_WAIT": float(os.environ.get("HANDSHAKE_WAIT", "3")),
     "HANDSHAKE_RETRY": float(os.environ.get("HANDSHAKE_RETRY", "2")),
 }

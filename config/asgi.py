@@ -14,6 +14,7 @@ from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from config import runtime  # noqa: E402
+from realtime.admission import AdmissionMiddleware  # noqa: E402
 from realtime.middleware import SocketAuthMiddleware, SocketSessionMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -23,9 +24,13 @@ application = ProtocolTypeRouter(
         # The session is read once and never touched again as frames go out;
         # the user is read by the consumer, in its first database call (see
         # realtime/middleware.py).
+        # A socket beyond the handshake queue is turned away before any of it
+        # (realtime/admission.py).
         "websocket": AllowedHostsOriginValidator(
-            CookieMiddleware(
-                SocketSessionMiddleware(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+            AdmissionMiddleware(
+                CookieMiddleware(
+                    SocketSessionMiddleware(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+                )
             )
         ),
     }

@@ -21,6 +21,7 @@ with jitter (static/js/live.js), so the burst spreads itself out.
 
 import asyncio
 import contextlib
+import json
 import time
 import weakref
 
@@ -29,8 +30,9 @@ from django.conf import settings
 # The close code of a socket turned away for now: "try again later" (as
 # HTTP 503), in the application range like 4403/4404 (Daphne cannot send 1013).
 TRY_AGAIN = 4503
-# The longest wait a "busy" frame names, in seconds.
-MAX_RETRY = 30.0
+# The longest wait a "busy" frame names, in seconds: the client adds its own jitter,
+# and a process drains faster than its running mean says once the burst thins out.
+MAX_RETRY = 10.0
 # Weight of the latest handshake in the running mean of their durations.
 SMOOTHING = 0.1
 
@@ -74,6 +76,10 @@ class Admission:
         self.admitted += 1
         return True
 
+    def full(self) -> bool:
+        """Whether a socket arriving now would be turned away without waiting."""
+        return self.semaphore.locked() and self.waiting >= self.queue
+
     def leave(self) -> None:
         self.semaphore.release()
 
@@ -114,3 +120,36 @@ def admission() -> Admission:
 def reset() -> None:
     """Forget this loop's admission, so that changed settings apply (tests)."""
     _registry.pop(asyncio.get_running_loop(), None)
+
+
+class AdmissionMiddleware:
+    """Turn a socket away before anything is built for it when the queue is full.
+
+    A consumer costs its channel (a Redis subscription with the pub/sub layer)
+    before its ``connect`` runs; in a burst most sockets are turned away, so
+    the ones that would be are answered here, from the bare ASGI messages:
+    accept, the ``busy`` frame, close 4503. The consumer still turns away a
+    socket whose wait in the queue ran out.
+    """
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            gate = admission()
+            if gate.full():
+                gate.turned_away += 1
+                await turn_away(receive, send, gate.retry_after())
+                return None
+        return await self.inner(scope, receive, send)
+
+
+async def turn_away(receive, send, retry: float) -> None:
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    text = json.dumps({"type": "busy", "retry": retry}, separators=(",", ":"))
+    await send({"type": "websocket.send", "text": text})
+    await send({"type": "websocket.close", "code": TRY_AGAIN})

@@ -175,3 +175,29 @@ def test_turns_are_given_back_and_taken_in_order():
     assert results == [True, True, True, False]
     assert order == ["a", "b", "c"]
     assert (in_flight, waiting) == (0, 0)
+
+
+async def test_with_the_queue_full_a_socket_is_turned_away_before_any_consumer_is_built(
+    connect, limits, slow_rooms, monkeypatch, member, salon
+):
+    limits(in_flight=1, queue=0)
+    built = []
+    init = consumers.RoomConsumer.__init__
+
+    def counted_init(self, *args, **kwargs):
+        built.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(consumers.RoomConsumer, "__init__", counted_init)
+    path = f"/ws/rooms/{salon.pk}/"
+    first = await connect(member, path, origin="http://testserver")
+    # The first handshake holds the only turn (its room is slow): the next are turned away.
+    others = await asyncio.gather(
+        *(connect(member, path, origin="http://testserver") for _ in range(3))
+    )
+
+    assert [await busy_or_hello(socket) for socket in others] == ["busy"] * 3
+    assert await busy_or_hello(first) == "hello"
+    assert len(built) == 1
+    for socket in (first, *others):
+        await socket.disconnect()

@@ -9,7 +9,7 @@ the benchmark in JSON lines on stdin/stdout:
   with ``after=0``), writes ``{"event": "ready"}``, and keeps them open.
   A socket that drops (its Daphne process was killed) comes back like the
   page does: full-jitter back-off (a random wait below a ceiling doubling from
-  1 s to 30 s), the server's ``busy`` hint first after a 4503, and
+  1 s to 30 s), after a 4503 the server's ``busy`` hint plus up to as much again, and
   ``?after=<last seq seen>``. If its process does not answer at all
   (connection refused) it tries the other one at once, as nginx's
   ``proxy_next_upstream`` would. Each socket checks its seqs: every one once,
@@ -61,9 +61,13 @@ class RoomSocket:
         self.final_seq: int | None = None
 
     def backoff(self, busy: bool) -> float:
-        wait = ((self.busy_hint or 2.0) if busy else 0.0) + random.random() * self.delay
+        """live.js's wait: after busy, the hint plus up to as much again; else full jitter."""
+        if busy:
+            hint = self.busy_hint or 2.0
+            self.busy_hint = 0.0
+            return hint + random.random() * hint
+        wait = random.random() * self.delay
         self.delay = min(self.delay * 2, CAP)
-        self.busy_hint = 0.0
         return wait
 
     def note(self, reason: str) -> None:

@@ -349,6 +349,14 @@ def markdown_section(report: dict) -> str:
         "Targets: "
         + "; ".join(f"{name}: {'yes' if met else '**no**'}" for name, met in report["verdict"])
         + ".",
+        "",
+        f"How to read it: the sockets opened at the start at "
+        f"{r['connected_first'] / max(r['connect_s'], 0.001):.0f} handshakes/s over the two "
+        f"processes ({h['in_flight']} in flight), which bounds how fast the "
+        f"{r['dropped']} dropped sockets can be served again: at that rate they need "
+        f"{r['dropped'] / max(r['connected_first'] / max(r['connect_s'], 0.001), 0.001):.1f} s "
+        "of both processes' time, on top of the restart. Sockets beyond a process's queue "
+        "are told `busy` and come back after its hint plus jitter; none is refused for good.",
     ]
     return "\n".join(lines)
 
@@ -380,11 +388,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis-url", help="a running Redis (default: a private redis-server)")
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write results as JSON")
     parser.add_argument("--no-write", action="store_true", help="leave docs/benchmarks.md alone")
+    parser.add_argument(
+        "--write-from", metavar="PATH", type=Path, help="write the section from a --json file"
+    )
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
+    if args.write_from:
+        replace_section(markdown_section(json.loads(args.write_from.read_text())))
+        print(f"Updated {DOCS.relative_to(ROOT)}")
+        return 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     open_files = raise_open_files_limit()
     if open_files < args.sockets * 2 + 200:

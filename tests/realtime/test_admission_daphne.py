@@ -104,8 +104,8 @@ async def test_a_burst_beyond_the_limit_is_answered_and_every_socket_gets_in_on_
                 opened.append(detail)
                 return attempt
             turned_away += 1
-            # live.js's back-off: the server's hint, plus full jitter that doubles.
-            await asyncio.sleep(detail + random.uniform(0, min(2.0, 0.1 * 2**attempt)))
+            # live.js's wait after busy: the server's hint, plus up to as much again.
+            await asyncio.sleep(detail + random.uniform(0, detail))
         raise AssertionError(f"socket {number} never got in")
 
     try:

@@ -6,8 +6,9 @@ fakes the test drives, so each wait the client chooses can be read exactly
 (docs/realtime-protocol.md, "Reconnecting" and "Admission"):
 
 - full jitter: a random wait below a ceiling that doubles per failure, to 30 s;
-- after ``busy`` and close 4503, the server's ``retry`` first, then the jitter;
-  a busy server never sends the client to the HTTP fallback;
+- after ``busy`` and close 4503, the server's ``retry`` plus up to as much
+  again, without raising the ceiling; a busy server never sends the client to
+  the HTTP fallback;
 - every new socket resumes with ``after=`` the last seq it saw.
 """
 
@@ -108,10 +109,15 @@ def test_busy_server_names_the_least_wait_and_the_socket_resumes_after_its_last_
     page.evaluate("__random = 0")
     page.evaluate("__close(4503)")  # no busy frame came through: the default hint
     without_hint = page.evaluate("__retry()")
+    page.evaluate("__random = 0.999")
+    page.evaluate("__close(1006)")
+    after_busies = page.evaluate("__retry()")
 
     assert first < 1000
-    assert 3000 + 1990 < after_busy < 3000 + 2000  # the hint, plus up to the ceiling (2 s)
+    assert 5990 < after_busy < 6000  # the hint, plus up to as much again
     assert without_hint == 2000
+    # Busy answers did not raise the ceiling: it is 2 s, as after the one drop.
+    assert 1990 < after_busies < 2000
     urls = page.evaluate("__sockets.map((s) => s.url)")
     assert all(url.endswith("?after=9") for url in urls[1:]), urls
     page.close()

@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-spirit messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-spirit bench-reconnect messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -40,6 +40,7 @@ help:
 	@echo "make bench-spirit  thread page against the Spirit forum (own venv bench/.spirit-venv), in-process and over HTTP"
 	@echo "make bench-fanout  chat fan-out benchmark (Daphne + Redis vs bare websockets; needs redis-server)"
 	@echo "make bench-fanout-target  the 500-listener target: 5 rounds, bare and Daphne in turn, pooled"
+	@echo "make bench-reconnect  1,000 room sockets over two Daphne processes, one killed -9 and restarted"
 	@echo "make messages   update and compile translations (locale/en)"
 	@echo "make venv       create .venv and install the project with its dev tools"
 	@echo "make clean      remove caches and generated files; distclean also removes .venv"
@@ -100,6 +101,9 @@ bench-search: $(STAMP)
 
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+
+bench-reconnect: $(STAMP)
+	$(BIN)/python bench/reconnect.py $(BENCH_ARGS)
 
 bench-fanout-target: $(STAMP)
 	$(BIN)/python bench/fanout.py --listeners 500 --layer pubsub --rounds 5 --duration 30 \

@@ -8,25 +8,29 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Set up Django (apps, models) before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from config import runtime  # noqa: E402
-from realtime.middleware import SocketSessionMiddleware  # noqa: E402
+from realtime.admission import AdmissionMiddleware  # noqa: E402
+from realtime.middleware import SocketAuthMiddleware, SocketSessionMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # The outer cookie and session middleware read the session once, so
-        # that the one inside AuthMiddlewareStack leaves each frame alone
-        # (see realtime/middleware.py).
+        # The session is read once and never touched again as frames go out;
+        # the user is read by the consumer, in its first database call (see
+        # realtime/middleware.py).
+        # A socket beyond the handshake queue is turned away before any of it
+        # (realtime/admission.py).
         "websocket": AllowedHostsOriginValidator(
-            CookieMiddleware(
-                SocketSessionMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            AdmissionMiddleware(
+                CookieMiddleware(
+                    SocketSessionMiddleware(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+                )
             )
         ),
     }

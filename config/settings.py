@@ -398,4 +398,13 @@ JEKAFO = {
     "CHAT_HISTORY": 50,  # messages sent on join and per page of older history
     # Live connections
     "HEARTBEAT": 25,  # seconds between the client's pings
+    # Admission (realtime/admission.py): handshakes reading the database at once per
+    # process, how many more may wait for a turn (accepted, so Daphne's connect timeout
+    # does not run) and for how long (below live.js's 20 s wait for hello); others are
+    # closed with 4503 and told to retry once the queue should have drained, at least
+    # HANDSHAKE_RETRY seconds. See docs/deployment.md.
+    "HANDSHAKES_IN_FLIGHT": int(os.environ.get("HANDSHAKES_IN_FLIGHT", "16")),
+    "HANDSHAKE_QUEUE": int(os.environ.get("HANDSHAKE_QUEUE", "200")),
+    "HANDSHAKE_WAIT": float(os.environ.get("HANDSHAKE_WAIT", "3")),
+    "HANDSHAKE_RETRY": float(os.environ.get("HANDSHAKE_RETRY", "2")),
 }

@@ -8,6 +8,7 @@ code is described in docs/realtime-protocol.md.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -34,8 +35,9 @@ from forum.services.security import session_handle
 from rooms import actions, selectors, services
 from rooms.models import Room
 
-from . import groups, presence
+from . import admission, groups, presence
 from .local_groups import local_groups
+from .middleware import resolve_user, user_is_resolved
 from .receivers import dumps, thread_frame
 
 MAX_FRAME_BYTES = actions.MAX_FRAME_BYTES
@@ -69,13 +71,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # Connection ------------------------------------------------------------------
 
     async def connect(self) -> None:
-        self.user = self.scope.get("user")
-        self.signed_in = bool(self.user is not None and self.user.is_authenticated)
         session = self.scope.get("session")
         # The public name of this socket's session: its sockets close when it is ended.
         self.session_handle = session_handle(getattr(session, "session_key", None))
-        cookies = self.scope.get("cookies") or {}
-        self.language = choose_language(self.user, cookies.get(settings.LANGUAGE_COOKIE_NAME))
         self.joined: list[str] = []
         # Groups this process holds once for all its sockets (see local_groups).
         self.joined_locally: set[str] = set()
@@ -86,29 +84,81 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_typing = 0.0
         self.last_touch = time.monotonic()
         self.closing = False
+        self.present = False
+        # Accepted at once, whatever follows: Daphne drops a socket that is not
+        # accepted within its connect timeout (5 s) without an answer, and a
+        # refused one must see its close code. No frame goes out before the
+        # checks below, and frames the client sends meanwhile wait for them.
+        await self.accept()
+        gate = admission.admission()
+        # The database part of a handshake waits for a turn (see realtime/admission.py).
+        async with gate.turn() as admitted:
+            if not admitted:
+                await self.come_back_later(gate.retry_after())
+                return
+            try:
+                if not await self.admit():
+                    return
+                if self.signed_in:
+                    await self.join(groups.user(self.user.pk))
+                await self.ready()
+            except BaseException:
+                await self.abandon()
+                raise
+        await self.release()
+
+    async def admit(self) -> bool:
+        """Read the user, then ``open()``; False once the socket was refused."""
         try:
+            if self.reads_user_in_open or user_is_resolved(self.scope):
+                # Resolved already (no database), or read in open()'s own call.
+                if user_is_resolved(self.scope):
+                    self.identify()
+            else:
+                await database_sync_to_async(self.identify)()
             await self.open()
         except Refuse as refusal:
             await self.refuse(refusal.code)
-            return
+            return False
         except Http404:
             await self.refuse(NOT_FOUND)
-            return
+            return False
         except PermissionDenied:
             await self.refuse(ACCESS_LOST)
-            return
-        if self.signed_in:
-            await self.join(groups.user(self.user.pk))
-        await self.accept()
-        await self.ready()
-        await self.release()
+            return False
+        return True
+
+    # Whether open() reads the user itself, in its one database call (rooms).
+    reads_user_in_open = False
+
+    def identify(self) -> None:
+        """Read the socket's user from its session (in a worker thread, unless read already)."""
+        self.user = resolve_user(self.scope)
+        self.signed_in = bool(self.user is not None and self.user.is_authenticated)
+        cookies = self.scope.get("cookies") or {}
+        self.language = choose_language(self.user, cookies.get(settings.LANGUAGE_COOKIE_NAME))
+
+    async def come_back_later(self, retry: float) -> None:
+        """Turn the socket away for now: say when to retry, close with 4503 (no database work)."""
+        await self.send_frame({"type": "busy", "retry": retry})
+        self.closing = True
+        await self.close(code=admission.TRY_AGAIN)
+
+    async def abandon(self) -> None:
+        """A handshake failed half-way: leave no presence behind it."""
+        self.closing = True
+        if self.present:
+            self.present = False
+            with contextlib.suppress(Exception):
+                await database_sync_to_async(services.close_connection)(
+                    channel_name=self.channel_name
+                )
 
     async def refuse(self, code: int) -> None:
-        # Accept then close, so the browser learns the code; no frame is sent before it,
+        # Accepted already, so the browser learns the code; no frame is sent before it,
         # and frames the client sent meanwhile are dropped (see receive).
         self.closing = True
         await self.leave_groups()
-        await self.accept()
         await self.close(code=code)
 
     async def join(self, group: str, *, local: bool = False) -> None:
@@ -189,10 +239,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=code)
 
     async def be_present(self) -> None:
-        await database_sync_to_async(services.open_connection)(
-            topic=self.topic, channel_name=self.channel_name, user=self.user
-        )
-        self.present = True
+        if not self.present:  # a room socket is recorded in its first database call
+            await database_sync_to_async(services.open_connection)(
+                topic=self.topic, channel_name=self.channel_name, user=self.user
+            )
+            self.present = True
         presence.announce(self.topic)
 
     # Hooks for each endpoint -------------------------------------------------------
@@ -375,22 +426,43 @@ def _route_id(scope, name: str) -> int:
 class RoomConsumer(LiveConsumer):
     """A live room (a CoP's salon, a webinar's room): /ws/rooms/<room_id>/?after=<seq>."""
 
+    reads_user_in_open = True
+
     async def open(self) -> None:
         self.after = _after(self.scope)
-        self.room: Room = await database_sync_to_async(self.find_room)()
-        self.community_id = self.room.community_id
-        self.topic = f"room.{self.room.pk}"
-        await self.load_rights()
+        await database_sync_to_async(self.enter_room)()
         # Join before reading the room's position: what commits from now on
         # arrives live, what committed before is read below.
         await self.join(groups.room(self.room.pk), local=True)
+
+    def enter_room(self) -> None:
+        """In one database call: the user, the room if she may see it, her rights, her presence.
+
+        A handshake used to take a trip to the database thread for each of
+        these (and one more for the user, in the auth middleware); under a
+        burst every trip waits behind every other handshake's.
+        """
+        self.identify()
+        selectors.forget_memberships_of(self.user)
+        self.room: Room = self.find_room()
+        self.community_id = self.room.community_id
+        self.topic = f"room.{self.room.pk}"
+        # The access check just read her memberships: the rights reuse them.
+        self.read_rights(fresh=True)
+        # Recorded before the socket is accepted: if the handshake fails after
+        # this, abandon() closes the record.
+        services.open_connection(topic=self.topic, channel_name=self.channel_name, user=self.user)
+        self.present = True
 
     def find_room(self) -> Room:
         """The room of the URL, if the reader may see it (Http404 otherwise)."""
         return selectors.access_room(self.user, _route_id(self.scope, "room_id"))
 
     async def load_rights(self) -> None:
-        self.rights = await database_sync_to_async(selectors.reader_rights)(self.user, self.room)
+        await database_sync_to_async(self.read_rights)()
+
+    def read_rights(self, *, fresh: bool = False) -> None:
+        self.rights = selectors.reader_rights(self.user, self.room, fresh=fresh)
         self.can_post = self.rights["can_post"]
         self.can_moderate = self.rights["can_moderate"]
         # Whether the room is open, or the member muted, changes under the socket:
@@ -413,6 +485,11 @@ class RoomConsumer(LiveConsumer):
             if not more:
                 return max(cursor, read), sent
 
+    def read_start(self) -> tuple[int, list[dict], dict]:
+        """The room's position, the backlog and the room's state, in one database call."""
+        cursor, backlog = self.catch_up(self.after)
+        return cursor, backlog, selectors.room_state(self.user, self.room)
+
     def room_hello(self) -> dict:
         """Hello of a room socket: the cursor, the reader's rights, the room's state."""
         return self.hello(last_seq=self.cursor, room=self.state, **self.rights)
@@ -420,9 +497,8 @@ class RoomConsumer(LiveConsumer):
     async def ready(self) -> None:
         self.waiting: dict[int, str] = {}  # live frames that arrived ahead of a hole
         self.gap_task: asyncio.Task | None = None
-        cursor, backlog = await database_sync_to_async(self.catch_up)(self.after)
+        cursor, backlog, self.state = await self.call(self.read_start)
         self.cursor = cursor
-        self.state = await self.call(selectors.room_state, user=self.user, room=self.room)
         await self.send_frame(self.room_hello())
         for frame in backlog:
             await self.send_frame(frame)

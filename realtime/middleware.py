@@ -15,8 +15,13 @@ session middleware. AuthMiddleware reads the user from that store as before.
 """
 
 from importlib import import_module
+from types import SimpleNamespace
 
+from channels.auth import UserLazyObject
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.utils.functional import empty
 
 
 class SocketSessionMiddleware:
@@ -31,3 +36,42 @@ class SocketSessionMiddleware:
             key = scope["cookies"].get(settings.SESSION_COOKIE_NAME)
             scope = dict(scope, session=self.store(key))
         return await self.inner(scope, receive, send)
+
+
+class SocketAuthMiddleware:
+    """Put a user in the scope that is read later, in the consumer's own database call.
+
+    Channels' AuthMiddleware reads the session and the user in a database call
+    of its own before the consumer starts: one more trip to the database
+    thread per handshake, which a burst of reconnections queues behind every
+    other. Here ``scope["user"]`` stays unresolved until ``resolve_user`` is
+    called in a worker thread; a room socket does it in the same call that
+    checks the room (realtime.consumers), other sockets in one call of their
+    own, as before. The session is checked as django.contrib.auth checks it
+    for a page (backend, session hash, fallbacks).
+    """
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        if "user" not in scope:
+            scope = dict(scope, user=UserLazyObject())
+        return await self.inner(scope, receive, send)
+
+
+def user_is_resolved(scope) -> bool:
+    user = scope.get("user")
+    return not isinstance(user, UserLazyObject) or user._wrapped is not empty
+
+
+def resolve_user(scope):
+    """Return the scope's user, reading it from the session if not done yet (sync)."""
+    user = scope.get("user")
+    if user is None:
+        return AnonymousUser()
+    if isinstance(user, UserLazyObject):
+        if user._wrapped is empty:
+            user._wrapped = auth.get_user(SimpleNamespace(session=scope["session"]))
+        return user._wrapped
+    return user

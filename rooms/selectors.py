@@ -141,9 +141,14 @@ def count_present(topic: str) -> int:
 # What a reader is told about a room -----------------------------------------------------
 
 
-def reader_rights(user: User | None, room: Room) -> dict:
-    """The reader's rights in ``room``, as ``hello`` gives them (and the page draws them)."""
-    forget_memberships_of(user)
+def reader_rights(user: User | None, room: Room, *, fresh: bool = False) -> dict:
+    """The reader's rights in ``room``, as ``hello`` gives them (and the page draws them).
+
+    ``fresh``: ``user`` was read from the database in this same call (a
+    socket's handshake), so what is cached on it is current and is reused.
+    """
+    if not fresh:
+        forget_memberships_of(user)
     kind = kinds.room_kind(room)
     return {
         # May write here when the room is open and they are not muted (a member):

@@ -34,7 +34,7 @@ const each = (hook, arg) => exts.some((ext) => typeof ext[hook] === 'function' &
 
 let cursor = parseInt(cfg.after, 10) || 0;
 let ws = null, ready = false, stopped = false, fallback = false;
-let fails = 0, delay = 1, heartbeat = 25, heardAt = 0, pingedAt = 0;
+let fails = 0, delay = 1, heartbeat = 25, heardAt = 0, pingedAt = 0, busyRetry = 0;
 let tickTimer, openTimer, retryTimer, pollTimer, flashTimer;
 let state = '', stateSecs = '';
 
@@ -75,6 +75,8 @@ function connect() {
     heardAt = Date.now();
     let frame;
     try { frame = JSON.parse(e.data); } catch (err) { return; } // not JSON: skip it
+    // The server is full for now: it says when to come back, then closes with 4503.
+    if (frame && frame.type === 'busy') { busyRetry = frame.retry > 0 ? Math.min(frame.retry, 60) : 0; return; }
     dispatch(frame);
   };
   sock.onclose = (e) => { if (ws === sock) closed(e.code); };
@@ -96,18 +98,36 @@ function closed(code) {
   clearTimeout(openTimer);
   if ([4400, 4401, 4403, 4404].includes(code)) { lose(); return; }
   if (stopped) return;
-  if (!greeted && ++fails >= 3 && pollUrl && !fallback) {
+  // A full server (4503) is up and answering: waiting longer helps, the fallback would not.
+  const busy = code === 4503;
+  if (!greeted && !busy && ++fails >= 3 && pollUrl && !fallback) {
     fallback = true;
     setStatus('fallback');
     poll();
   }
   let wait = 60;
   if (!fallback) {
-    wait = Math.max(1, Math.round(delay * (0.7 + Math.random() * 0.6)));
-    delay = Math.min(delay * 2, 30);
-    setStatus('reconnecting', wait);
+    wait = backoff(busy);
+    setStatus('reconnecting', Math.max(1, Math.ceil(wait)));
   }
+  busyRetry = 0;
   retryTimer = setTimeout(connect, wait * 1e3);
+}
+
+// Full jitter: anywhere between 0 and a ceiling that doubles with each failure (to
+// 30 s), so that sockets dropped together (a server restart, a network blip in a
+// region) come back spread out, not in waves. A busy server (4503) says how long its
+// queue takes to drain: wait that long, plus up to as much again, so that the crowd it
+// turned away comes back spread over the time it can serve them; the ceiling does not
+// grow for it. The cursor goes with the next attempt (?after=), so nothing is lost.
+function backoff(busy) {
+  if (busy) {
+    const hint = busyRetry || 2;
+    return hint + Math.random() * hint;
+  }
+  const wait = Math.random() * delay;
+  delay = Math.min(delay * 2, 30);
+  return wait;
 }
 
 function lose() {

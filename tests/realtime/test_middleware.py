@@ -1,4 +1,5 @@
-"""realtime.middleware: a WebSocket's session is read once, and frames go straight out."""
+"""realtime.middleware: a WebSocket's session is read once, frames go straight out, and
+the user is read by the consumer (in its own database call), as Django reads it for a page."""
 
 import pytest
 from channels.auth import AuthMiddlewareStack
@@ -8,7 +9,12 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.test import Client
 
-from realtime.middleware import SocketSessionMiddleware
+from realtime.middleware import (
+    SocketAuthMiddleware,
+    SocketSessionMiddleware,
+    resolve_user,
+    user_is_resolved,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,3 +91,52 @@ async def test_a_session_already_in_the_scope_is_kept():
     await SocketSessionMiddleware(inner)({"session": marker, "cookies": {}}, None, None)
 
     assert seen["session"] is marker
+
+
+# SocketAuthMiddleware: the user is read later, in the consumer's own database call.
+
+
+def _auth_stack(inner):
+    return CookieMiddleware(SocketSessionMiddleware(SocketAuthMiddleware(inner)))
+
+
+class Deferred:
+    """An application that checks the user is not read yet, then reads it as a consumer does."""
+
+    async def __call__(self, scope, receive, send):
+        self.resolved_before = user_is_resolved(scope)
+        self.user = await database_sync_to_async(resolve_user)(scope)
+        self.resolved_after = user_is_resolved(scope)
+
+
+async def test_the_user_is_read_by_the_consumer_not_before(member):
+    cookie = await database_sync_to_async(_cookie_for)(member)
+    inner = Deferred()
+
+    await _call(_auth_stack(inner), [(b"cookie", cookie)])
+
+    assert (inner.resolved_before, inner.resolved_after) == (False, True)
+    assert inner.user.pk == member.pk
+
+
+async def test_a_session_whose_password_changed_gives_an_anonymous_socket(member):
+    cookie = await database_sync_to_async(_cookie_for)(member)
+
+    def change_password():
+        member.set_password("un-autre-mot-de-passe")
+        member.save()
+
+    await database_sync_to_async(change_password)()
+    inner = Deferred()
+
+    await _call(_auth_stack(inner), [(b"cookie", cookie)])
+
+    assert inner.user.is_authenticated is False
+
+
+async def test_without_a_cookie_the_deferred_user_is_anonymous():
+    inner = Deferred()
+
+    await _call(_auth_stack(inner), [])
+
+    assert inner.user.is_authenticated is False

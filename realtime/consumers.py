@@ -35,7 +35,9 @@ from rooms import actions, selectors, services
 from rooms.models import Room
 
 from . import groups, presence
+from .health import health
 from .local_groups import local_groups
+from .publisher import publish
 from .receivers import dumps, thread_frame
 
 MAX_FRAME_BYTES = actions.MAX_FRAME_BYTES
@@ -112,12 +114,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def join(self, group: str, *, local: bool = False) -> None:
-        """Join ``group``: on this socket's channel, or ``local``-ly, once per process."""
+        """Join ``group``: on this socket's channel, or ``local``-ly, once per process.
+
+        Never fails because the channel layer is down (realtime/health.py): a
+        room is then read from the database, and a group on the socket's
+        channel is joined when the layer is back.
+        """
         if local:
             await local_groups(self.channel_layer).add(group, self)
             self.joined_locally.add(group)
         else:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await health(self.channel_layer).group_add(group, self.channel_name)
         self.joined.append(group)
 
     async def leave(self, group: str) -> None:
@@ -125,7 +132,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             local_groups(self.channel_layer).discard(group, self)
             self.joined_locally.discard(group)
         else:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await health(self.channel_layer).group_discard(group, self.channel_name)
         self.joined.remove(group)
 
     async def leave_groups(self) -> None:
@@ -307,7 +314,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         text = dumps({"type": "typing", "user": forum_frames.person(self.user)})
         event = {"type": "live.typing", "text": text, "sender": self.channel_name}
         for group in targets:
-            await self.channel_layer.group_send(group, event)
+            publish(group, event, keep=False)  # stale in a moment: dropped while the layer is down
 
     # Outgoing frames ---------------------------------------------------------------
 

@@ -8,6 +8,7 @@ code is described in docs/realtime-protocol.md.
 """
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -16,7 +17,10 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -170,8 +174,22 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.held = None
 
     async def __call__(self, scope, receive, send) -> None:
+        # AsyncConsumer.__call__, except that the socket's own channel is made
+        # and read through realtime/health.py: a channel layer that is down
+        # does not fail the handshake (see join).
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            if self.channel_layer is None:
+                await await_many_dispatch([receive], self.dispatch)
+            else:
+                layer_health = health(self.channel_layer)
+                self.channel_name = await layer_health.new_channel()
+                self.channel_receive = functools.partial(layer_health.receive, self.channel_name)
+                await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+        except StopConsumer:
+            pass
         finally:
             # However the socket ended (even by an error in a handler), the
             # process stops handing it pushes.

@@ -21,8 +21,10 @@ then read once more so nothing falls between) and one line says so.
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
+import uuid
 import weakref
 from collections.abc import Awaitable, Callable
 
@@ -32,6 +34,16 @@ logger = logging.getLogger(__name__)
 TIMEOUT = 1.0
 # Seconds between two probes.
 PROBE_INTERVAL = 1.0
+
+
+def background(coroutine) -> asyncio.Task:
+    """Run ``coroutine`` as a task of its own, outside the context of whoever started it.
+
+    A task started from a database call (a publish after a commit) would
+    otherwise inherit asgiref's note that the database thread is in use, and
+    its own database calls would be refused.
+    """
+    return asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
 
 
 class LayerDown(Exception):
@@ -70,6 +82,29 @@ class LayerHealth:
         except (Exception, TimeoutError) as error:
             self.failed(error)
             raise LayerDown(str(error) or type(error).__name__) from error
+
+    async def new_channel(self) -> str:
+        """A channel for one socket, even while the layer is down.
+
+        Only the pub/sub layer reaches Redis to make one (it subscribes); the
+        name it would give is made here instead, and the subscription is made
+        by the socket's first receive, once the layer answers.
+        """
+        if self.up:
+            try:
+                return await self.call("new_channel")
+            except LayerDown:
+                pass
+        return f"{getattr(self.layer, 'prefix', '')}specific.{uuid.uuid4().hex}"
+
+    async def receive(self, channel: str) -> dict:
+        """The next message of a socket's own channel; waits out an outage instead of failing."""
+        while True:
+            try:
+                return await self.layer.receive(channel)
+            except Exception as error:
+                self.failed(error)
+                await asyncio.sleep(PROBE_INTERVAL)
 
     async def group_add(self, group: str, channel: str) -> None:
         """Join ``group`` now, or once the layer is back: never fails for an outage."""
@@ -142,7 +177,7 @@ class LayerHealth:
         if reason is not None:
             self.watchers.add(reason)
         if self.monitor is None or self.monitor.done():
-            self.monitor = asyncio.get_running_loop().create_task(self._monitor())
+            self.monitor = background(self._monitor())
 
     def _wanted(self) -> bool:
         if not self.up:
@@ -176,7 +211,7 @@ class LayerHealth:
         if self.probe_reader is None or self.probe_reader.done():
             # One receive that is never cancelled by a timeout: the pub/sub
             # layer unsubscribes a channel whose receive is cancelled.
-            self.probe_reader = asyncio.get_running_loop().create_task(self._read_probes())
+            self.probe_reader = background(self._read_probes())
         self.probe_seen.clear()
         await self.call("send", self.probe_channel, {"type": "health.probe"})
         try:

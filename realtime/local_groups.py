@@ -40,7 +40,7 @@ from rooms import selectors
 from rooms.models import Room
 
 from . import groups
-from .health import LayerDown, health
+from .health import LayerDown, background, health
 from .receivers import dumps
 
 logger = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ class LocalGroups:
 
     def _start_polling(self) -> None:
         if self.groups and (self.poller is None or self.poller.done()):
-            self.poller = asyncio.get_running_loop().create_task(self._poll())
+            self.poller = background(self._poll())
 
     async def _poll(self) -> None:
         """Read each held room from the database until the layer is back and rejoined."""

@@ -17,6 +17,7 @@ drop what they already have by its seq. What is stale a moment later
 """
 
 import asyncio
+import contextvars
 import logging
 import os
 import weakref
@@ -25,7 +26,7 @@ from collections import deque
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
-from .health import LayerDown, health
+from .health import LayerDown, background, health
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class Publisher:
                 )
         self.queue.append((group, message))
         if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._run())
+            self.task = background(self._run())
 
     async def _run(self) -> None:
         while self.queue:
@@ -137,4 +138,4 @@ def publish(group: str, message: dict, *, keep: bool = True) -> None:
     if running is loop:
         _put(layer, group, message, keep)
     else:
-        loop.call_soon_threadsafe(_put, layer, group, message, keep)
+        loop.call_soon_threadsafe(_put, layer, group, message, keep, context=contextvars.Context())

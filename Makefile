@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-faults messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -38,6 +38,7 @@ help:
 	@echo "make bench-search  search: 100,000 posts, p50/p95 of 20 queries, index build time and size (DATABASE_URL for PostgreSQL)"
 	@echo "make bench-voice  voice notes: bytes per minute, conversion time, a thread of 10 notes"
 	@echo "make bench-fanout  chat fan-out benchmark (Daphne + Redis vs bare websockets; needs redis-server)"
+	@echo "make bench-faults  Redis paused 30 s during a chat over two Daphne processes (needs redis-server)"
 	@echo "make bench-fanout-target  the 500-listener target: 5 rounds, bare and Daphne in turn, pooled"
 	@echo "make messages   update and compile translations (locale/en)"
 	@echo "make venv       create .venv and install the project with its dev tools"
@@ -99,6 +100,9 @@ bench-search: $(STAMP)
 
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+
+bench-faults: $(STAMP)
+	$(BIN)/python bench/faults.py $(BENCH_ARGS)
 
 bench-fanout-target: $(STAMP)
 	$(BIN)/python bench/fanout.py --listeners 500 --layer pubsub --rounds 5 --duration 30 \

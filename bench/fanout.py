@@ -322,7 +322,9 @@ def create_members(count: int, prefix: str) -> list[tuple[int, str]]:
     from forum.models import User
 
     store_class = importlib.import_module(settings.SESSION_ENGINE).SessionStore
-    backend = settings.AUTHENTICATION_BACKENDS[0]
+    # The backend a real sign-in records: the last one (the first only refuses
+    # locked sign-ins and cannot load a user).
+    backend = settings.AUTHENTICATION_BACKENDS[-1]
     password = make_password(None)  # unusable: nobody signs in with a password here
     users = [
         User(

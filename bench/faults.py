@@ -158,6 +158,7 @@ async def run(args, urls, keys, sender_urls, sender_keys, newcomer_urls, newcome
             pass
         await asyncio.sleep(10)
         outage.resume()
+        await asyncio.sleep(3)  # each process notices (and says) that the layer is back
         await fanout.tell(
             clients,
             {
@@ -218,7 +219,7 @@ def summarise(args, ready, results, sent, window, joined, chat, logs) -> dict:
             for line in log.read_text(errors="replace").splitlines()
             if line.strip()
             and not ACCESS_LINE.match(line)
-            and not line.strip().startswith(STARTUP_LINES)
+            and not any(part in line for part in STARTUP_LINES)
         ]
         per_process.append(
             {

@@ -46,6 +46,34 @@ def background(coroutine) -> asyncio.Task:
     return asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
 
 
+class LayerErrors(logging.Filter):
+    """Turn the layer's own error records into the outage's one line.
+
+    channels_redis's pub/sub reader logs a traceback every second while Redis
+    is away, and one per socket that closes meanwhile. Such a record is the
+    first sign of an outage as often as a failed call: it marks the layers of
+    its event loop down (which logs the one line, with the error) and is
+    dropped.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return True
+        states = list(_registry.get(loop, {}).values())
+        if not states:
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        for state in states:
+            state.failed(error or ConnectionError(record.getMessage()))
+        return False
+
+
+for _name in ("channels_redis.pubsub", "channels_redis.core"):
+    logging.getLogger(_name).addFilter(LayerErrors())
+
+
 class LayerDown(Exception):
     """The channel layer failed or did not answer in time."""
 

@@ -23,17 +23,20 @@ def redis_server_binary() -> str | None:
 
 class PrivateRedis:
     def __init__(self) -> None:
-        binary = redis_server_binary()
-        if binary is None:
+        self.binary = redis_server_binary()
+        if self.binary is None:
             raise RuntimeError("redis-server is not installed")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.dir = tempfile.mkdtemp(prefix="jekafo-redis-")
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.start()
+
+    def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                binary,
+                self.binary,
                 "--port",
                 str(self.port),
                 "--bind",
@@ -69,6 +72,15 @@ class PrivateRedis:
 
     def resume(self) -> None:
         self.process.send_signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        """Die at once (SIGKILL), as in a crash: every connection drops, nothing is kept."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """A new server on the same port, empty (``--save ""``), as after a crash."""
+        self.start()
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -9,6 +9,7 @@ code is described in docs/realtime-protocol.md.
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -17,7 +18,10 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -36,8 +40,10 @@ from rooms import actions, selectors, services
 from rooms.models import Room
 
 from . import admission, groups, presence
+from .health import health
 from .local_groups import local_groups
 from .middleware import resolve_user, user_is_resolved
+from .publisher import publish
 from .receivers import dumps, thread_frame
 
 MAX_FRAME_BYTES = actions.MAX_FRAME_BYTES
@@ -162,12 +168,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def join(self, group: str, *, local: bool = False) -> None:
-        """Join ``group``: on this socket's channel, or ``local``-ly, once per process."""
+        """Join ``group``: on this socket's channel, or ``local``-ly, once per process.
+
+        Never fails because the channel layer is down (realtime/health.py): a
+        room is then read from the database, and a group on the socket's
+        channel is joined when the layer is back.
+        """
         if local:
             await local_groups(self.channel_layer).add(group, self)
             self.joined_locally.add(group)
         else:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await health(self.channel_layer).group_add(group, self.channel_name)
         self.joined.append(group)
 
     async def leave(self, group: str) -> None:
@@ -175,7 +186,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             local_groups(self.channel_layer).discard(group, self)
             self.joined_locally.discard(group)
         else:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await health(self.channel_layer).group_discard(group, self.channel_name)
         self.joined.remove(group)
 
     async def leave_groups(self) -> None:
@@ -213,8 +224,22 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.held = None
 
     async def __call__(self, scope, receive, send) -> None:
+        # AsyncConsumer.__call__, except that the socket's own channel is made
+        # and read through realtime/health.py: a channel layer that is down
+        # does not fail the handshake (see join).
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            if self.channel_layer is None:
+                await await_many_dispatch([receive], self.dispatch)
+            else:
+                layer_health = health(self.channel_layer)
+                self.channel_name = await layer_health.new_channel()
+                self.channel_receive = functools.partial(layer_health.receive, self.channel_name)
+                await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+        except StopConsumer:
+            pass
         finally:
             # However the socket ended (even by an error in a handler), the
             # process stops handing it pushes.
@@ -358,7 +383,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         text = dumps({"type": "typing", "user": forum_frames.person(self.user)})
         event = {"type": "live.typing", "text": text, "sender": self.channel_name}
         for group in targets:
-            await self.channel_layer.group_send(group, event)
+            publish(group, event, keep=False)  # stale in a moment: dropped while the layer is down
 
     # Outgoing frames ---------------------------------------------------------------
 

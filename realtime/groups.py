@@ -14,6 +14,12 @@ def room(room_id: int) -> str:
     return f"room.{room_id}"
 
 
+def room_of(group: str) -> int | None:
+    """The room id of a room group's name, None for another group."""
+    kind, _dot, number = group.partition(".")
+    return int(number) if kind == "room" and number.isdigit() else None
+
+
 def thread(thread_id: int, audience: str, language: str) -> str:
     return f"thread.{thread_id}.{audience}.{language}"
 

@@ -9,11 +9,11 @@ computed once from the connections table that all processes share.
 import asyncio
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 
 from rooms import frames, selectors
 
 from . import groups
+from .publisher import publish
 from .receivers import dumps
 
 DELAY = 1.0
@@ -48,9 +48,9 @@ async def _announce(topic: str) -> None:
             else:
                 text = await database_sync_to_async(_readers_frame)(topic)
                 targets = groups.thread_all(int(pk))
-            layer = get_channel_layer()
             for group in targets:
-                await layer.group_send(group, {"type": "live.presence", "text": text})
+                # Stale a second later: dropped while the channel layer is down.
+                publish(group, {"type": "live.presence", "text": text}, keep=False)
             if topic not in _stale:
                 return
     finally:

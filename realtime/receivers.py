@@ -4,13 +4,13 @@ Turn the forum's domain events into pushes.
 Each frame is serialised once here and sent to a group; consumers forward
 the text as it is. Handlers run after the write committed (``forum.events``
 delivers on commit), so nothing is pushed for a write that rolled back.
+``_send`` hands the message to the process's publisher and returns at once
+(realtime/publisher.py): the database thread never waits on the layer.
 """
 
 import json
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 
 from forum import events
@@ -21,18 +21,13 @@ from rooms import kinds
 from rooms.models import Room
 
 from . import groups
+from .publisher import publish as _send
 
 logger = logging.getLogger(__name__)
 
 
 def dumps(frame: dict) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
-
-
-def _send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, message)
 
 
 def room_changed(event: room_events.RoomChanged) -> None:

@@ -326,11 +326,20 @@ class Cluster:
     undelayed link, and first brings back a process the previous test killed.
     """
 
-    def __init__(self, database: ClusterDatabase, env: dict[str, str], workdir: Path) -> None:
+    def __init__(
+        self,
+        database: ClusterDatabase,
+        env: dict[str, str],
+        workdir: Path,
+        *,
+        slow_link: bool = True,
+    ) -> None:
         self.database = database
         self.env = env
         self.workdir = workdir
-        plain = urlsplit(env["REDIS_URL"]).scheme == "redis"
+        # Without it (slow_link=False) both processes reach Redis directly: the
+        # relay gives up for good when Redis refuses a connection (a fault test).
+        plain = slow_link and urlsplit(env["REDIS_URL"]).scheme == "redis"
         self.link = SlowLink(env["REDIS_URL"]) if plain else None
         self.env_a = {**env, "REDIS_URL": self.link.url} if self.link else env
         self.generation = 0

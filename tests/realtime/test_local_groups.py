@@ -14,6 +14,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from realtime import groups
+from realtime import health as health_module
 from realtime.consumers import LiveConsumer
 from realtime.local_groups import YIELD_EVERY, LocalGroups, local_groups
 
@@ -208,11 +209,12 @@ class FakeLayer:
         self.joins: list[tuple[str, str]] = []
         self.leaves: list[tuple[str, str]] = []
         self.queue: asyncio.Queue = asyncio.Queue()
+        self.probes: asyncio.Queue = asyncio.Queue()  # realtime/health.py's round trips
         self.answer = asyncio.Event()  # clear it to make joining hang
         self.answer.set()
 
-    async def new_channel(self) -> str:
-        return "fake!channel"
+    async def new_channel(self, prefix: str = "") -> str:
+        return f"fake{prefix}!channel"
 
     async def group_add(self, group: str, channel: str) -> None:
         if self.fail_join:
@@ -223,23 +225,38 @@ class FakeLayer:
     async def group_discard(self, group: str, channel: str) -> None:
         self.leaves.append((group, channel))
 
+    async def send(self, channel: str, message: dict) -> None:
+        if self.fail_join:
+            raise ConnectionError("Redis is down")
+        self.probes.put_nowait(message)
+
     async def receive(self, channel: str) -> dict:
+        if channel != "fake!channel":
+            return await self.probes.get()
         return await self.queue.get()
 
 
-async def test_a_failed_join_reaches_the_socket_and_leaves_nothing_behind():
+async def test_a_failed_join_serves_the_socket_and_joins_when_the_layer_is_back(monkeypatch):
+    monkeypatch.setattr(health_module, "PROBE_INTERVAL", 0.05)
     fake = FakeLayer(fail_join=True)
     held = LocalGroups(fake)
     socket = Socket()
 
-    with pytest.raises(ConnectionError):
-        await held.add(GROUP, socket)
+    await held.add(GROUP, socket)  # the socket is served (from the database) all the same
 
-    assert held.groups == {}
+    assert not held.health.up
+    assert not held.groups[GROUP].joined.is_set()
     fake.fail_join = False
-    await held.add(GROUP, socket)  # the next socket tries again
+    await until(lambda: held.health.up and held.groups[GROUP].joined.is_set())
     assert fake.joins == [(GROUP, "fake!channel")]
+    await push_fake(fake, 7)
+    await until(lambda: socket.seen == [("room_change", 7)])
     held.discard(GROUP, socket)
+    await until(held.poller.done)
+
+
+async def push_fake(fake: FakeLayer, n: int) -> None:
+    fake.queue.put_nowait({"type": "room.change", "n": n})
 
 
 async def test_a_socket_that_goes_away_while_joining_leaves_nothing_behind():

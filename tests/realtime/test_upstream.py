@@ -118,3 +118,36 @@ def test_the_reactor_interface_config_reactor_uses_is_still_there(name):
     from twisted.internet.asyncioreactor import AsyncioSelectorReactor
 
     assert callable(getattr(AsyncioSelectorReactor, name))
+
+
+# AsyncConsumer.__call__ as of Channels 4.3, which LiveConsumer.__call__ follows with the
+# socket's own channel made and read through realtime/health.py (a layer that is down does
+# not fail the handshake).
+UPSTREAM_CALL = """
+async def __call__(self, scope, receive, send):
+    self.scope = scope
+    self.channel_layer = get_channel_layer(self.channel_layer_alias)
+    if self.channel_layer is not None:
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+    if self._sync:
+        self.base_send = async_to_sync(send)
+    else:
+        self.base_send = send
+    try:
+        if self.channel_layer is not None:
+            await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+        else:
+            await await_many_dispatch([receive], self.dispatch)
+    except StopConsumer:
+        pass
+"""
+
+
+def test_channels_call_is_still_the_one_live_consumer_follows():
+    upstream = _code(inspect.getsource(AsyncConsumer.__call__))
+    assert upstream == _code(UPSTREAM_CALL), (
+        "channels.consumer.AsyncConsumer.__call__ changed: review "
+        "realtime.consumers.LiveConsumer.__call__, which copies it with the socket's "
+        "channel made and read through realtime.health, then update UPSTREAM_CALL here."
+    )

@@ -1,0 +1,208 @@
+"""
+Redis paused under two real Daphne processes: the room goes on (issue 16, item 6).
+
+A Redis of the test's own (tests/realtime/_redis.py) is stopped with SIGSTOP,
+as a frozen host: connections stay open and nothing answers. While it is
+paused a message is acknowledged within a second, reaches every open socket
+of both processes within five (each process reads the room's log from the
+database), and a new socket connects. Resumed, the room is live again and
+no socket got a message twice or missed one; each process said so in one
+line each way, with no traceback.
+"""
+
+import asyncio
+import os
+import re
+import shutil
+import time
+
+import pytest
+
+from tests.test_infrastructure import require_service
+
+from ._daphne import (
+    Cluster,
+    ClusterDatabase,
+    LiveClient,
+    close_all,
+    cluster_env,
+    cluster_redis_url,
+    make_workdir,
+)
+from ._redis import PrivateRedis, redis_server_binary
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture(scope="module")
+def outage_cluster():
+    require_service("Redis", "REDIS_URL")  # runs where the Redis tests run
+    if redis_server_binary() is None:
+        pytest.skip("redis-server is not installed: a fault is never played on a shared Redis.")
+    redis = PrivateRedis()
+    workdir = make_workdir()
+    database = ClusterDatabase(os.environ.get("DATABASE_URL", ""), workdir)
+    env = cluster_env(database.url, cluster_redis_url(redis.url))
+    running = None
+    try:
+        running = Cluster(database, env, workdir, slow_link=False)
+        database.create(env)
+        running.redis = redis
+        yield running
+    finally:
+        redis.stop()
+        if running is not None:
+            running.stop()
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def log_of(process) -> str:
+    process._log.flush()
+    return process.log_path.read_text(errors="replace")
+
+
+async def wait_in_logs(cluster, pattern: str, timeout: float, marks: dict) -> None:
+    """Wait until each process logged ``pattern`` after its mark."""
+    async with asyncio.timeout(timeout):
+        while not all(
+            re.search(pattern, log_of(p)[marks[p.name] :]) for p in (cluster.a, cluster.b)
+        ):
+            await asyncio.sleep(0.1)
+
+
+def pairs(client: LiveClient) -> list[tuple[int, int]]:
+    return [(frame["seq"], frame["message"]["id"]) for frame in client.messages]
+
+
+async def test_paused_redis_delays_no_one_and_loses_nothing(outage_cluster):
+    cluster = outage_cluster
+    cluster.prepare(members=7)
+    redis = cluster.redis
+    # The processes may have served the module's other test: read only what follows.
+    marks = {process.name: len(log_of(process)) for process in (cluster.a, cluster.b)}
+    sent: list[dict] = []
+    clients: list[LiveClient] = []
+    try:
+        async with asyncio.timeout(90):
+            readers = [
+                await LiveClient.open(process.port, cluster.cookies[n], cluster.room)
+                for n, process in enumerate((cluster.a, cluster.b, cluster.a, cluster.b))
+            ]
+            writer = await LiveClient.open(cluster.b.port, cluster.cookies[4], cluster.room)
+            clients = [*readers, writer]
+            sent.append(await writer.send_message("avant-la-pause", "Avant la pause"))
+            for client in clients:
+                await client.wait_for_ids({sent[-1]["id"]}, timeout=5)
+
+            redis.pause()
+            try:
+                await asyncio.sleep(0.3)
+                # A single message, then silence: every socket gets it from the database.
+                started = time.monotonic()
+                sent.append(await writer.send_message("pendant-0001", "Seul, pendant la pause"))
+                acked = time.monotonic() - started
+                assert acked < 1.0, f"ack took {acked:.2f} s"
+                for client in clients:
+                    await client.wait_for_ids(
+                        {sent[-1]["id"]}, timeout=5 - (time.monotonic() - started - acked)
+                    )
+                reached = time.monotonic() - started - acked
+                assert reached < 5.0
+
+                # New sockets connect meanwhile, on both processes, and may send.
+                newcomers = []
+                for n, process in ((5, cluster.a), (6, cluster.b)):
+                    opened = time.monotonic()
+                    newcomers.append(
+                        await LiveClient.open(process.port, cluster.cookies[n], cluster.room)
+                    )
+                    assert time.monotonic() - opened < 5.0
+                    assert newcomers[-1].hello["last_seq"] == sent[-1]["seq"]
+                clients += newcomers
+                started = time.monotonic()
+                sent.append(
+                    await newcomers[0].send_message("pendant-0002", "Nouvelle venue, pendant")
+                )
+                assert time.monotonic() - started < 1.0
+                for client in clients:
+                    await client.wait_for_ids({sent[-1]["id"]}, timeout=5)
+            finally:
+                redis.resume()
+
+            await wait_in_logs(cluster, r"channel layer back after", timeout=15, marks=marks)
+            # Live again: a message goes through Redis (each process has stopped polling).
+            sent.append(await writer.send_message("apres-la-pause", "Après la pause"))
+            for client in clients:
+                await client.wait_for_ids({sent[-1]["id"]}, timeout=5)
+            for client in clients:
+                await client.drain(1.0)  # pushes queued during the pause land here, to be dropped
+
+        expected = sorted((ack["seq"], ack["id"]) for ack in sent)
+        for client in clients:  # the newcomers got the first two as their history
+            assert pairs(client) == expected
+        for process in (cluster.a, cluster.b):
+            log = log_of(process)[marks[process.name] :]
+            assert "Traceback" not in log, log[-3000:]
+            assert len(re.findall(r"channel layer unreachable", log)) == 1, log[-3000:]
+            assert len(re.findall(r"channel layer back after", log)) == 1, log[-3000:]
+    finally:
+        redis.resume()
+        await close_all(clients)
+        print(cluster.logs())
+
+
+async def test_killed_redis_delays_no_one_and_the_room_goes_live_when_it_is_back(
+    outage_cluster,
+):
+    cluster = outage_cluster
+    cluster.prepare(members=7)
+    redis = cluster.redis
+    # The processes may have served the module's other test: read only what follows.
+    marks = {process.name: len(log_of(process)) for process in (cluster.a, cluster.b)}
+    sent: list[dict] = []
+    clients: list[LiveClient] = []
+    try:
+        async with asyncio.timeout(90):
+            clients = [
+                await LiveClient.open(process.port, cluster.cookies[n], cluster.room)
+                for n, process in enumerate((cluster.a, cluster.b, cluster.a, cluster.b))
+            ]
+            writer = clients[0]
+            sent.append(await writer.send_message("avant-la-panne", "Avant la panne"))
+            for client in clients:
+                await client.wait_for_ids({sent[-1]["id"]}, timeout=5)
+
+            redis.kill()
+            await asyncio.sleep(0.3)
+            started = time.monotonic()
+            sent.append(await writer.send_message("pendant-0001", "Seul, Redis tué"))
+            assert time.monotonic() - started < 1.0
+            for client in clients:
+                await client.wait_for_ids({sent[-1]["id"]}, timeout=5)
+            opened = time.monotonic()
+            clients.append(await LiveClient.open(cluster.b.port, cluster.cookies[5], cluster.room))
+            assert time.monotonic() - opened < 5.0
+            await asyncio.sleep(3)
+            redis.restart()
+
+            await wait_in_logs(cluster, r"channel layer back after", timeout=15, marks=marks)
+            sent.append(await clients[1].send_message("apres-la-panne", "Après la panne"))
+            for client in clients:
+                await client.wait_for_ids({sent[-1]["id"]}, timeout=5)
+            for client in clients:
+                await client.drain(1.0)
+
+        expected = sorted((ack["seq"], ack["id"]) for ack in sent)
+        for client in clients:
+            assert pairs(client) == expected
+        for process in (cluster.a, cluster.b):
+            log = log_of(process)[marks[process.name] :]
+            # The outage is reported once each way; channels_redis's traceback per retry is not.
+            assert "Traceback" not in log, log[-3000:]
+            assert len(re.findall(r"channel layer unreachable", log)) == 1, log[-3000:]
+    finally:
+        if redis.process.poll() is not None:
+            redis.restart()
+        await close_all(clients)
+        print(cluster.logs())

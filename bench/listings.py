@@ -218,6 +218,7 @@ def pages() -> dict[str, tuple[str | None, str]]:
         "CoP page, moderator": ("membre0", reverse("community", args=["cop-0"])),
         "tag page, visitor": (None, reverse("tag", args=["sujet-3"])),
         "tag page, member": ("lectrice", reverse("tag", args=["sujet-3"])),
+        "member list, member": ("lectrice", reverse("community_members", args=["cop-0"])),
         "organisations": (None, reverse("organisations")),
     }
 

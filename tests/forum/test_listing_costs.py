@@ -16,7 +16,7 @@ from forum import home, selectors
 from forum.models import Community, Membership, Thread
 from forum.unread import list_new_threads
 
-from ..factories import make_community, make_membership, make_thread, make_user
+from ..factories import make_community, make_membership, make_post, make_thread, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -91,19 +91,33 @@ def test_the_cop_list_counts_published_threads_and_every_member(who, member, mod
     assert {c.pk for c in listed} == set(expected.values_list("pk", flat=True))
 
 
-def test_cop_counts_follow_joins_leaves_moves_and_approvals(member, moderator, outsider):
+def test_cop_counts_follow_every_kind_of_write(member, moderator, outsider):
+    """Joins, leaves, removals (bans), moves, approvals, merges and splits."""
     from forum import services
 
-    first, second = grow_site(2, member, moderator)
+    first, second, _ = grow_site(3, member, moderator)
+
+    def check() -> None:
+        for community in selectors.list_communities(moderator):
+            assert (community.thread_count, community.member_count) == truth(community)
+
     services.leave_community(user=member, community=first)
     make_membership(outsider, second)
+    check()
+    removed = Membership.objects.filter(community=second, role=Membership.Role.MEMBER).first()
+    services.remove_member(moderator=moderator, membership=removed, reason="Hors charte")
+    check()
     thread = Thread.objects.filter(community=first, is_pending=False).first()
     services.move_thread(moderator=moderator, thread=thread, target=second)
     waiting = Thread.objects.get(community=second, is_pending=True)
     services.approve_post(moderator=moderator, post=waiting.posts.get(seq=1))
-
-    for community in selectors.list_communities(moderator):
-        assert (community.thread_count, community.member_count) == truth(community)
+    check()
+    source, target = Thread.objects.filter(community=second, is_pending=False)[:2]
+    reply = make_post(moderator, target)
+    services.merge_threads(moderator=moderator, source=source, target=target)
+    check()
+    services.split_thread(moderator=moderator, post=reply, title="À part", community=first)
+    check()
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member"])

@@ -38,6 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+# One database per size, switched between rounds: a connection pool would stay bound to
+# the first one. A single persistent connection, as with CONN_MAX_AGE, instead.
+os.environ.setdefault("DB_POOL", "0")
 
 import django  # noqa: E402
 
@@ -58,7 +61,16 @@ COMMUNITIES = 6  # the last one private
 TAGS = 20
 ORGANISATIONS = 40
 WARMUP = 3
-START, END = "<!-- listings:start -->", "<!-- listings:end -->"
+# Pages whose first page is only full from this many members on (50 members a page).
+FULL_PAGE_MEMBERS = {"member list, member": 50}
+
+
+def markers() -> tuple[str, str]:
+    """The section of docs/benchmarks.md for the database measured."""
+    name = "listings" if connection.vendor == "sqlite" else f"listings-{connection.vendor}"
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
 COMMAND = ".venv/bin/python bench/listings.py"
 
 
@@ -136,6 +148,9 @@ def build(members: int, threads: int, rng: random.Random) -> None:
     tags = Tag.objects.bulk_create(
         [Tag(name=f"sujet {number}", slug=f"sujet-{number}") for number in range(TAGS)]
     )
+    # The tag page's tag: on one thread in three, so that its first page is full (25
+    # threads) at every size and the sizes compare the same number of rows shown.
+    common = Tag.objects.create(name="plaidoyer", slug="plaidoyer")
     thread_rows = []
     for number in range(threads):
         cop = cops[0] if number % 2 == 0 else cops[1 + number % (COMMUNITIES - 1)]
@@ -174,6 +189,8 @@ def build(members: int, threads: int, rng: random.Random) -> None:
             )
         for tag in {tags[number % TAGS], tags[(number * 7 + 3) % TAGS]}:
             tagged.append(TaggedThread(content_object=thread, tag=tag))
+        if number % 3 == 0:
+            tagged.append(TaggedThread(content_object=thread, tag=common))
         if thread.community_id in (cops[0].pk, cops[2].pk):
             if number % 3 == 0:
                 marks.append(ThreadRead(user=reader, thread=thread, last_read_seq=3))
@@ -200,12 +217,11 @@ def build(members: int, threads: int, rng: random.Random) -> None:
     )
     for organisation in organisations:
         organisation.regions.set(rng.sample(regions, 2))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        # The steady state of a live site: statistics gathered and, on PostgreSQL, the
+        # visibility map set (as autovacuum does after a bulk load), so that counts can
+        # be read from an index alone.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def pages() -> dict[str, tuple[str | None, str]]:
@@ -216,8 +232,8 @@ def pages() -> dict[str, tuple[str | None, str]]:
         "CoP page, visitor": (None, reverse("community", args=["cop-0"])),
         "CoP page, member": ("lectrice", reverse("community", args=["cop-0"])),
         "CoP page, moderator": ("membre0", reverse("community", args=["cop-0"])),
-        "tag page, visitor": (None, reverse("tag", args=["sujet-3"])),
-        "tag page, member": ("lectrice", reverse("tag", args=["sujet-3"])),
+        "tag page, visitor": (None, reverse("tag", args=["plaidoyer"])),
+        "tag page, member": ("lectrice", reverse("tag", args=["plaidoyer"])),
         "member list, member": ("lectrice", reverse("community_members", args=["cop-0"])),
         "organisations": (None, reverse("organisations")),
     }
@@ -346,6 +362,13 @@ def run(sizes, rounds: int, requests: int) -> dict:
         row["ratio"] = statistics.median(timings[(largest, page)]) / statistics.median(
             timings[(smallest, page)]
         )
+        if page in FULL_PAGE_MEMBERS:
+            # Against the smallest size whose page is full: rows shown are then equal.
+            full = min(size for size in sizes if size[0] >= FULL_PAGE_MEMBERS[page])
+            row["full_page_ratio"] = statistics.median(
+                timings[(largest, page)]
+            ) / statistics.median(timings[(full, page)])
+            row["full_page_size"] = f"{full[0]}x{full[1]}"
         row["worst_ratio"] = max(
             statistics.median(timings[(size, page)]) for size in sizes
         ) / statistics.median(timings[(smallest, page)])
@@ -394,6 +417,9 @@ def print_report(results: dict) -> None:
         )
         print(f"{row['page']:<22}{cells}  {row['ratio']:>5.2f}  {row['worst_ratio']:>5.2f}"
               f"  {'same queries' if row['same_queries'] else 'QUERIES DIFFER'}")  # fmt: skip
+        if "full_page_ratio" in row:
+            print(f"{'':<22}(full pages: {row['full_page_ratio']:.2f} against "
+                  f"{size_label(row['full_page_size'])})")  # fmt: skip
     print(f"ratio: median at {results['largest']} / median at {results['smallest']}; "
           "worst: the slowest size / the smallest")  # fmt: skip
 
@@ -402,7 +428,7 @@ def markdown_section(results: dict) -> str:
     machine = results["machine"]
     keys = list(results["rows"][0]["cells"])
     met_queries = all(row["same_queries"] for row in results["rows"])
-    met_time = all(row["ratio"] <= 1.5 for row in results["rows"])
+    met_time = all(row.get("full_page_ratio", row["ratio"]) <= 1.5 for row in results["rows"])
     lines = [
         f"## Listings as CoPs grow — {results['database'].split(' (')[0]}",
         "",
@@ -413,7 +439,10 @@ def markdown_section(results: dict) -> str:
         f"built with bulk_create ({', '.join(f'{size_label(k)}: {s} s' for k, s in results['build_seconds'].items())}): "  # noqa: E501
         f"{COMMUNITIES} CoPs (one private), every member in the main CoP and one other, half "
         f"of the threads in the main CoP, 3 posts and 2 of {TAGS} tags per thread, 1 thread in "
-        f"97 pending. The member has read a third of her threads, half-read a third. "
+        f"97 pending; the tag page shows a tag on one thread in three (a full first page of "
+        f"25 at every size). The member list shows 50 members a page: 11 rows at 10 members, "
+        f"50 from 500 on, so its ratio compares pages of different lengths. "
+        f"The member has read a third of her threads, half-read a third. "
         f"{results['rounds']} rounds interleaved across sizes (order shuffled each round), "
         f"{results['requests']} timed requests per page and size per round, pooled; "
         f"Django test client, DEBUG off. Cells: median / p95 (SQL queries).",
@@ -426,7 +455,13 @@ def markdown_section(results: dict) -> str:
             f"{c['median_ms']:.1f} / {c['p95_ms']:.1f} ms ({c['queries']})"
             for c in row["cells"].values()
         )
-        lines.append(f"| {row['page']} | {cells} | {row['ratio']:.2f}× |")
+        ratio = f"{row['ratio']:.2f}×"
+        if "full_page_ratio" in row:
+            ratio += (
+                f" ({row['full_page_ratio']:.2f}× against "
+                f"{size_label(row['full_page_size'])}, the first full page)"
+            )
+        lines.append(f"| {row['page']} | {cells} | {ratio} |")
     lines += [
         "",
         f"- Same number of queries at every size, every page: {'met' if met_queries else 'MISSED'}.",  # noqa: E501
@@ -457,7 +492,7 @@ def main() -> int:
     results = run(SMALL_SIZES if args.small else SIZES, args.rounds, args.requests)
     print_report(results)
     if not args.no_docs:
-        replace_section(START, END, markdown_section(results))
+        replace_section(*markers(), markdown_section(results))
         print("Updated docs/benchmarks.md")
     return 0
 

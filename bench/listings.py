@@ -468,6 +468,12 @@ def markdown_section(results: dict) -> str:
         f"- Median at {size_label(results['largest'])} within 1.5× of {size_label(results['smallest'])}, "  # noqa: E501
         f"every page: {'met' if met_time else 'MISSED'} (ratios in the last column).",
         "",
+        "Absolute times follow the machine's load (shared here with other jobs); the ratios "
+        "compare sizes measured in the same rounds. Before this work the CoP list alone took "
+        "260 ms at 500 members × 3,000 threads (two distinct counts over a join of threads "
+        "and memberships) and the member's home grew with her CoPs' threads "
+        "(docs/architecture.md, 'Listings at a fixed cost').",
+        "",
         "Reproduce from the repository root (`make bench-listings`; `BENCH_ARGS=--small` for "
         "a quick run on small sizes; `DATABASE_URL=postgres://…` for PostgreSQL):",
         "",

@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-spirit bench-reconnect bench-faults messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-unread bench-listings bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-spirit bench-reconnect bench-faults messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -34,6 +34,7 @@ help:
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make bench      thread page benchmark; refreshes docs/benchmarks.md"
 	@echo "make bench-unread  thread list and signed-in home with unread counts at 10/100/1000 threads"
+	@echo "make bench-listings  home, CoP, tag pages at 10/500/5,000 members x 100/1,000/10,000 threads (DATABASE_URL for PostgreSQL)"
 	@echo "make bench-app-shell  service worker + app shell size, bytes of a first and second visit"
 	@echo "make bench-search  search: 100,000 posts, p50/p95 of 20 queries, index build time and size (DATABASE_URL for PostgreSQL)"
 	@echo "make bench-voice  voice notes: bytes per minute, conversion time, a thread of 10 notes"
@@ -92,6 +93,9 @@ bench: $(STAMP)
 
 bench-unread: $(STAMP)
 	$(BIN)/python bench/unread_pages.py $(BENCH_ARGS)
+
+bench-listings: $(STAMP)
+	$(BIN)/python bench/listings.py $(BENCH_ARGS)
 
 bench-app-shell: $(STAMP)
 	$(BIN)/python bench/app_shell.py

@@ -6,11 +6,15 @@ from .unread import list_moderation_waiting, list_new_threads, list_unread_menti
 
 # Threads shown on the home page; the rest is on "Nouveautés" (forum/unread_views.py).
 NEW_THREADS_SHOWN = 10
+# The home looks for them among her CoPs' threads last active (a fixed cost); older
+# unread threads are on "Nouveautés", as are the rest of these.
+NEW_THREADS_SEARCHED = 200
 MENTIONS_SHOWN = 5
 
 
 def _new_threads(user: User) -> dict:
-    threads = list(list_new_threads(user)[: NEW_THREADS_SHOWN + 1])
+    found = list_new_threads(user, among_latest=NEW_THREADS_SEARCHED)
+    threads = list(found[: NEW_THREADS_SHOWN + 1])
     return {"threads": threads[:NEW_THREADS_SHOWN], "more": len(threads) > NEW_THREADS_SHOWN}
 
 

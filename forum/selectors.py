@@ -5,9 +5,23 @@ Reads that apply visibility rules.
 it; ``list_*`` return querysets already narrowed to what the viewer may see.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -28,6 +42,7 @@ from .models import (
     ReportCase,
     Sanction,
     Tag,
+    TaggedThread,
     Thread,
     ThreadFollow,
     ThreadRedirect,
@@ -63,6 +78,16 @@ def visible_communities_q(user: User | None, prefix: str = "") -> Q:
     return public | Q(**{f"{prefix}pk__in": member_of})
 
 
+def in_visible_community(user: User | None, ref: str = "community_id") -> Exists:
+    """A filter on a model with a CoP (``ref``): in a CoP ``user`` sees (visible_communities_q).
+
+    A correlated EXISTS rather than a join: a list ordered by recency then
+    walks its own index and stops at the page's end, where a join with the
+    CoPs would read every thread of each CoP seen and sort them all.
+    """
+    return Exists(Community.objects.filter(visible_communities_q(user), pk=OuterRef(ref)))
+
+
 def banned_community_ids(user: User) -> QuerySet:
     """The CoPs ``user`` is banned from now (a subquery)."""
     return (
@@ -75,17 +100,30 @@ def banned_community_ids(user: User) -> QuerySet:
 # Communities ------------------------------------------------------------------------
 
 
+def count_of(rows: QuerySet, group: str) -> Coalesce:
+    """A correlated subquery counting ``rows`` (filtered on an OuterRef), 0 when none."""
+    # COUNT(*), not COUNT(id): the id is in no index but the primary key, and counting
+    # it would make PostgreSQL visit every row instead of reading the index alone.
+    counted = rows.order_by().values(group).annotate(number=Count("*")).values("number")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def list_communities(user: User | None) -> QuerySet[Community]:
     member_of = Membership.objects.filter(community=OuterRef("pk"))
     if user is not None and user.is_authenticated:
         is_member = Exists(member_of.filter(user=user))
     else:
         is_member = Exists(member_of.none())
+    # One correlated count per CoP and figure, each read from an index alone
+    # (thread_published_count; unique_membership): a join of threads with
+    # memberships would cost threads × members per CoP (docs/architecture.md).
+    threads = Thread.objects.filter(community=OuterRef("pk"), is_pending=False)
+    members = Membership.objects.filter(community=OuterRef("pk"))
     return (
         Community.objects.filter(visible_communities_q(user))
         .annotate(
-            thread_count=Count("threads", filter=Q(threads__is_pending=False), distinct=True),
-            member_count=Count("memberships", distinct=True),
+            thread_count=count_of(threads, "community"),
+            member_count=count_of(members, "community"),
             is_member=is_member,
         )
         .prefetch_related(Prefetch("regions", queryset=Region.objects.order_by("name")))
@@ -142,15 +180,36 @@ def paginate(queryset, page_number, per_page: int) -> Page:
     return paginator.page(number)
 
 
-def list_members(community: Community, viewer: User | None = None) -> list[Membership]:
-    """The CoP's members, each with what they show ``viewer`` (organisation, region)."""
-    members = list(
+# A CoP can have thousands of members: its list is shown a page at a time.
+MEMBERS_PER_PAGE = 50
+
+
+def paginate_by_ids(
+    queryset: QuerySet, page_number, per_page: int, rows: Callable[[QuerySet], QuerySet]
+) -> Page:
+    """Paginate ``queryset`` over its ids, then read that page's rows in one query.
+
+    The ids query keeps the filters and the order but not the joins of
+    select_related, so the database can walk an index in order and stop at the
+    page's end; ``rows`` (e.g. the unread counts) then runs for the page's rows
+    only. The ids are a subquery of the rows' query: no query more.
+    """
+    page = paginate(queryset.values("pk"), page_number, per_page)
+    page.object_list = rows(queryset.filter(pk__in=page.object_list))
+    return page
+
+
+def list_members(community: Community, viewer: User | None = None, page_number=None) -> Page:
+    """A page of the CoP's members, each with what they show ``viewer`` (organisation, region)."""
+    members = (
         Membership.objects.filter(community=community)
         .select_related("user__organisation", "user__region")
-        .order_by("-role", "user__display_name")
+        .order_by("-role", "user__display_name", "pk")
     )
-    mark_shown_fields(viewer, [membership.user for membership in members])
-    return members
+    page = paginate(members, page_number, MEMBERS_PER_PAGE)
+    page.object_list = list(page.object_list)
+    mark_shown_fields(viewer, [membership.user for membership in page.object_list])
+    return page
 
 
 def mark_shown_fields(viewer: User | None, people: list[User]) -> list[User]:
@@ -414,8 +473,9 @@ def access_tag(user: User | None, slug: str) -> tuple[Tag, QuerySet[Thread], Que
     tag = Tag.objects.filter(slug=slug).first() if "\x00" not in slug else None
     if tag is None:
         raise Http404
+    tagged = TaggedThread.objects.filter(tag=tag, content_object=OuterRef("pk"))
     threads = (
-        Thread.objects.filter(visible_communities_q(user, "community__"), tags=tag)
+        Thread.objects.filter(in_visible_community(user), Exists(tagged))
         .filter(published_q(user, None))
         .select_related("community", "author", "last_poster")
         .prefetch_related("tags")
@@ -427,11 +487,18 @@ def access_tag(user: User | None, slug: str) -> tuple[Tag, QuerySet[Thread], Que
     return tag, threads, organisations
 
 
+# Popular tags are counted over this many threads last active that the reader may see:
+# a fixed cost, and what is discussed now rather than what was years ago.
+POPULAR_TAGS_THREADS = 500
+
+
 def list_popular_tags(user: User | None, limit: int = 30) -> QuerySet[Tag]:
-    visible = Thread.objects.filter(visible_communities_q(user, "community__"), is_pending=False)
+    """The tags most used by the threads last active that ``user`` may see."""
+    visible = Thread.objects.filter(in_visible_community(user), is_pending=False)
+    recent = visible.order_by("-last_activity_at", "-pk").values("pk")[:POPULAR_TAGS_THREADS]
     return (
-        Tag.objects.filter(thread_items__content_object__in=visible)
-        .annotate(uses=Count("thread_items", distinct=True))
+        Tag.objects.filter(thread_items__content_object__in=Subquery(recent))
+        .annotate(uses=Count("*"))
         .order_by("-uses", "name")[:limit]
     )
 

@@ -87,7 +87,7 @@ def unread_q(user: User) -> Q:
     return never_opened | Q(new_count__gt=0)
 
 
-def list_new_threads(user: User) -> QuerySet[Thread]:
+def list_new_threads(user: User, *, among_latest: int | None = None) -> QuerySet[Thread]:
     """
     Threads with something new for ``user`` in the CoPs she belongs to now, latest first.
 
@@ -95,17 +95,22 @@ def list_new_threads(user: User) -> QuerySet[Thread]:
     active since she joined the CoP (a newcomer is not shown years of
     history as news); published threads only (moderators find waiting ones
     in their own section).
+
+    ``among_latest``: look only among the N threads of hers last active (the
+    home page), so that the cost does not grow with her CoPs' history: the
+    unread counts are worked out for those N rows, not for every thread
+    (found by profiling: 80 ms at 1,000 threads). "Nouveautés" lists them all.
     """
     mine = (
         Membership.objects.filter(user=user)
         .exclude(community_id__in=banned_community_ids(user))
         .filter(community=OuterRef("community"), joined_at__lte=OuterRef("last_activity_at"))
     )
-    threads = (
-        Thread.objects.filter(Exists(mine), is_pending=False)
-        .select_related("community", "author", "last_poster")
-        .prefetch_related("tags")
-    )
+    threads = Thread.objects.filter(Exists(mine), is_pending=False)
+    if among_latest is not None:
+        latest = threads.order_by("-last_activity_at", "-pk").values("pk")[:among_latest]
+        threads = Thread.objects.filter(pk__in=Subquery(latest))
+    threads = threads.select_related("community", "author", "last_poster").prefetch_related("tags")
     return with_unread(threads, user).filter(unread_q(user)).order_by("-last_activity_at", "-pk")
 
 

@@ -182,12 +182,14 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     if not perms.can_view_members(request.user, community):
         raise Http404
     can_moderate = perms.can_moderate_community(request.user, community)
+    page = selectors.list_members(community, request.user, request.GET.get("page"))
     return render(
         request,
         "forum/community_members.html",
         {
             "community": community,
-            "members": selectors.list_members(community, request.user),
+            "page": page,
+            "members": page.object_list,
             "can_moderate": can_moderate,
             "role_choices": Membership.Role.choices,
             "sanctions": services.list_sanctions_in_force(community) if can_moderate else (),
@@ -777,8 +779,12 @@ def post_split(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag, threads, organisations = selectors.access_tag(request.user, slug)
-    threads = with_unread(threads, request.user)
-    page = selectors.paginate(threads, request.GET.get("page"), settings.JEKAFO["THREADS_PER_PAGE"])
+    page = selectors.paginate_by_ids(
+        threads,
+        request.GET.get("page"),
+        settings.JEKAFO["THREADS_PER_PAGE"],
+        rows=lambda page_threads: with_unread(page_threads, request.user),
+    )
     return render(
         request,
         "forum/tag_detail.html",

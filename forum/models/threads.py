@@ -48,7 +48,15 @@ class Thread(models.Model):
             models.Index(
                 fields=["community", "-is_pinned", "-last_activity_at"],
                 name="thread_listing",
-            )
+            ),
+            # Counting a CoP's published threads reads this index alone (the CoP list).
+            models.Index(fields=["community", "is_pending"], name="thread_published_count"),
+            # The threads last active across CoPs, walked in order until a page is full
+            # (popular tags, the home's news, tag pages); published ones for visitors.
+            models.Index(fields=["-last_activity_at"], name="thread_recent"),
+            models.Index(
+                fields=["is_pending", "-last_activity_at"], name="thread_recent_published"
+            ),
         ]
         verbose_name = _("discussion")
         verbose_name_plural = _("discussions")
@@ -130,7 +138,14 @@ class Post(models.Model):
                 name="post_client_key_once",
             ),
         ]
-        indexes = [models.Index(fields=["thread", "path"], name="post_tree_order")]
+        indexes = [
+            models.Index(fields=["thread", "path"], name="post_tree_order"),
+            # The few posts waiting for validation, counted for moderators on every
+            # page of their CoP and on their home, without reading the CoP's posts.
+            models.Index(
+                fields=["thread"], condition=models.Q(is_pending=True), name="post_pending"
+            ),
+        ]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
 

@@ -322,7 +322,9 @@ def create_members(count: int, prefix: str) -> list[tuple[int, str]]:
     from forum.models import User
 
     store_class = importlib.import_module(settings.SESSION_ENGINE).SessionStore
-    backend = settings.AUTHENTICATION_BACKENDS[0]
+    # The backend that signed the member in; the first one (the sign-in throttle)
+    # answers no get_user.
+    backend = "django.contrib.auth.backends.ModelBackend"
     password = make_password(None)  # unusable: nobody signs in with a password here
     users = [
         User(

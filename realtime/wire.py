@@ -18,9 +18,10 @@ which the write-through reactor (config/reactor.py) writes at once.
 The direct write is taken only when it does exactly what the long road
 would do, and the caller takes the long road otherwise:
 
-- the server is Daphne and the ASGI ``send`` is its own (not wrapped by a
-  middleware); anything else (the tests' ApplicationCommunicator, another
-  server) never takes it;
+- the server is Daphne and the ASGI ``send`` is its own (or behind Channels'
+  session wrapper, which passes WebSocket frames through untouched: see
+  ``unwrap``); any other wrapper, the tests' ApplicationCommunicator or another
+  server never takes it;
 - the socket is open (not connecting, not closing), Daphne has not seen it
   disconnect, and autobahn has nothing queued for it (its send queue keeps
   chopped or synchronous writes in order);
@@ -63,15 +64,36 @@ class Socket:
         self.protocol = protocol
 
 
+def unwrap(send):
+    """``send`` without the session middleware's wrappers, which pass a WebSocket frame through.
+
+    Channels' ``SessionMiddleware`` (inside ``AuthMiddlewareStack``) hands the
+    application its wrapper's ``send``, which saves the session on the message
+    types of ``save_message_types`` (``http.response.start``) and otherwise
+    only calls the ``send`` it wraps; for ``websocket.send`` that is all it does.
+    """
+    sessions = sys.modules.get("channels.sessions")
+    while sessions is not None and (
+        getattr(send, "__func__", None) is sessions.InstanceSessionWrapper.send
+    ):
+        wrapper = send.__self__
+        if "websocket.send" in wrapper.save_message_types:
+            break  # it would do something with our frames: keep it
+        send = wrapper.real_send
+    return send
+
+
 def daphne_socket(send) -> Socket | None:
     """The Daphne connection behind an ASGI ``send``, or None when it is not Daphne's own.
 
-    Daphne hands each application ``partial(server.handle_reply, protocol)``.
-    Nothing is imported from Daphne here: importing ``daphne.server`` installs
-    a Twisted reactor, so a process where it is not imported is not Daphne.
+    Daphne hands each application ``partial(server.handle_reply, protocol)``
+    (here behind the session middleware's pass-through wrapper, see unwrap).
+    Nothing is imported from Daphne here: a process where ``daphne.server``
+    is not loaded runs no Daphne server.
     """
     if not getattr(settings, "WIRE_FAST_PATH", True):
         return None
+    send = unwrap(send)
     server_module = sys.modules.get("daphne.server")
     ws_module = sys.modules.get("daphne.ws_protocol")
     if server_module is None or ws_module is None:

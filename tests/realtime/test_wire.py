@@ -244,3 +244,30 @@ async def test_in_the_test_communicator_room_pushes_take_the_usual_road(
 
     assert [frame["seq"] for frame in received] == [1, 2, 3]
     assert [f["seq"] for f in sent if f["type"] == "message"] == [1, 2, 3]
+
+
+def test_the_session_middlewares_pass_through_wrapper_is_seen_through(monkeypatch, settings):
+    """AuthMiddlewareStack's SessionMiddleware wraps send; for WebSocket frames it only passes."""
+    from channels.sessions import InstanceSessionWrapper
+
+    class Server:
+        async def handle_reply(self, protocol, message):
+            pass
+
+    class WebSocketProtocol:
+        pass
+
+    pretend_daphne(monkeypatch, Server, WebSocketProtocol)
+    server, protocol = Server(), WebSocketProtocol()
+    daphne_send = functools.partial(server.handle_reply, protocol)
+    outer = InstanceSessionWrapper({"cookies": {}}, daphne_send)
+    inner = InstanceSessionWrapper({"cookies": {}, "session": object()}, outer.send)
+
+    assert wire.unwrap(inner.send) is daphne_send
+    found = wire.daphne_socket(inner.send)
+    assert found is not None and found.protocol is protocol
+
+    # A session wrapper that would act on WebSocket frames is kept: no direct write.
+    monkeypatch.setattr(outer, "save_message_types", ["http.response.start", "websocket.send"])
+    assert wire.unwrap(inner.send) == outer.send
+    assert wire.daphne_socket(inner.send) is None

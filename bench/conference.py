@@ -37,9 +37,7 @@ DEFAULTS = [
     ("--two-processes-from", "1"),
     ("--section", SECTION),
 ]
-fanout.TITLES[SECTION] = (
-    "Webinar room at conference size — chat and upvotes against the bare server"
-)
+TITLE = "Webinar room at conference size — chat and upvotes against the bare server"
 
 
 def main() -> int:
@@ -48,6 +46,9 @@ def main() -> int:
         part for option, value in DEFAULTS if option not in given for part in (option, value)
     ]
     sys.argv = [sys.argv[0], *defaults, *sys.argv[1:]]
+    section = sys.argv[sys.argv.index("--section") + 1] if "--section" in sys.argv else SECTION
+    listeners = sys.argv[sys.argv.index("--listeners") + 1]
+    fanout.TITLES[section] = TITLE if section == SECTION else f"{TITLE} ({listeners} listeners)"
     fanout.COMMAND = ".venv/bin/python bench/conference.py"
     return fanout.main()
 

@@ -115,10 +115,13 @@ class RawSocket:
 
     def send(self, frame: dict) -> None:
         payload = json.dumps(frame).encode()
-        assert len(payload) < 126
         mask = secrets.token_bytes(4)
         masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
-        self.writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+        if len(payload) <= 125:
+            header = bytes([0x81, 0x80 | len(payload)])
+        else:
+            header = bytes([0x81, 0x80 | 126]) + struct.pack("!H", len(payload))
+        self.writer.write(header + mask + masked)
 
     async def close(self) -> None:
         self.writer.close()

@@ -196,6 +196,8 @@ class Tally:
     duplicates: int = 0
     out_of_order: int = 0  # a seq lower than one received before
     last_seq: int = -1
+    seqs: set[int] = field(default_factory=set)  # every room frame's seq, once
+    seq_repeats: int = 0  # a room frame (any kind) whose seq came before
 
 
 class ListenerProcess:
@@ -265,6 +267,13 @@ class ListenerProcess:
                 counts = self.frames.setdefault(phase, {})
                 counts[kind] = counts.get(kind, 0) + 1
                 self.bytes[phase] = self.bytes.get(phase, 0) + len(raw)
+                seq = frame.get("seq")
+                # Room frames while the senders ran (a newcomer's snapshot gives
+                # every question the room's current seq).
+                if isinstance(seq, int) and phase == "measure":
+                    if seq in tally.seqs:
+                        tally.seq_repeats += 1
+                    tally.seqs.add(seq)
                 if kind != "message":
                     continue
                 found = pattern.search(frame["message"]["html"])
@@ -318,6 +327,8 @@ class ListenerProcess:
         expected = set(expected_list)
         if expected:
             await self.let_last_message_land(max(expected), min(deadline, time.time() + LAND_WAIT))
+        # Other room frames (upvotes) sent with the last message: a moment to land.
+        await asyncio.sleep(max(0.0, min(self.spec.get("linger", 0.0), deadline - time.time())))
         while True:
             self.parse()
             if not self.waiting(expected) or time.time() >= deadline:
@@ -341,6 +352,7 @@ class ListenerProcess:
     def summary(self, expected: set[int]) -> dict:
         by_message: dict[int, list[int]] = {n: [] for n in expected}
         delivered = duplicates = out_of_order = incomplete = unexpected = 0
+        seq_repeats = seq_gaps = 0
         closed: dict[str, int] = {}
         for sock, tally in zip(self.sockets, self.tallies, strict=True):
             got = tally.latencies
@@ -350,6 +362,9 @@ class ListenerProcess:
             unexpected += len(got.keys() - expected)
             duplicates += tally.duplicates
             out_of_order += tally.out_of_order
+            seq_repeats += tally.seq_repeats
+            if tally.seqs:  # seqs missing between the first and the last received
+                seq_gaps += max(tally.seqs) - min(tally.seqs) + 1 - len(tally.seqs)
             incomplete += not expected <= got.keys()
             if sock is not None and sock.closed is not None:
                 closed[sock.closed] = closed.get(sock.closed, 0) + 1
@@ -362,6 +377,8 @@ class ListenerProcess:
             "out_of_order": out_of_order,
             "unexpected": unexpected,
             "incomplete_listeners": incomplete,
+            "seq_repeats": seq_repeats,
+            "seq_gaps": seq_gaps,
             "closed": closed,
             "frames": self.frames,
             "bytes": self.bytes,
@@ -462,8 +479,7 @@ class Senders:
             ws = self.sockets[n % len(self.sockets)]
             sent = time.time_ns()
             self.result.sent[n] = sent
-            body = f"fanout {self.token} n={n} t={sent}"
-            frame = json.dumps({"type": "send", "key": f"{self.token}-{n}", "body": body})
+            frame = self.frame(n, sent)
             try:
                 await ws.send(frame)
             except ConnectionClosed:
@@ -476,6 +492,10 @@ class Senders:
         self.result.acked = {n: us for n, us in self.result.acked.items() if us >= 0}
         return self.result
 
+    def frame(self, n: int, sent: int) -> str:
+        body = f"fanout {self.token} n={n} t={sent}"
+        return json.dumps({"type": "send", "key": f"{self.token}-{n}", "body": body})
+
     async def close(self) -> None:
         for task in self.readers:
             task.cancel()
@@ -484,3 +504,31 @@ class Senders:
 
 if __name__ == "__main__":
     asyncio.run(child_main())
+
+
+class Upvoters(Senders):
+    """A pool of member sockets upvoting the room's questions in turn, ``rate`` a second.
+
+    Upvote n goes from socket n % S to question (n // S) % Q: no one votes
+    twice for a question while n < S × Q, and each socket sends one frame
+    every S / rate seconds (the protocol allows 30 frames in 10 s).
+    """
+
+    def __init__(self, urls: list[str], session_keys: list[str], token: str, questions: list[int]):
+        super().__init__(urls, session_keys, token)
+        self.questions = questions
+
+    async def run(self, rate: float, duration: float, ack_timeout: float) -> SendResult:
+        total = max(1, round(rate * duration))
+        if total > len(self.sockets) * len(self.questions):
+            raise RuntimeError(
+                f"{total} upvotes need sockets × questions ≥ {total}"
+                f" ({len(self.sockets)} × {len(self.questions)})"
+            )
+        return await super().run(rate, duration, ack_timeout)
+
+    def frame(self, n: int, sent: int) -> str:
+        question = self.questions[(n // len(self.sockets)) % len(self.questions)]
+        return json.dumps(
+            {"type": "upvote", "id": question, "up": True, "key": f"{self.token}-{n}"}
+        )

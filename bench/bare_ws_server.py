@@ -7,7 +7,9 @@ fan-out benchmark's client to measure it exactly as it measures Daphne:
 - on connect, a ``hello`` frame;
 - ``ping`` → ``pong``;
 - ``send`` → ``ack`` to the sender, then one ``message`` frame, serialised
-  once, written to every open socket with ``websockets.broadcast``.
+  once, written to every open socket with ``websockets.broadcast``;
+- ``upvote`` → ``ack``, then one ``votes`` frame (the question's new count)
+  to every socket, as a webinar room does (bench/conference.py).
 
 There is no database, no channel layer, no authentication and no rate limit:
 the figures show what one Python process on this machine can fan out, which is
@@ -39,6 +41,7 @@ class Room:
         self.seq = 0
         self.message_id = 0
         self.acks: dict[str, str] = {}  # idempotency key → ack frame
+        self.votes: dict[int, int] = {}  # question id → upvotes
 
     def hello(self) -> str:
         return json.dumps(
@@ -83,6 +86,14 @@ class Room:
         self.acks[key] = ack
         return ack, frame
 
+    def upvote(self, question: int) -> str:
+        """Count a vote; return the room's ``votes`` frame (the new count only)."""
+        self.seq += 1
+        self.votes[question] = self.votes.get(question, 0) + 1
+        return json.dumps(
+            {"type": "votes", "seq": self.seq, "question": question, "votes": self.votes[question]}
+        )
+
 
 def error(code: str, **extra) -> str:
     return json.dumps({"type": "error", "code": code, "message": code, **extra})
@@ -116,6 +127,17 @@ async def handle(room: Room, websocket: ServerConnection) -> None:
                 await websocket.send(ack)
                 if message is not None:
                     broadcast(room.sockets, message)
+            elif kind == "upvote":  # bench/fanout.py --mode webinar
+                question, key = frame.get("id"), frame.get("key")
+                if not isinstance(question, int):
+                    await websocket.send(error("bad_frame", key=key))
+                    continue
+                votes = room.upvote(question)
+                ack = {"type": "ack", "action": "upvote", "id": question}
+                if isinstance(key, str):
+                    ack["key"] = key
+                await websocket.send(json.dumps(ack))
+                broadcast(room.sockets, votes)
             elif kind == "typing":
                 continue
             else:

@@ -81,7 +81,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _fanout_client import Senders  # noqa: E402
+from _fanout_client import Senders, Upvoters  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "fanout"  # docs/benchmarks.md, between <!-- fanout:start --> and <!-- fanout:end -->
@@ -97,6 +97,7 @@ LAYERS = {
 TARGET_LISTENERS = 500  # one Daphne process: nothing lost, p99 ≤ 2 × bare p99
 TARGET_RATIO = 2.0
 TARGET_TWO_PROCESSES = 1000  # two Daphne processes: nothing lost
+TARGET_CPU_RATIO = 3.0  # issue 16: CPU per delivered frame ≤ 3 × the bare server's
 USER_PREFIX = "fanout"
 TITLES = {
     SECTION: "Chat fan-out — Daphne + Channels against a bare websockets server",
@@ -368,6 +369,67 @@ def create_room(name: str, user_ids: list[int]) -> int:
         return room_services.ensure_salon(community).pk
 
 
+def create_webinar_room(
+    name: str, user_ids: list[int], moderator_id: int, asker_ids: list[int], questions: int
+) -> tuple[int, list[int]]:
+    """A live webinar session of a new public CoP with ``questions`` questions asked.
+
+    ``user_ids`` are members; ``moderator_id`` moderates the CoP and opens
+    the session; ``asker_ids`` ask the questions in turn (a member asks at
+    most 3 in 30 s), so that the others may upvote each of them once.
+    Returns the room's id and the questions' ids.
+    """
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from forum.models import Community, Membership, User
+    from webinars import services as webinar_services
+
+    with transaction.atomic():
+        community = Community.objects.create(
+            name=f"Banc d'essai {name}",
+            slug=f"banc-essai-{name}",
+            summary="Communauté du banc d'essai des webinaires",
+            visibility=Community.Visibility.PUBLIC,
+        )
+        Membership.objects.bulk_create(
+            [
+                Membership(
+                    community=community,
+                    user_id=pk,
+                    role=(
+                        Membership.Role.MODERATOR if pk == moderator_id else Membership.Role.MEMBER
+                    ),
+                )
+                for pk in user_ids
+            ],
+            batch_size=500,
+        )
+    moderator = User.objects.get(pk=moderator_id)
+    session = webinar_services.create_session(
+        author=moderator,
+        community=community,
+        title=f"Conférence {name}",
+        starts_at=timezone.now() - timedelta(minutes=5),
+        duration=240,
+    )
+    if questions > 3 * len(asker_ids):
+        raise RuntimeError(f"{questions} questions need {questions // 3 + 1} askers")
+    askers = {user.pk: user for user in User.objects.filter(pk__in=asker_ids)}
+    asked = []
+    for number in range(questions):
+        question, _created = webinar_services.ask_question(
+            author=askers[asker_ids[number % len(asker_ids)]],
+            session=session,
+            body=f"Question {number} du banc d'essai : qui finance les parajuristes ?",
+            client_key=f"bench-{name}-{number}",
+        )
+        asked.append(question.pk)
+    return session.room_id, asked
+
+
 # Cases --------------------------------------------------------------------------------------
 
 
@@ -378,17 +440,21 @@ class Case:
     listeners: int
     processes: int
     round: int = 1
+    # Daphne only: "on" frames a room push once per process (realtime/wire.py),
+    # "off" sends it the usual way (WIRE_FAST_PATH=0), to compare in one run.
+    wire: str = "on"
 
     @property
     def label(self) -> str:
         if self.target == "bare":
             return f"bare websockets, {self.listeners} listeners"
-        return f"Daphne×{self.processes} + {self.layer}, {self.listeners} listeners"
+        usual = ", usual send" if self.wire == "off" else ""
+        return f"Daphne×{self.processes} + {self.layer}{usual}, {self.listeners} listeners"
 
     @property
     def key(self) -> tuple:
         """What a case measures, whatever its round."""
-        return (self.target, self.layer, self.listeners, self.processes)
+        return (self.target, self.layer, self.listeners, self.processes, self.wire)
 
 
 def server_commands(case: Case, ports: list[int], application: str) -> list[tuple[list[str], str]]:
@@ -460,9 +526,15 @@ async def measure(
     redis_url: str | None,
     workdir: Path,
     env: dict,
+    upvoters: dict | None = None,
 ) -> dict:
     """Connect the listeners and the senders, send, collect what every listener received."""
     token = secrets.token_hex(4)
+    voters = None
+    if upvoters and upvoters["urls"]:
+        voters = Upvoters(
+            upvoters["urls"], upvoters["keys"], secrets.token_hex(4), upvoters["questions"]
+        )
     peak_clients = [0]
     watcher = None
     if redis_url:
@@ -473,6 +545,8 @@ async def measure(
     try:
         # The senders first: their handshakes warm the server up (imports, first queries).
         await senders.open()
+        if voters is not None:
+            await voters.open()
         specs = [
             {
                 "urls": urls[index :: args.client_processes],
@@ -480,6 +554,7 @@ async def measure(
                 "token": token,
                 "connect_concurrency": max(1, args.connect_concurrency // args.client_processes),
                 "open_timeout": 60,
+                "linger": 1.0 if voters is not None else 0.0,
             }
             for index in range(args.client_processes)
         ]
@@ -493,7 +568,14 @@ async def measure(
         redis_before = redis_info(redis_url) if redis_url else None
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         wall_before = time.monotonic()
-        sent = await senders.run(args.rate, args.duration, ack_timeout=args.grace)
+        if voters is None:
+            sent = await senders.run(args.rate, args.duration, ack_timeout=args.grace)
+            voted = None
+        else:
+            sent, voted = await asyncio.gather(
+                senders.run(args.rate, args.duration, ack_timeout=args.grace),
+                voters.run(args.upvote_rate, args.duration, ack_timeout=args.grace),
+            )
         wall = time.monotonic() - wall_before
         cpu = {name: (cpu_seconds(pid) - cpu_before[name]) / wall for name, pid in pids.items()}
         redis_after = redis_info(redis_url) if redis_url else None
@@ -503,9 +585,17 @@ async def measure(
             {"event": "stop", "expected": sorted(sent.sent), "deadline": last_send + args.grace},
         )
         results = [await read_event(process, timeout=args.grace + 120) for process in clients]
+        # Servers' CPU from the first send to the last frame received (or the deadline).
+        cpu_s = {
+            name: cpu_seconds(pid) - cpu_before[name]
+            for name, pid in pids.items()
+            if name.startswith("server")
+        }
         finished = True
     finally:
         await senders.close()
+        if voters is not None:
+            await voters.close()
         for process in clients:
             if not finished and process.returncode is None:
                 process.kill()  # interrupted: it would wait for a "stop" that never comes
@@ -533,7 +623,31 @@ async def measure(
             )
             / max(1, len(sent.sent)),
         }
-    return summarise(case, ready, results, sent, cpu, redis)
+    summary = summarise(case, ready, results, sent, cpu, redis)
+    summary["server_cpu_s"] = round(sum(cpu_s.values()), 3)
+    if voted is not None:
+        succeeded = len(voted.acked)
+        summary["upvotes_sent"] = len(voted.sent)
+        summary["upvotes_acked"] = succeeded
+        summary["upvote_errors"] = voted.errors
+        summary["upvote_ack_p50_ms"] = percentile(sorted(voted.acked.values()), 50) / 1000
+        summary["upvote_ack_p99_ms"] = percentile(sorted(voted.acked.values()), 99) / 1000
+        summary["votes_expected"] = case.listeners * succeeded
+        summary["votes_delivered"] = summary["frames"].get("measure", {}).get("votes", 0)
+    summary["room_frames"] = room_frames(summary)
+    if summary["room_frames"]:
+        summary["cpu_us_per_frame"] = summary["server_cpu_s"] / summary["room_frames"] * 1e6
+    return summary
+
+
+# Frames of the room itself (what is fanned out), as opposed to pong and presence.
+ROOM_FRAME_TYPES = ("message", "votes", "question", "poll", "tally", "hand")
+
+
+def room_frames(r: dict) -> int:
+    """Room frames the listeners received while the senders ran (what the CPU was spent on)."""
+    counts = r.get("frames", {}).get("measure", {})
+    return sum(counts.get(kind, 0) for kind in ROOM_FRAME_TYPES)
 
 
 def percentile(ordered: list[int], q: float) -> float:
@@ -578,6 +692,7 @@ def summarise(case: Case, ready: list, results: list, sent, cpu: dict, redis: di
         "processes": case.processes,
         "listeners": case.listeners,
         "round": case.round,
+        "wire": case.wire,
         # Kept for pooling rounds; dropped from the report (see strip_raw).
         "latencies_us": latencies,
         "acks_us": acks,
@@ -595,6 +710,8 @@ def summarise(case: Case, ready: list, results: list, sent, cpu: dict, redis: di
         "out_of_order": sum(result["out_of_order"] for result in results),
         "unexpected": sum(result["unexpected"] for result in results),
         "incomplete_listeners": sum(result["incomplete_listeners"] for result in results),
+        "seq_repeats": sum(result.get("seq_repeats", 0) for result in results),
+        "seq_gaps": sum(result.get("seq_gaps", 0) for result in results),
         "closed_during_run": closed,
         "p50_ms": percentile(latencies, 50) / 1000,
         "p99_ms": percentile(latencies, 99) / 1000,
@@ -639,21 +756,35 @@ def run_case(
     workdir: Path,
     base_env: dict,
     number: int,
+    upvoter_sets: list | None = None,
 ) -> dict:
     """Start the case's servers, measure, stop them; return the figures."""
     load = round(os.getloadavg()[0], 2)
     ports = [free_port() for _ in range(case.processes)]
     listeners = members[: case.listeners]
     env = dict(base_env)
+    upvoters = upvoter_sets[number] if args.mode == "webinar" else []
+    question_ids = list(range(1, args.questions + 1))
     if case.target == "bare":
         room_id = 1
+    elif args.mode == "webinar":
+        everyone = [pk for pk, _key in listeners + senders + upvoters]
+        room_id, question_ids = create_webinar_room(
+            f"{number}-{case.layer}-{case.listeners}",
+            everyone,
+            moderator_id=senders[0][0],
+            asker_ids=[pk for pk, _key in senders],
+            questions=args.questions,
+        )
     else:
         room_id = create_room(
             f"{number}-{case.layer}-{case.listeners}",
             [pk for pk, _key in listeners] + [pk for pk, _key in senders],
         )
+    if case.target == "channels":
         env["REDIS_URL"] = redis_url
         env["CHANNEL_LAYER"] = case.layer
+        env["WIRE_FAST_PATH"] = "0" if case.wire == "off" else "1"
         check_layer(case.layer, env)
     logs, pids = [], {}
     started = []
@@ -687,6 +818,12 @@ def run_case(
                 redis_url if case.target == "channels" else None,
                 workdir,
                 base_env,
+                upvoters={
+                    # Spread over the processes too, as a conference's audience is.
+                    "urls": [url(index + 1) for index in range(len(upvoters))],
+                    "keys": [key for _pk, key in upvoters],
+                    "questions": question_ids,
+                },
             )
         )
     finally:
@@ -732,13 +869,32 @@ def ratio_to_bare(results: list[dict]) -> None:
         for r in results
         if r["target"] == "bare" and "error" not in r
     }
+    bare_cpu = {
+        (r["listeners"], r.get("round", 1)): r.get("cpu_us_per_frame")
+        for r in results
+        if r["target"] == "bare" and "error" not in r
+    }
     for r in results:
         base = bare.get((r["listeners"], r.get("round", 1)))
         if r["target"] == "channels" and base and "error" not in r:
             r["p99_ratio"] = r["p99_ms"] / base
+        cpu_base = bare_cpu.get((r["listeners"], r.get("round", 1)))
+        if r["target"] == "channels" and cpu_base and r.get("cpu_us_per_frame"):
+            r["cpu_ratio"] = r["cpu_us_per_frame"] / cpu_base
 
 
 POOLED_SUMS = ("expected", "delivered", "lost", "duplicates", "out_of_order", "messages_sent")
+# Summed when every round has them (CPU per frame, webinar mode's upvotes).
+POOLED_OPTIONAL = (
+    "server_cpu_s",
+    "room_frames",
+    "seq_repeats",
+    "seq_gaps",
+    "upvotes_sent",
+    "upvotes_acked",
+    "votes_expected",
+    "votes_delivered",
+)
 
 
 def pool_rounds(results: list[dict]) -> list[dict]:
@@ -752,11 +908,12 @@ def pool_rounds(results: list[dict]) -> list[dict]:
     """
     groups: dict[tuple, list[dict]] = {}
     for r in results:
-        key = (r["target"], r["layer"], r["listeners"], r["processes"])
+        key = (r["target"], r["layer"], r["listeners"], r["processes"], r.get("wire", "on"))
         groups.setdefault(key, []).append(r)
     pooled = []
-    for (target, layer, listeners, processes), rounds in groups.items():
+    for (target, layer, listeners, processes, wire), rounds in groups.items():
         row = {"target": target, "layer": layer, "listeners": listeners, "processes": processes}
+        row["wire"] = wire
         row["rounds"] = len(rounds)
         failed = [r for r in rounds if "error" in r]
         if failed:
@@ -767,6 +924,11 @@ def pool_rounds(results: list[dict]) -> list[dict]:
         acks = sorted(us for r in rounds for us in r["acks_us"])
         for name in POOLED_SUMS:
             row[name] = sum(r[name] for r in rounds)
+        for name in POOLED_OPTIONAL:
+            if all(name in r for r in rounds):
+                row[name] = sum(r[name] for r in rounds)
+        if row.get("room_frames"):
+            row["cpu_us_per_frame"] = row["server_cpu_s"] / row["room_frames"] * 1e6
         row["p50_ms"] = percentile(latencies, 50) / 1000
         row["p99_ms"] = percentile(latencies, 99) / 1000
         row["max_ms"] = (latencies[-1] / 1000) if latencies else math.nan
@@ -775,7 +937,9 @@ def pool_rounds(results: list[dict]) -> list[dict]:
         row["round_p99_ms"] = [r["p99_ms"] for r in rounds]
         pooled.append(row)
     ratio_to_bare(pooled)
-    by_key = {(r["target"], r["layer"], r["listeners"], r["processes"]): r for r in pooled}
+    by_key = {
+        (r["target"], r["layer"], r["listeners"], r["processes"], r["wire"]): r for r in pooled
+    }
     for key, rounds in groups.items():
         ratios = [r["p99_ratio"] for r in rounds if "p99_ratio" in r]
         if ratios:
@@ -790,14 +954,22 @@ def strip_raw(results: list[dict]) -> None:
 
 
 def target_name(r: dict) -> str:
-    return "bare websockets" if r["target"] == "bare" else "Daphne + Channels"
+    if r["target"] == "bare":
+        return "bare websockets"
+    if r.get("wire") == "off":
+        return "Daphne + Channels, usual send"
+    return "Daphne + Channels"
 
 
 def verdicts(results: list[dict]) -> list[dict]:
     rows = []
     layers = sorted({r["layer"] for r in results if r["target"] == "channels"})
     for layer in layers:
-        mine = {r["listeners"]: r for r in results if r["layer"] == layer}
+        mine = {
+            r["listeners"]: r
+            for r in results
+            if r["layer"] == layer and r.get("wire", "on") == "on"
+        }
         one = mine.get(TARGET_LISTENERS)
         if one is not None:
             rows.append(
@@ -825,6 +997,50 @@ def verdicts(results: list[dict]) -> list[dict]:
                     "met": ratio is not None and ratio <= TARGET_RATIO,
                 }
             )
+        for r in mine.values():
+            if "votes_expected" in r:
+                whole = (
+                    "error" not in r
+                    and r["lost"] == 0
+                    and r["duplicates"] == 0
+                    and r["votes_delivered"] == r["votes_expected"]
+                    and r.get("seq_repeats", 0) == 0
+                    and r.get("seq_gaps", 0) == 0
+                )
+                rows.append(
+                    {
+                        "layer": layer,
+                        "target": f"webinar, {r['listeners']} listeners over {r['processes']} "
+                        "processes: nothing lost or repeated",
+                        "value": f"messages {r.get('delivered', 0)}/{r.get('expected', 0)}, "
+                        f"votes {r['votes_delivered']}/{r['votes_expected']}, "
+                        f"seq repeated {r.get('seq_repeats', 0)}, "
+                        f"missing {r.get('seq_gaps', 0)}",
+                        "met": whole,
+                    }
+                )
+                ratio = r.get("p99_ratio")
+                rows.append(
+                    {
+                        "layer": layer,
+                        "target": f"webinar, {r['listeners']} listeners: "
+                        f"p99 ≤ {TARGET_RATIO:g} × bare p99",
+                        "value": "—"
+                        if ratio is None
+                        else f"{r['p99_ms']:.1f} ms = {ratio:.2f} × bare",
+                        "met": ratio is not None and ratio <= TARGET_RATIO,
+                    }
+                )
+            if r.get("cpu_ratio") is not None:
+                rows.append(
+                    {
+                        "layer": layer,
+                        "target": f"{r['listeners']} listeners: CPU per room frame "
+                        f"≤ {TARGET_CPU_RATIO:g} × bare",
+                        "value": f"{r['cpu_us_per_frame']:.1f} µs = {r['cpu_ratio']:.2f} × bare",
+                        "met": r["cpu_ratio"] <= TARGET_CPU_RATIO,
+                    }
+                )
         two = mine.get(TARGET_TWO_PROCESSES)
         if two is not None:
             rows.append(
@@ -901,6 +1117,54 @@ def main_table(results: list[dict]) -> list[str]:
     return lines
 
 
+def cpu_table(results: list[dict]) -> list[str]:
+    """CPU per room frame delivered, and in webinar mode what the upvotes became."""
+    if not any("cpu_us_per_frame" in r for r in results):
+        return []
+    webinar = any("votes_expected" in r for r in results)
+    head = (
+        "| target | layer | listeners | room frames received | servers' CPU "
+        "| CPU per room frame | / bare |"
+    )
+    rule = "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+    if webinar:
+        head += (
+            " upvotes acked / sent | `votes` frames delivered / expected"
+            " | seq repeated | seq missing |"
+        )
+        rule += " ---: | ---: | ---: | ---: |"
+    lines = [head, rule]
+    for r in results:
+        if "error" in r or "cpu_us_per_frame" not in r:
+            continue
+        ratio = r.get("cpu_ratio")
+        line = (
+            f"| {target_name(r)} | {r['layer'] or '—'} | {r['listeners']} | {r['room_frames']} "
+            f"| {r['server_cpu_s']:.1f} s | {r['cpu_us_per_frame']:.1f} µs "
+            f"| {'—' if ratio is None else f'{ratio:.2f}'} |"
+        )
+        if webinar:
+            line += (
+                f" {r.get('upvotes_acked', 0)}/{r.get('upvotes_sent', 0)} "
+                f"| {r.get('votes_delivered', 0)}/{r.get('votes_expected', 0)} "
+                f"| {r.get('seq_repeats', 0)} | {r.get('seq_gaps', 0)} |"
+            )
+        lines.append(line)
+    return lines
+
+
+CPU_TEXT = (
+    "CPU per room frame: the Daphne processes' (or the bare server's) CPU time from the "
+    "first send until the listeners had everything, over the room frames (`message`, "
+    "`votes`…) they received meanwhile; it includes the senders' own work (database "
+    "writes, acks), pings and presence. *usual send*: the same code with "
+    "`WIRE_FAST_PATH=0`, every push sent through Channels, Daphne and autobahn socket by "
+    "socket instead of framed once per process (realtime/wire.py). *seq repeated / "
+    "missing*: room frames a listener received twice, or whose seq it never received "
+    "between its first and its last."
+)
+
+
 def rounds_table(results: list[dict]) -> list[str]:
     """Each round on its own: the spread the pooled figures smooth."""
     lines = [
@@ -969,6 +1233,9 @@ def print_report(report: dict) -> None:
         f"sender sockets; grace {report['grace']:g} s{rounds_text(report)}\n"
     )
     tables = main_table(report["pooled"] or report["results"]) + [""]
+    cpu = cpu_table(report["pooled"] or report["results"])
+    if cpu:
+        tables += cpu + [""]
     if report["pooled"]:
         tables += rounds_table(report["results"]) + [""]
     for line in tables + detail_table(report["results"]):
@@ -1011,7 +1278,9 @@ def markdown_section(report: dict) -> str:
         f"Everything on this one machine: servers, Redis, the database and the client "
         f"(one process, {report['client_processes']} for the listeners), over loopback.",
         "",
-        f"One salon, signed-in members listening; {report['rate']:g} messages a second for "
+        *([report["scenario"], ""] if report.get("scenario") else []),
+        f"{report.get('room', 'One salon')}, signed-in members listening; "
+        f"{report['rate']:g} messages a second for "
         f"{report['duration']:g} s, sent in turn by {report['senders']} member sockets (the room "
         f"allows a user 5 messages in 10 s). Latency runs from the send to each listener's "
         f"receipt; delivered counts what arrived at most {report['grace']:g} s after the last "
@@ -1022,6 +1291,11 @@ def markdown_section(report: dict) -> str:
         f"shape, no database, no channel layer, no sign-in{rounds_text(report)}.",
         "",
         *main_table(report["pooled"] or report["results"]),
+        *(
+            ["", *cpu_table(report["pooled"] or report["results"]), "", CPU_TEXT]
+            if cpu_table(report["pooled"] or report["results"])
+            else []
+        ),
         *per_round,
         "",
         "How the figures came about. *load*: the machine's 1-minute load average when the "
@@ -1100,6 +1374,23 @@ def versions() -> str:
 # Main ---------------------------------------------------------------------------------------
 
 
+def scenario(args: argparse.Namespace) -> dict:
+    """What the report says the room was, in webinar mode."""
+    if args.mode != "webinar":
+        return {}
+    return {
+        "room": "One webinar room (a live session of a public CoP)",
+        "scenario": (
+            f"Webinar mode: besides the chat below, {args.upvoters} other member sockets "
+            f"upvote {args.questions} questions at {args.upvote_rate:g} a second in turn (no one "
+            "twice for a question); each upvote reaches every listener as a `votes` frame "
+            "(bare server: the same frame). Latency is measured on the chat messages; the "
+            "`votes` frames are counted, and every room frame's seq is checked (none "
+            "repeated, none missing). Upvoters and senders are spread over the processes."
+        ),
+    }
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listeners", default="200,500,1000", help="comma-separated counts")
@@ -1143,6 +1434,21 @@ def parse_args() -> argparse.Namespace:
         default=SECTION,
         help=f"section of docs/benchmarks.md to replace (default {SECTION})",
     )
+    parser.add_argument(
+        "--mode",
+        choices=["chat", "webinar"],
+        default="chat",
+        help="chat: a salon; webinar: a webinar room, chat plus question upvotes (--upvote-rate)",
+    )
+    parser.add_argument("--upvote-rate", type=float, default=20.0, help="upvotes per second")
+    parser.add_argument("--questions", type=int, default=40, help="questions to upvote")
+    parser.add_argument("--upvoters", type=int, default=40, help="upvoting member sockets")
+    parser.add_argument(
+        "--wire",
+        default="on",
+        help="Daphne cases: on (pushes framed once, realtime/wire.py), off (WIRE_FAST_PATH=0)"
+        " or on,off (both, in turn in each round)",
+    )
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write results as JSON")
     parser.add_argument("--no-write", action="store_true", help="leave docs/benchmarks.md alone")
     args = parser.parse_args()
@@ -1156,6 +1462,11 @@ def parse_args() -> argparse.Namespace:
         parser.error("--rate and --duration must be positive")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    args.wires = [w.strip() for w in args.wire.split(",") if w.strip()]
+    if not args.wires or set(args.wires) - {"on", "off"}:
+        parser.error("--wire takes on, off or on,off")
+    if args.mode == "webinar" and args.upvoters * args.questions < args.upvote_rate * args.duration:
+        parser.error("--upvoters × --questions must cover --upvote-rate × --duration")
     if not re.fullmatch(r"[a-z0-9-]+", args.section):
         parser.error("--section takes lower-case letters, digits and dashes")
     # Each user may send 5 messages in 10 s, counted when the server writes
@@ -1186,7 +1497,7 @@ def main() -> int:
     args = parse_args()
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     open_files = raise_open_files_limit()
-    needed = max(args.counts) + args.senders + 100
+    needed = max(args.counts) + args.senders + args.upvoters + 100
     if open_files < needed:
         raise SystemExit(f"the open-files limit is {open_files}; {needed} are needed")
     layers = {"both": ["core", "pubsub"], "none": []}.get(args.layer, [args.layer])
@@ -1196,7 +1507,11 @@ def main() -> int:
         for number in range(1, args.rounds + 1):
             if not args.no_bare:
                 cases.append(Case("bare", None, count, 1, number))
-            cases += [Case("channels", layer, count, processes, number) for layer in layers]
+            cases += [
+                Case("channels", layer, count, processes, number, wire)
+                for layer in layers
+                for wire in args.wires
+            ]
 
     workdir = Path(tempfile.mkdtemp(prefix="jekafo-fanout-"))
     database = None
@@ -1231,6 +1546,12 @@ def main() -> int:
             create_members(args.senders, f"{USER_PREFIX}-s{number}-")
             for number in range(len(cases))
         ]
+        upvoter_sets = [
+            create_members(args.upvoters, f"{USER_PREFIX}-v{number}-")
+            if args.mode == "webinar"
+            else []
+            for number in range(len(cases))
+        ]
         redis_version = redis_info(redis_url)["redis_version"]
         from django.db import connections
 
@@ -1252,7 +1573,15 @@ def main() -> int:
             print(f"[{number + 1}/{len(cases)}] {case.label}{in_round}…", flush=True)
             try:
                 result = run_case(
-                    case, args, members, sender_sets[number], redis_url, workdir, base_env, number
+                    case,
+                    args,
+                    members,
+                    sender_sets[number],
+                    redis_url,
+                    workdir,
+                    base_env,
+                    number,
+                    upvoter_sets,
                 )
             except (RuntimeError, OSError, TimeoutError) as exc:
                 result = {**case.__dict__, "error": str(exc).splitlines()[0][:160]}
@@ -1299,6 +1628,7 @@ def main() -> int:
         "connect_concurrency": args.connect_concurrency,
         "title": TITLES.get(args.section, TITLES[SECTION]),
         "rounds": args.rounds,
+        **scenario(args),
         "results": results,
         "pooled": pooled,
         "verdicts": verdicts(pooled or results),

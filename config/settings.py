@@ -190,6 +190,9 @@ OTP_TOTP_ISSUER = "Jɛkafɔ"
 GC_THRESHOLDS = parse_gc_thresholds(os.environ.get("GC_THRESHOLDS"))
 # Interpreter lock switch interval of that process, in seconds (SWITCH_INTERVAL_MS).
 SWITCH_INTERVAL = parse_switch_interval(os.environ.get("SWITCH_INTERVAL_MS"))
+# A room push framed once per process and written to each Daphne socket
+# directly (realtime/wire.py); WIRE_FAST_PATH=0 sends it the usual way, for comparison.
+WIRE_FAST_PATH = env_bool("WIRE_FAST_PATH", True)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache holds the abuse limits' counters (forum/limits.py). With several

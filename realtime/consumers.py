@@ -39,7 +39,7 @@ from forum.services.security import session_handle
 from rooms import actions, selectors, services
 from rooms.models import Room
 
-from . import admission, groups, presence
+from . import admission, groups, presence, wire
 from .health import health
 from .local_groups import local_groups
 from .middleware import resolve_user, user_is_resolved
@@ -396,6 +396,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=dumps(frame))
 
+    async def send_pushed(self, text: str) -> None:
+        """Send a frame pushed to a group: on Daphne, framed once for all sockets (wire.py)."""
+        if self.closing:
+            return
+        socket = self.__dict__.get("wire_socket", False)
+        if socket is False:  # looked up once: the send of a socket does not change
+            socket = self.wire_socket = wire.daphne_socket(self.base_send)
+        if not wire.write(socket, text):
+            await self.send(text_data=text)
+
     async def send_error(self, code: str, text: str, *, key=None, ref=None) -> None:
         await self.send_frame(actions.error_frame(code, text, key=key, ref=ref))
 
@@ -405,11 +415,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
     async def live_presence(self, event: dict) -> None:
-        await self.send(text_data=event["text"])
+        await self.send_pushed(event["text"])
 
     async def live_typing(self, event: dict) -> None:
         if event.get("sender") != self.channel_name:  # "typing" goes to the others only
-            await self.send(text_data=event["text"])
+            await self.send_pushed(event["text"])
 
     async def user_access(self, event: dict) -> None:
         if event.get("deactivated"):
@@ -544,7 +554,7 @@ class RoomConsumer(LiveConsumer):
         """Send the frames that follow the cursor without a hole, in order."""
         while self.cursor + 1 in self.waiting:
             self.cursor += 1
-            await self.send(text_data=self.waiting.pop(self.cursor))
+            await self.send_pushed(self.waiting.pop(self.cursor))
 
     async def fill_gap(self) -> None:
         try:

@@ -27,6 +27,11 @@ class ChangeKind:
     load: Callable[[Room, list[int]], dict[int, object]]
     # (seq, object) -> frame (a dict ready for JSON), the same for every viewer.
     frame: Callable[[int, object], dict]
+    # A small live change of an object another kind draws whole (a question's
+    # new vote count): pushed live as its own small frame, replayed to a
+    # reconnecting client as that other kind, so it still gets each object
+    # once, in its current state.
+    replay_as: str | None = None
 
 
 def _nothing(*args) -> dict:
@@ -58,9 +63,11 @@ _kinds: dict[str, ChangeKind] = {}
 _room_kinds: dict[str, RoomKind] = {}
 
 
-def register(kind: str, *, load, frame) -> None:
-    """Register a kind of change: how to load its objects and draw one."""
-    _kinds[kind] = ChangeKind(load=load, frame=frame)
+def register(kind: str, *, load, frame, replay_as: str | None = None) -> None:
+    """Register a kind of change: how to load its objects and draw one (see ChangeKind)."""
+    if replay_as is not None and replay_as not in _kinds:
+        raise ValueError(f"{kind!r} is replayed as {replay_as!r}, which is not registered")
+    _kinds[kind] = ChangeKind(load=load, frame=frame, replay_as=replay_as)
 
 
 def is_registered(kind: str) -> bool:
@@ -89,7 +96,7 @@ def frames_for(room: Room, changes: Iterable[tuple[int, str, int]]) -> list[tupl
     last_seq: dict[tuple[str, int], int] = {}
     for seq, kind, object_id in changes:
         if kind in _kinds:
-            last_seq[(kind, object_id)] = seq
+            last_seq[(_kinds[kind].replay_as or kind, object_id)] = seq
     by_kind: dict[str, list[int]] = {}
     for kind, object_id in last_seq:
         by_kind.setdefault(kind, []).append(object_id)
@@ -104,9 +111,12 @@ def frames_for(room: Room, changes: Iterable[tuple[int, str, int]]) -> list[tupl
 
 
 def frame_for(room: Room, seq: int, kind: str, object_id: int) -> dict | None:
-    """Draw one change, or None when its kind is unknown or its object is gone."""
-    drawn = frames_for(room, [(seq, kind, object_id)])
-    return drawn[0][1] if drawn else None
+    """Draw one change as pushed live, or None when its kind is unknown or its object is gone."""
+    change = _kinds.get(kind)
+    if change is None:
+        return None
+    item = change.load(room, [object_id]).get(object_id)
+    return None if item is None else change.frame(seq, item)
 
 
 def page_url(room: Room) -> str:

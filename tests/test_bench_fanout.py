@@ -121,3 +121,26 @@ def test_raw_receipts_stay_out_of_the_report(fanout):
     fanout.strip_raw(results)
     assert "latencies_us" not in results[0]
     assert "acks_us" not in results[0]
+
+
+def test_cpu_per_frame_pools_seconds_over_frames_and_compares_with_the_bare_server(fanout):
+    def with_cpu(row, seconds, frames, wire="on"):
+        return {**row, "server_cpu_s": seconds, "room_frames": frames, "wire": wire}
+
+    results = []
+    for round_ in (1, 2):
+        results.append(with_cpu(measured("bare", round_, spread(5, 10)), 1.0, 1000))
+        results.append(with_cpu(measured("channels", round_, spread(10, 20)), 2.0 * round_, 1000))
+        results.append(
+            with_cpu(measured("channels", round_, spread(10, 20)), 6.0, 1000, wire="off")
+        )
+
+    pooled = {(r["target"], r["wire"]): r for r in fanout.pool_rounds(results)}
+
+    # (2 + 4) s over 2000 frames against 2 s over 2000 frames: 3000 µs = 3 × 1000 µs.
+    assert pooled[("channels", "on")]["cpu_us_per_frame"] == pytest.approx(3000)
+    assert pooled[("channels", "on")]["cpu_ratio"] == pytest.approx(3.0)
+    # The usual send is pooled on its own, never with the framed-once case.
+    assert pooled[("channels", "off")]["cpu_ratio"] == pytest.approx(6.0)
+    rows = [row for row in fanout.verdicts(list(pooled.values())) if "CPU" in row["target"]]
+    assert [row["met"] for row in rows] == [True]  # only the framed-once case is judged

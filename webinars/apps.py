@@ -14,12 +14,18 @@ class WebinarsConfig(AppConfig):
         from . import actions, frames, selectors
         from .models import ROOM_KIND
         from .permissions import can_take_part
-        from .services.room import HAND, POLL, QUESTION
+        from .services.room import HAND, POLL, QUESTION, TALLY, VOTES
 
         # How the live room's own changes are replayed and pushed (see rooms.kinds).
         kinds.register(QUESTION, load=selectors.load_questions, frame=frames.question_frame)
         kinds.register(POLL, load=selectors.load_polls, frame=frames.poll_frame)
         kinds.register(HAND, load=selectors.load_hands, frame=frames.hand_frame)
+        # Upvotes and poll votes, the busiest changes of a large webinar: a
+        # small frame live, the whole question or poll on a replay.
+        kinds.register(
+            VOTES, load=selectors.load_vote_counts, frame=frames.votes_frame, replay_as=QUESTION
+        )
+        kinds.register(TALLY, load=selectors.load_polls, frame=frames.tally_frame, replay_as=POLL)
         kinds.register_room_kind(
             kinds.RoomKind(
                 name=ROOM_KIND,

@@ -31,6 +31,11 @@ def question_frame(seq: int, item: Question) -> dict:
     return {"type": "question", "seq": seq, "question": question(item)}
 
 
+def votes_frame(seq: int, item: Question) -> dict:
+    """An upvote, live: the question's new count only (a few dozen bytes)."""
+    return {"type": "votes", "seq": seq, "question": item.pk, "votes": item.votes}
+
+
 def poll(item: Poll) -> dict:
     options = list(item.options.all())
     return {
@@ -46,6 +51,18 @@ def poll(item: Poll) -> dict:
 
 def poll_frame(seq: int, item: Poll) -> dict:
     return {"type": "poll", "seq": seq, "poll": poll(item)}
+
+
+def tally_frame(seq: int, item: Poll) -> dict:
+    """A vote in a poll, live: the counts only, not the question and labels again."""
+    options = list(item.options.all())
+    return {
+        "type": "tally",
+        "seq": seq,
+        "poll": item.pk,
+        "total": sum(option.votes for option in options),
+        "options": [{"id": option.pk, "votes": option.votes} for option in options],
+    }
 
 
 def hand(item: Hand) -> dict:

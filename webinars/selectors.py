@@ -108,6 +108,11 @@ def load_questions(room: Room, ids: list[int]) -> dict[int, Question]:
     )
 
 
+def load_vote_counts(room: Room, ids: list[int]) -> dict[int, Question]:
+    """Questions with their count only (the live ``votes`` frame)."""
+    return Question.objects.filter(session__room=room).only("id", "votes").in_bulk(ids)
+
+
 def _polls() -> QuerySet[Poll]:
     return Poll.objects.prefetch_related(
         Prefetch("options", queryset=PollOption.objects.order_by("position"))

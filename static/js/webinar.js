@@ -215,7 +215,19 @@ Object.assign(room.hooks.ack, {
 (window.jekafoLive = window.jekafoLive || []).push({
   frames: {
     question: (f) => drawQuestion(f.question),
+    // An upvote or a poll vote: the new counts only (the rest is already drawn).
+    votes: (f) => {
+      const q = questions[f.question];
+      if (q) drawQuestion(Object.assign(q, { votes: f.votes }));
+    },
     poll: (f) => drawPoll(f.poll),
+    tally: (f) => {
+      const p = polls[f.poll];
+      if (!p) return;
+      const counts = new Map(f.options.map((o) => [o.id, o.votes]));
+      p.options.forEach((o) => { if (counts.has(o.id)) o.votes = counts.get(o.id); });
+      drawPoll(Object.assign(p, { total: f.total }));
+    },
     hand: (f) => drawHand(f.hand),
   },
   hello() {

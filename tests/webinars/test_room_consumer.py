@@ -7,6 +7,8 @@ What a socket did is checked in the database afterwards; what it must not
 cause is proven on another socket with ``assert_no_frame`` (receive_nothing).
 """
 
+import json
+
 import pytest
 
 from rooms import services as room_services
@@ -271,12 +273,19 @@ async def test_upvote_from_another_member_pushes_the_new_count_to_both(
     await receive_type(voter, "question")
 
     await voter.send_json_to({"type": "upvote", "id": question_id, "up": True})
-    got = await receive_each(voter, "ack", "question")
-    seen = await receive_type(asker, "question")
+    got = await receive_each(voter, "ack", "votes")
+    seen = await receive_type(asker, "votes")
 
     assert got["ack"] == {"type": "ack", "action": "upvote", "id": question_id}
-    assert got["question"]["question"]["votes"] == 1
-    assert seen == got["question"]
+    # The new count only, not the question again: one small frame for the whole room.
+    room = await current(Room, pk=live_session.room_id)
+    assert got["votes"] == {
+        "type": "votes",
+        "seq": room.last_seq,
+        "question": question_id,
+        "votes": 1,
+    }
+    assert seen == got["votes"]
     assert (await current(Question, pk=question_id)).votes == 1
     await asker.disconnect()
     await voter.disconnect()
@@ -390,13 +399,19 @@ async def test_poll_is_pushed_to_all_votes_update_totals_and_a_second_vote_is_re
 
     yes, no = drawn["options"][0]["id"], drawn["options"][1]["id"]
     await voter.send_json_to({"type": "vote", "id": poll_id, "option": yes})
-    voted = await receive_each(voter, "ack", "poll")
+    voted = await receive_each(voter, "ack", "tally")
 
     assert voted["ack"] == {"type": "ack", "action": "vote", "id": poll_id}
-    assert voted["poll"]["poll"]["total"] == 1
-    assert [o["votes"] for o in voted["poll"]["poll"]["options"]] == [1, 0, 0]
+    # The counts only, not the question and its labels again.
+    assert set(voted["tally"]) == {"type", "seq", "poll", "total", "options"}
+    assert voted["tally"]["poll"] == poll_id
+    assert voted["tally"]["total"] == 1
+    assert voted["tally"]["options"] == [
+        {"id": option["id"], "votes": votes}
+        for option, votes in zip(drawn["options"], [1, 0, 0], strict=True)
+    ]
     for socket in (chair, watcher):
-        assert await receive_type(socket, "poll") == voted["poll"]
+        assert await receive_type(socket, "tally") == voted["tally"]
 
     await voter.send_json_to({"type": "vote", "id": poll_id, "option": no})
     error = await receive_type(voter, "error")
@@ -853,3 +868,47 @@ async def test_chat_in_slow_mode_is_refused_for_a_member(
     assert error["code"] == "slow_mode"
     assert error["key"] == "m-0003-second"
     await sender.disconnect()
+
+
+async def test_a_burst_of_upvotes_is_a_small_frame_each_live_and_the_whole_question_once_on_resume(
+    connect, member, colleague, moderator, live_session
+):
+    """A large room votes often: live, each vote is the new count; a resume gets the question."""
+    question = await in_db(ask_now, member, live_session)
+    poll = await in_db(make_poll, moderator, live_session)
+    watcher = await opened(connect, moderator, live_session)
+    await receive_any(watcher, {"question"})
+    await receive_any(watcher, {"poll"})
+    cursor = watcher.hello["last_seq"]
+
+    def votes():
+        services.upvote_question(user=colleague, question=question)
+        services.upvote_question(user=moderator, question=question)
+        services.upvote_question(user=colleague, question=question, up=False)
+        option = poll.options.get(label="Oui")
+        services.vote_in_poll(user=colleague, poll=poll, option_id=option.pk)
+        return option.pk
+
+    yes = await in_db(votes)
+    live = [await receive_any(watcher, {"votes", "tally"}) for _ in range(4)]
+
+    assert [frame["type"] for frame in live] == ["votes", "votes", "votes", "tally"]
+    assert [frame["votes"] for frame in live[:3]] == [1, 2, 1]
+    assert [frame["seq"] for frame in live] == [cursor + 1, cursor + 2, cursor + 3, cursor + 4]
+    assert {"id": yes, "votes": 1} in live[3]["options"]
+    assert all(len(json.dumps(frame)) < 200 for frame in live)
+    await assert_no_frame(watcher)
+    await watcher.disconnect()
+
+    back = await opened(connect, member, live_session, after=cursor)
+    missed = [await receive_any(back, {"question", "poll", "votes", "tally"}) for _ in range(2)]
+
+    # Folded into the objects they changed: each once, whole, at its last change.
+    assert [(frame["type"], frame["seq"]) for frame in missed] == [
+        ("question", cursor + 3),
+        ("poll", cursor + 4),
+    ]
+    assert missed[0]["question"]["votes"] == 1
+    assert missed[1]["poll"]["total"] == 1
+    await assert_no_frame(back)
+    await back.disconnect()

@@ -550,7 +550,8 @@ def test_each_room_change_writes_one_event_with_the_next_seq(
 
     steps = [
         ("question", lambda: remember("question", ask(fellow, live_session))),
-        ("question", lambda: services.upvote_question(user=member, question=state["question"])),
+        # A vote changes the count only: a small live frame (see webinars.frames.votes_frame).
+        ("votes", lambda: services.upvote_question(user=member, question=state["question"])),
         (
             "question",
             lambda: services.answer_question(moderator=moderator, question=state["question"]),
@@ -568,7 +569,7 @@ def test_each_room_change_writes_one_event_with_the_next_seq(
             ),
         ),
         (
-            "poll",
+            "tally",
             lambda: services.vote_in_poll(
                 user=member, poll=state["poll"], option_id=option(state["poll"], "Oui").pk
             ),

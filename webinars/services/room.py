@@ -36,6 +36,10 @@ from ..permissions import check_moderate_session_room, check_take_part, check_vi
 QUESTION = "question"
 POLL = "poll"
 HAND = "hand"
+# A question's vote count and a poll's counts changed (small live frames,
+# replayed as the whole question or poll: see rooms.kinds.ChangeKind).
+VOTES = "votes"
+TALLY = "tally"
 
 QUESTION_MAX_LENGTH = 500
 POLL_MAX_OPTIONS = 10
@@ -193,7 +197,7 @@ def upvote_question(*, user: User, question: Question, up: bool = True) -> Quest
             raise ValidationError(_("Vous n'avez pas voté pour cette question."), code="invalid")
         Question.objects.filter(pk=question.pk).update(votes=F("votes") - 1)
     question.refresh_from_db()
-    record_change(session.room, QUESTION, question.pk)
+    record_change(session.room, VOTES, question.pk)
     return question
 
 
@@ -297,7 +301,7 @@ def vote_in_poll(*, user: User, poll: Poll, option_id: int) -> Poll:
             _("Vous avez déjà voté à ce sondage."), code="already_voted"
         ) from None
     PollOption.objects.filter(pk=option.pk).update(votes=F("votes") + 1)
-    record_change(session.room, POLL, poll.pk)
+    record_change(session.room, TALLY, poll.pk)
     return poll
 
 

@@ -398,4 +398,8 @@ JEKAFO = {
     "CHAT_HISTORY": 50,  # messages sent on join and per page of older history
     # Live connections
     "HEARTBEAT": 25,  # seconds between the client's pings
+    # Changes (room) or posts (thread) a resuming socket gets per page of its
+    # backlog; the client asks for the next page ("more"), so a socket holds
+    # one page at most, however far behind it is.
+    "RESUME_PAGE": 200,
 }

@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-unread bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-thread-live bench-resume messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -39,6 +39,8 @@ help:
 	@echo "make bench-voice  voice notes: bytes per minute, conversion time, a thread of 10 notes"
 	@echo "make bench-fanout  chat fan-out benchmark (Daphne + Redis vs bare websockets; needs redis-server)"
 	@echo "make bench-fanout-target  the 500-listener target: 5 rounds, bare and Daphne in turn, pooled"
+	@echo "make bench-thread-live  8 members replying at once to a thread, 50 readers over two Daphne processes (needs redis-server)"
+	@echo "make bench-resume  50 sockets resuming from after=0 in a room of 10,000 messages: Daphne memory (needs redis-server)"
 	@echo "make messages   update and compile translations (locale/en)"
 	@echo "make venv       create .venv and install the project with its dev tools"
 	@echo "make clean      remove caches and generated files; distclean also removes .venv"
@@ -103,6 +105,12 @@ bench-fanout: $(STAMP)
 bench-fanout-target: $(STAMP)
 	$(BIN)/python bench/fanout.py --listeners 500 --layer pubsub --rounds 5 --duration 30 \
 		--section fanout-target $(BENCH_ARGS)
+
+bench-thread-live: $(STAMP)
+	$(BIN)/python bench/thread_live.py $(BENCH_ARGS)
+
+bench-resume: $(STAMP)
+	$(BIN)/python bench/resume.py $(BENCH_ARGS)
 
 messages: $(STAMP)
 	$(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench

@@ -318,11 +318,18 @@ def create_members(count: int, prefix: str) -> list[tuple[int, str]]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
+    from django.utils.module_loading import import_string
 
     from forum.models import User
 
     store_class = importlib.import_module(settings.SESSION_ENGINE).SessionStore
-    backend = settings.AUTHENTICATION_BACKENDS[0]
+    # The backend a real sign-in records: the first that can give the user back
+    # (the login throttle, listed first, only refuses sign-ins).
+    backend = next(
+        path
+        for path in settings.AUTHENTICATION_BACKENDS
+        if hasattr(import_string(path), "get_user")
+    )
     password = make_password(None)  # unusable: nobody signs in with a password here
     users = [
         User(

@@ -401,5 +401,5 @@ JEKAFO = {
     # Changes (room) or posts (thread) a resuming socket gets per page of its
     # backlog; the client asks for the next page ("more"), so a socket holds
     # one page at most, however far behind it is.
-    "RESUME_PAGE": 200,
+    "RESUME_PAGE": int(os.environ.get("RESUME_PAGE", "200")),
 }

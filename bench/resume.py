@@ -181,9 +181,11 @@ async def measure(args, ports: list[int], pids: list[int], setup: dict) -> dict:
     }
 
 
-def run_case(run, args, setup: dict, name: str, page: int) -> dict:
+def run_case(run, args, setup: dict, name: str, page: int, number: int) -> dict:
     load = live.load_average()
-    ports, pids, logs = live.start_daphnes(run, 2, name, {"RESUME_PAGE": str(page)})
+    ports, pids, logs = live.start_daphnes(
+        run, 2, f"{name}-round{number}", {"RESUME_PAGE": str(page)}
+    )
     try:
         result = asyncio.run(measure(args, ports, pids, setup))
     finally:
@@ -222,22 +224,22 @@ def report_text(args, results: list[dict], machine: dict) -> str:
         "at once, as before. Cases interleaved, each round on fresh processes.",
         "",
         "| round | case | load (1/5/15 min) | clients with every message, in order | time "
-        "| RSS growth, peak | kept 3 s after closing |",
-        "|---|---|---|---|---|---|---|",
+        "| RSS growth, peak | kept 3 s after closing | tracebacks in the Daphne logs |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         errors = f" ({', '.join(r['errors'])})" if r["errors"] else ""
         lines.append(
             f"| {r.get('round', 1)} | {r['case']} | {r['load']} | {r['complete']}/{r['sockets']}"
-            f"{errors} | {r['seconds']} s | {r['peak_growth_mb']:.1f} MB | {r['kept_mb']:.1f} MB |"
+            f"{errors} | {r['seconds']} s | {r['peak_growth_mb']:.1f} MB | {r['kept_mb']:.1f} MB "
+            f"| {r['logs']} |"
         )
     lines += [
         "",
         f"Target (paged: growth under {TARGET_MB:g} MB per process, every client complete and in "
         f"order): **{'met' if met else 'not met'}** — peak growth {paged['peak_growth_mb']:.1f} MB "
         f"(whole backlog at once: {whole['peak_growth_mb']:.1f} MB), "
-        f"{paged['complete']}/{paged['sockets']} clients complete. Tracebacks in the Daphne "
-        f"logs: {sum(r['logs'] for r in results)}.",
+        f"{paged['complete']}/{paged['sockets']} clients complete.",
         "",
         f"Machine: {live.machine_text(machine)}.",
     ]
@@ -277,7 +279,7 @@ def main() -> int:
                 cases.reverse()
             for name, page in cases:
                 print(f"round {number}: {name}…", flush=True)
-                result = run_case(run, args, setup, name, page)
+                result = run_case(run, args, setup, name, page, number)
                 result["round"] = number
                 print("   ", json.dumps(result), flush=True)
                 results.append(result)

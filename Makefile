@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-unread bench-listings bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-spirit bench-reconnect bench-faults bench-conference messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-unread bench-listings bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-spirit bench-reconnect bench-faults bench-conference bench-thread-live bench-resume messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -44,6 +44,8 @@ help:
 	@echo "make bench-fanout-target  the 500-listener target: 5 rounds, bare and Daphne in turn, pooled"
 	@echo "make bench-reconnect  1,000 room sockets over two Daphne processes, one killed -9 and restarted"
 	@echo "make bench-conference  webinar room of 1000 over two processes: chat + upvotes vs bare server"
+	@echo "make bench-thread-live  8 members replying at once to a thread, 50 readers over two Daphne processes (needs redis-server)"
+	@echo "make bench-resume  50 sockets resuming from after=0 in a room of 10,000 messages: Daphne memory (needs redis-server)"
 	@echo "make messages   update and compile translations (locale/en)"
 	@echo "make venv       create .venv and install the project with its dev tools"
 	@echo "make clean      remove caches and generated files; distclean also removes .venv"
@@ -110,6 +112,7 @@ bench-fanout: $(STAMP)
 
 bench-reconnect: $(STAMP)
 	$(BIN)/python bench/reconnect.py $(BENCH_ARGS)
+
 bench-faults: $(STAMP)
 	$(BIN)/python bench/faults.py $(BENCH_ARGS)
 
@@ -129,6 +132,12 @@ bench-spirit: $(STAMP) $(SPIRIT_VENV)/.installed
 
 bench-conference: $(STAMP)
 	$(BIN)/python bench/conference.py $(BENCH_ARGS)
+
+bench-thread-live: $(STAMP)
+	$(BIN)/python bench/thread_live.py $(BENCH_ARGS)
+
+bench-resume: $(STAMP)
+	$(BIN)/python bench/resume.py $(BENCH_ARGS)
 
 messages: $(STAMP)
 	$(MANAGE) makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench

@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from collections import deque
+from typing import NamedTuple
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
@@ -34,7 +35,7 @@ from forum import permissions as forum_permissions
 from forum import selectors as forum_selectors
 from forum.middleware import choose_language
 from forum.models import Thread
-from forum.presentation import audience_of, render_post_for
+from forum.presentation import audience_of
 from forum.services.security import session_handle
 from rooms import actions, selectors, services
 from rooms.models import Room
@@ -44,7 +45,7 @@ from .health import health
 from .local_groups import local_groups
 from .middleware import resolve_user, user_is_resolved
 from .publisher import publish
-from .receivers import dumps, thread_frame
+from .receivers import dumps, post_frame, thread_frame
 
 MAX_FRAME_BYTES = actions.MAX_FRAME_BYTES
 # Frames of any kind one socket may send per window before being told to slow down.
@@ -53,9 +54,10 @@ TYPING_INTERVAL = 3.0
 # Seconds a room socket waits for a change that another process publishes late
 # before reading it from the database.
 GAP_WAIT = 0.5
-# Gap fills in flight in this process, by (room id, cursor): shared by all the
-# room's sockets, so a late publish costs one query, not one per socket.
-_gap_fills: dict[tuple[int, int], asyncio.Future] = {}
+# Reads of a room's (or thread's) log in flight in this process, by (topic,
+# variant, cursor): shared by all the sockets that ask for the same page, so a
+# late publish costs one query, not one per socket.
+_gap_fills: dict[tuple, asyncio.Future] = {}
 # Seconds between two "still here" writes of a connection (see selectors.PRESENCE_TIMEOUT).
 TOUCH_INTERVAL = 45.0
 
@@ -339,7 +341,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             )
         frame = actions.decode(text_data)
         kind = frame.get("type")
-        if kind == "ping":
+        if kind == "more":
+            # Paced by the pages themselves (one read at a time): not a flood.
+            self.recent_frames.pop()
+            await self.on_more(frame)
+        elif kind == "ping":
             await self.on_ping(frame)
         elif kind == "typing" and self.topic:
             await self.on_typing(frame)
@@ -352,6 +358,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def on_typing(self, frame: dict) -> None:
         """Someone is writing: relayed to the others (rooms, threads)."""
+        raise actions.ActionError("unknown_type", _("Type de message inconnu."))
+
+    async def on_more(self, frame: dict) -> None:
+        """The client asks for the next page of its backlog (rooms, threads)."""
         raise actions.ActionError("unknown_type", _("Type de message inconnu."))
 
     async def on_ping(self, frame: dict) -> None:
@@ -458,7 +468,138 @@ def _route_id(scope, name: str) -> int:
     return number
 
 
-class RoomConsumer(LiveConsumer):
+def resume_page() -> int:
+    """Changes (or posts) per page of a socket's backlog (settings: RESUME_PAGE)."""
+    return max(1, int(settings.JEKAFO.get("RESUME_PAGE", 200)))
+
+
+class Page(NamedTuple):
+    """One page of a room's (or thread's) log, drawn for one kind of reader."""
+
+    cursor: int  # where the socket's stream stands once the page is sent
+    items: list[tuple[int, str]]  # (seq, frame text) in seq order
+    more: bool  # the log goes on past ``cursor``
+    newest: int  # the log's last seq when it was read
+
+
+class OrderedStream:
+    """Frames numbered by ``seq``, sent once each and in order, backlog a page at a time.
+
+    Live frames that come ahead of a hole wait (a page of them at most) while
+    the one they overtook is on its way; after GAP_WAIT the log fills the hole,
+    read once for every socket of this process at the same place. A socket
+    further behind than a page reads the log page by page, each page asked for
+    by the client (``more``), so it never holds more than one page whatever
+    the gap. Subclasses give ``catch_up`` (one page of the log after a seq),
+    ``stream_key`` and ``send_waiting``.
+    """
+
+    def start_stream(self) -> None:
+        self.waiting: dict[int, str] = {}  # live frames that arrived ahead of a hole
+        self.gap_task: asyncio.Task | None = None
+        self.paging = False  # the client is reading its backlog page by page
+        self.page_read = False  # a page it asked for is being read
+        self.dropped = 0  # the last seq of a live frame not kept: the log gives it
+
+    def catch_up(self, after: int | None) -> Page:
+        raise NotImplementedError
+
+    def stream_key(self, after: int) -> tuple:
+        raise NotImplementedError
+
+    async def send_waiting(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def behind(self) -> bool:
+        """Something past the cursor is known to exist and was not sent yet."""
+        return bool(self.waiting) or self.cursor < self.dropped
+
+    def keep(self, seq: int, text: str) -> None:
+        """Hold a live frame that came ahead of a hole; past a page of them, the log gives it."""
+        if len(self.waiting) < resume_page():
+            self.waiting[seq] = text
+        else:
+            self.dropped = max(self.dropped, seq)
+
+    async def read_page(self, after: int) -> Page:
+        """The page after ``after``, read once for this process's sockets that ask the same."""
+        key = self.stream_key(after)
+        task = _gap_fills.get(key)
+        if task is None:
+            task = asyncio.ensure_future(database_sync_to_async(self.catch_up)(after))
+            _gap_fills[key] = task
+            task.add_done_callback(lambda _task: _gap_fills.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def send_first_page(self, page: Page) -> None:
+        """After ``hello``: the first page of the backlog, and ``more`` if it goes on."""
+        self.cursor = page.cursor
+        for seq, text in page.items:
+            await self.send(text_data=text)
+            await self.sent_from_log(seq)
+        await self.page_done(page)
+
+    async def take(self, page: Page) -> None:
+        """Send what ``page`` holds past the cursor, in order, and move the cursor on."""
+        for seq, text in page.items:
+            if seq > self.cursor:
+                self.cursor = seq
+                await self.send(text_data=text)
+                await self.sent_from_log(seq)
+        self.cursor = max(self.cursor, page.cursor)
+        for seq in [seq for seq in self.waiting if seq <= self.cursor]:
+            del self.waiting[seq]
+        await self.caught_up_to_cursor()
+
+    async def page_done(self, page: Page) -> None:
+        """Ask the client to come back for more, or go on live from the cursor."""
+        if page.more or self.cursor < self.dropped:
+            self.paging = True
+            await self.send_frame({"type": "more", "last_seq": self.cursor})
+            return
+        self.paging = False
+        await self.send_waiting()
+
+    async def on_more(self, frame: dict) -> None:
+        if not self.paging or self.page_read:
+            return  # nothing owed, or the page is on its way
+        self.page_read = True
+        try:
+            page = await self.read_page(self.cursor)
+            await self.take(page)
+            await self.page_done(page)
+        finally:
+            self.page_read = False
+        self.watch_gap()
+
+    def watch_gap(self) -> None:
+        """Fill a hole from the log if the frame it waits for does not come soon."""
+        if self.behind and not self.paging and not self.closing and self.gap_task is None:
+            self.gap_task = asyncio.get_running_loop().create_task(self.fill_gap())
+
+    async def fill_gap(self) -> None:
+        try:
+            # An earlier change is still on its way: another process published
+            # it later. Give it a moment to arrive before asking the database.
+            await asyncio.sleep(GAP_WAIT)
+            if self.paging or not self.behind:
+                return
+            page = await self.read_page(self.cursor)
+            await self.take(page)
+            await self.page_done(page)
+        finally:
+            self.gap_task = None
+        self.watch_gap()
+
+    async def sent_from_log(self, seq: int) -> None:
+        """A frame read from the log went out (hook)."""
+
+    async def caught_up_to_cursor(self) -> None:
+        """The cursor moved on over frames read from the log (hook)."""
+
+
+class RoomConsumer(OrderedStream, LiveConsumer):
     """A live room (a CoP's salon, a webinar's room): /ws/rooms/<room_id>/?after=<seq>."""
 
     reads_user_in_open = True
@@ -504,89 +645,51 @@ class RoomConsumer(LiveConsumer):
         # "typing" asks only for membership, and the services judge every action.
         self.may_type = self.rights["member"]
 
-    def catch_up(self, after: int | None) -> tuple[int, list[dict]]:
-        """Read the room's position, then what the client has not seen yet."""
-        cursor = Room.objects.values_list("last_seq", flat=True).get(pk=self.room.pk)
+    def catch_up(self, after: int | None) -> Page:
+        """Read the room's position, then one page of what the client has not seen yet."""
+        newest = Room.objects.values_list("last_seq", flat=True).get(pk=self.room.pk)
         if after is None:
-            return cursor, selectors.snapshot(self.room, cursor)
-        sent = []
-        read = 0  # the last seq read from the room's events, not the client's claim
-        while True:
-            pairs, last, more = selectors.list_room_changes(self.room, after)
-            sent += [frame for _seq, frame in pairs]
-            if last > after:
-                read = last
-            after = last
-            if not more:
-                return max(cursor, read), sent
+            frames = selectors.snapshot(self.room, newest)
+            return Page(newest, [(f.get("seq", 0), dumps(f)) for f in frames], False, newest)
+        pairs, last, more = selectors.list_room_changes(self.room, after, limit=resume_page())
+        read = last if last > after else 0  # the last seq read, not the client's claim
+        cursor = read if more else max(newest, read)
+        return Page(cursor, [(seq, dumps(frame)) for seq, frame in pairs], more, newest)
 
-    def read_start(self) -> tuple[int, list[dict], dict]:
-        """The room's position, the backlog and the room's state, in one database call."""
-        cursor, backlog = self.catch_up(self.after)
-        return cursor, backlog, selectors.room_state(self.user, self.room)
+    def stream_key(self, after: int) -> tuple:
+        return (self.topic, after)
+
+    def read_start(self) -> tuple[Page, dict]:
+        """The first page of the backlog and the room's state, in one database call."""
+        return self.catch_up(self.after), selectors.room_state(self.user, self.room)
 
     def room_hello(self) -> dict:
         """Hello of a room socket: the cursor, the reader's rights, the room's state."""
         return self.hello(last_seq=self.cursor, room=self.state, **self.rights)
 
     async def ready(self) -> None:
-        self.waiting: dict[int, str] = {}  # live frames that arrived ahead of a hole
-        self.gap_task: asyncio.Task | None = None
-        cursor, backlog, self.state = await self.call(self.read_start)
-        self.cursor = cursor
-        await self.send_frame(self.room_hello())
-        for frame in backlog:
-            await self.send_frame(frame)
+        self.start_stream()
+        page, self.state = await self.call(self.read_start)
+        self.cursor = page.cursor
+        await self.send_frame({**self.room_hello(), "last_seq": page.newest})
+        await self.send_first_page(page)
         await self.be_present()
 
     async def room_change(self, event: dict) -> None:
         seq = event["seq"]
         if seq <= self.cursor or seq in self.waiting:
             return  # already sent (history, gap fill) or already waiting
-        self.waiting[seq] = event["text"]
+        self.keep(seq, event["text"])
+        if self.paging:
+            return  # the pages still to come lead up to it
         await self.send_waiting()
-        if self.waiting and self.gap_task is None:
-            # An earlier change is still on its way: another process published
-            # it later. Give it a moment to arrive before asking the database.
-            self.gap_task = asyncio.get_running_loop().create_task(self.fill_gap())
+        self.watch_gap()
 
     async def send_waiting(self) -> None:
         """Send the frames that follow the cursor without a hole, in order."""
         while self.cursor + 1 in self.waiting:
             self.cursor += 1
             await self.send_pushed(self.waiting.pop(self.cursor))
-
-    async def fill_gap(self) -> None:
-        try:
-            await asyncio.sleep(GAP_WAIT)
-            if not self.waiting:
-                return
-            # Every socket of this room in this process shares one query.
-            key = (self.room.pk, self.cursor)
-            task = _gap_fills.get(key)
-            if task is None:
-                task = asyncio.ensure_future(
-                    database_sync_to_async(self.catch_up_texts)(self.cursor)
-                )
-                _gap_fills[key] = task
-                task.add_done_callback(lambda _task: _gap_fills.pop(key, None))
-            cursor, backlog = await asyncio.shield(task)
-            for seq, text in backlog:
-                if seq > self.cursor:
-                    self.cursor = seq
-                    await self.send(text_data=text)
-            self.cursor = max(self.cursor, cursor)
-            for seq in [seq for seq in self.waiting if seq <= self.cursor]:
-                del self.waiting[seq]
-            await self.send_waiting()
-        finally:
-            self.gap_task = None
-        if self.waiting and not self.closing:
-            self.gap_task = asyncio.get_running_loop().create_task(self.fill_gap())
-
-    def catch_up_texts(self, after: int) -> tuple[int, list[tuple[int, str]]]:
-        cursor, backlog = self.catch_up(after)
-        return cursor, [(frame["seq"], dumps(frame)) for frame in backlog]
 
     async def rights_changed(self) -> None:
         await self.load_rights()
@@ -609,7 +712,7 @@ class RoomConsumer(LiveConsumer):
         await self.typing([groups.room(self.room.pk)])
 
 
-class ThreadConsumer(LiveConsumer):
+class ThreadConsumer(OrderedStream, LiveConsumer):
     """A live thread page: /ws/threads/<thread_id>/?after=<post seq>."""
 
     async def open(self) -> None:
@@ -644,45 +747,92 @@ class ThreadConsumer(LiveConsumer):
         for old in previous:
             await self.leave(old)
 
-    def catch_up(self, after: int | None) -> tuple[int, list[dict]]:
-        cursor = Thread.objects.values_list("last_seq", flat=True).get(pk=self.thread.pk)
+    def catch_up(self, after: int | None) -> Page:
+        """The thread's last post number, then one page of the posts published after ``after``."""
+        newest = Thread.objects.values_list("last_seq", flat=True).get(pk=self.thread.pk)
         if after is None:
-            return cursor, []
-        posts = forum_selectors.published_posts_after(self.thread, after)
-        backlog = []
-        for post in posts:
-            html = render_post_for(post, self.thread, self.audience, self.language)
-            backlog.append(
-                {
-                    "type": "post",
-                    "event": "created",
-                    "id": post.pk,
-                    "seq": post.seq,
-                    "path": post.path,
-                    "parent": post.parent_id,
-                    "html": html,
-                }
-            )
-        return max([cursor] + [frame["seq"] for frame in backlog]), backlog
+            return Page(newest, [], False, newest)  # the page drew the posts
+        size = resume_page()
+        posts = list(forum_selectors.published_posts_after(self.thread, after)[: size + 1])
+        more = len(posts) > size
+        posts = posts[:size]
+        thread, audience, language = self.thread, self.audience, self.language
+        items = [
+            (post.seq, dumps(post_frame(post, thread, audience, language, "created")))
+            for post in posts
+        ]
+        # Numbers without a post here are replies still waiting for validation.
+        read = posts[-1].seq if posts else 0
+        cursor = read if more else max(newest, read)
+        return Page(cursor, items, more, max(newest, read))
+
+    def stream_key(self, after: int) -> tuple:
+        return (self.topic, self.audience, self.language, after)
 
     async def ready(self) -> None:
-        cursor, backlog = await database_sync_to_async(self.catch_up)(self.after)
-        self.cursor = cursor
+        self.start_stream()
+        # Edits, deletions and moderation of posts not sent yet: they follow the post.
+        self.later: dict[int, list[str]] = {}
+        # Posts lately read from the thread's log: an approval pushed after the
+        # read is not sent twice.
+        self.from_log: deque[int] = deque(maxlen=4 * resume_page())
+        page = await database_sync_to_async(self.catch_up)(self.after)
         await self.send_frame(
-            self.hello(last_seq=cursor, can_post=self.can_post, can_moderate=self.can_moderate)
+            self.hello(last_seq=page.newest, can_post=self.can_post, can_moderate=self.can_moderate)
         )
-        for frame in backlog:
-            await self.send_frame(frame)
+        await self.send_first_page(page)
         await self.be_present()
 
+    @property
+    def behind(self) -> bool:
+        return super().behind or bool(self.later)
+
     async def thread_push(self, event: dict) -> None:
-        if event["event"] == "created" and not event.get("approved"):
+        seq, text = event["seq"], event["text"]
+        if event["event"] != "created":
+            if seq <= self.cursor:
+                await self.send(text_data=text)
+            elif seq in self.later or len(self.later) < resume_page():
+                # Its post has not gone out yet (behind a hole, or in a page
+                # still to come): it follows the post.
+                self.later.setdefault(seq, []).append(text)
+                self.watch_gap()
+            return
+        if seq <= self.cursor:
             # An approved post keeps the number it took while it waited: it
-            # arrives below the cursor and is new all the same.
-            if event["seq"] <= self.cursor:
-                return
-            self.cursor = event["seq"]
-        await self.send(text_data=event["text"])
+            # arrives below the cursor and is new all the same, unless the
+            # thread's log gave it already. Anything else was sent already.
+            if event.get("approved") and seq not in self.from_log:
+                self.from_log.append(seq)
+                await self.send(text_data=text)
+            return
+        if seq in self.waiting:
+            return
+        self.keep(seq, text)
+        if self.paging:
+            return  # the pages still to come lead up to it
+        await self.send_waiting()
+        self.watch_gap()
+
+    async def send_waiting(self) -> None:
+        """Send the posts that follow the cursor without a hole, in thread order."""
+        while self.cursor + 1 in self.waiting:
+            self.cursor += 1
+            await self.send(text_data=self.waiting.pop(self.cursor))
+            await self.send_later(self.cursor)
+
+    async def send_later(self, seq: int) -> None:
+        for text in self.later.pop(seq, ()):
+            await self.send(text_data=text)
+
+    async def sent_from_log(self, seq: int) -> None:
+        self.from_log.append(seq)
+        await self.send_later(seq)
+
+    async def caught_up_to_cursor(self) -> None:
+        # Frames of posts the log skipped (none pushed before it) or already gave.
+        for seq in sorted(seq for seq in self.later if seq <= self.cursor):
+            await self.send_later(seq)
 
     async def thread_moderated(self, event: dict) -> None:
         frame = json.loads(event["text"])
@@ -732,6 +882,11 @@ class ThreadConsumer(LiveConsumer):
         if not await self.follow(event["target_id"]):
             return
         # Posts of the target written from now on are pushed as usual.
+        if self.gap_task is not None:
+            self.gap_task.cancel()
+        self.start_stream()
+        self.later.clear()
+        self.from_log.clear()
         self.cursor = await database_sync_to_async(
             Thread.objects.values_list("last_seq", flat=True).get
         )(pk=self.thread.pk)

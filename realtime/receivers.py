@@ -50,6 +50,23 @@ _POST_EVENTS = {
 }
 
 
+def post_frame(post: Post, thread: Thread, audience: str, language: str, kind: str) -> dict:
+    """The ``post`` frame of ``post`` as ``audience`` reads it in ``language``.
+
+    The one drawing of a post for sockets: pushes and a socket's catch-up
+    (realtime.consumers) both use it.
+    """
+    return {
+        "type": "post",
+        "event": kind,
+        "id": post.pk,
+        "seq": post.seq,
+        "path": post.path,
+        "parent": post.parent_id,
+        "html": render_post_for(post, thread, audience, language),
+    }
+
+
 def post_changed(event) -> None:
     kind = _POST_EVENTS.get(type(event))
     if kind is None:  # PostModerated
@@ -70,15 +87,7 @@ def post_changed(event) -> None:
     audiences = [a for a in AUDIENCES if a != READER or not thread.community.is_private]
     for audience in audiences:
         for language, _name in settings.LANGUAGES:
-            frame = {
-                "type": "post",
-                "event": kind,
-                "id": post.pk,
-                "seq": post.seq,
-                "path": post.path,
-                "parent": post.parent_id,
-                "html": render_post_for(post, thread, audience, language),
-            }
+            frame = post_frame(post, thread, audience, language, kind)
             _send(
                 groups.thread(thread.pk, audience, language),
                 {

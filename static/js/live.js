@@ -239,6 +239,8 @@ const handlers = {
     each('hello', f);
   },
   pong() {},
+  // A page of the backlog came (its frames just before this one): ask for the next.
+  more: () => send({ type: 'more' }),
   notifications: (f) => setUnread(f.unread),
   error: (f) => { if (!each('error', f)) flash(f.message || f.code); },
   ack: (f) => each('ack', f),
@@ -267,6 +269,8 @@ const handlers = {
 /* Threads */
 
 const posts = kind === 'thread' ? byId('posts') : null;
+// Posts whose "created" frame was applied here: a second one changes nothing.
+const created = new Set();
 
 // Show links meant for their owner; give posted forms the page's CSRF token.
 function adopt(scope) {
@@ -283,6 +287,10 @@ function adopt(scope) {
 
 function onPost(f) {
   if (!posts || typeof f.html !== 'string') return;
+  if (f.event === 'created') {
+    if (created.has(f.id)) return;
+    created.add(f.id);
+  }
   const parsed = make('template');
   parsed.innerHTML = f.html; // the server's own partial; post text sanitised at write time
   const article = parsed.content.querySelector('article');

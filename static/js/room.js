@@ -118,6 +118,13 @@ function days() {
   });
 }
 
+// A page of backlog brings its messages one frame at a time: the separators
+// are drawn once after them, not once per message.
+let daysTimer = 0;
+function daysSoon() {
+  if (!daysTimer) daysTimer = setTimeout(() => { daysTimer = 0; days(); }, 30);
+}
+
 /* The chat log */
 
 const boxed = () => /auto|scroll/.test(getComputedStyle(log).overflowY);
@@ -263,7 +270,7 @@ function upsert(m, seq) {
   log.insertBefore(li, ref);
   enhance(li);
   $$('li.empty', log).forEach((el) => el.remove());
-  days();
+  daysSoon();
   if (follow) toBottom(); else show(byId('chat-new'), true);
 }
 

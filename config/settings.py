@@ -409,7 +409,7 @@ JEKAFO = {
     "HANDSHAKES_IN_FLIGHT": int(os.environ.get("HANDSHAKES_IN_FLIGHT", "16")),
     "HANDSHAKE_QUEUE": int(os.environ.get("HANDSHAKE_QUEUE", "200")),
     "HANDSHAKE_WAIT": float(os.environ.get("HANDSHAKE_WAIT", "3")),
-    "HANDSHAKE_RETRY": float(os.environ.get("HANDSHAKE_RETRY", "2")),
+    "HANDSHAKE_RETRY": float(os.environ.get("HANDSHAKE_RETRY", "1")),
     # Changes (room) or posts (thread) a resuming socket gets per page of its
     # backlog; the client asks for the next page ("more"), so a socket holds
     # one page at most, however far behind it is.

@@ -17,6 +17,7 @@ from collections import deque
 from typing import NamedTuple
 from urllib.parse import parse_qs
 
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -400,8 +401,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def send(self, text_data=None, bytes_data=None, close=False) -> None:
         # Once access is lost, nothing more goes out, not even pushes already
         # queued on this channel before it left its groups.
-        if not self.closing:
+        if self.closing:
+            return
+        try:
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except Disconnected:
+            # The client went away while this frame was on its way (a ping it sent
+            # just before closing its page, answered after the close): there is no
+            # one to send it to, and the disconnect that follows cleans up.
+            self.closing = True
 
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=dumps(frame))

@@ -239,3 +239,33 @@ def test_twenty_writes_during_the_pause_cost_one_timeout_and_the_limits_count_ag
     assert len(back) == 1, back
     assert not [r for r in caplog.records if r.name == "forum.limits"]
     assert "Traceback" not in caplog.text
+
+
+def test_every_command_of_djangos_redis_cache_goes_through_the_breaker():
+    """A method Django adds to RedisCache (or async ones of its own) must be guarded too."""
+    commands = {
+        name
+        for name, value in vars(RedisCache).items()
+        if callable(value) and not name.startswith("_") and name != "get_backend_timeout"
+    }
+    unguarded = {name for name in commands if name not in vars(guarded.GuardedRedisCache)}
+    assert not unguarded, f"not behind the breaker: {sorted(unguarded)}"
+
+
+def test_a_killed_redis_refuses_at_once_and_the_writes_go_on(
+    redis_cache, private_redis, thread, member, client_for, caplog
+):
+    client = client_for(member)
+    url = reverse("thread_reply", args=[thread.pk])
+    private_redis.kill()
+    try:
+        for n in range(3):
+            response, took = timed(lambda n=n: client.post(url, {"body": f"Redis tué, {n}"}))
+            assert response.status_code == 302
+            assert took < 1.0, f"the reply took {took:.2f} s"
+    finally:
+        private_redis.restart()
+    assert Post.objects.filter(thread=thread, body__startswith="Redis tué").count() == 3
+    down, _back = outage_lines(caplog)
+    assert len(down) == 1 and "ConnectionError" in down[0], down
+    assert "Traceback" not in caplog.text

@@ -193,6 +193,10 @@ class GuardedRedisCache(RedisCache):
         except OUTAGE_ERRORS as error:
             self.breaker.failed(error)
             raise CacheUnavailable(f"cache unreachable during {operation}") from error
+        except Exception:
+            # Redis answered (an incr of a missing key, a wrong type): it is there.
+            self.breaker.succeeded()
+            raise
         self.breaker.succeeded()
         return result
 

@@ -269,3 +269,18 @@ def test_a_killed_redis_refuses_at_once_and_the_writes_go_on(
     down, _back = outage_lines(caplog)
     assert len(down) == 1 and "ConnectionError" in down[0], down
     assert "Traceback" not in caplog.text
+
+
+def test_an_answer_that_is_an_error_still_closes_the_breaker(redis_cache, private_redis, caplog):
+    from django.core.cache import cache
+
+    breaker = guarded.breaker_for(private_redis.url, RETRY_AFTER)
+    breaker.failed(redis_py.TimeoutError("Timeout reading"))
+    with pytest.raises(guarded.CacheUnavailable):
+        cache.get("limit:x")
+    breaker.retry_at = 0.0  # its period is over: the next call is the trial
+    with pytest.raises(ValueError):
+        cache.incr("limit:missing")  # Django's answer for a missing key: Redis answered
+    assert not breaker.open
+    assert cache.get("limit:x") is None
+    assert len(outage_lines(caplog)[1]) == 1

@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from config.cache import build_caches
 from config.runtime import parse_switch_interval
 from config.runtime import parse_thresholds as parse_gc_thresholds
 
@@ -198,16 +199,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache holds the abuse limits' counters (forum/limits.py). With several
 # Daphne processes they must share one count, hence Redis when there is one;
 # the embedded set-up runs one process, where per-process memory is exact.
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "jekafo",
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A Redis that stops answering costs a request at most one short timeout, and
+# a process one per CACHE_RETRY_AFTER seconds (config/cache.py).
+CACHES = build_caches(REDIS_URL)
 # CHANNEL_LAYER picks the Redis layer: "pubsub" (default, chosen by the fan-out
 # benchmark, see docs/benchmarks.md) or "core". Both need REDIS_URL.
 CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")

@@ -16,7 +16,11 @@ fixed window it does not allow twice the limit across a window boundary.
 With several Daphne processes the cache must be shared (settings use Redis
 when REDIS_URL is set); the per-process memory cache only counts the hits a
 process saw. A cache that is down lets the action through: a limit is a
-brake, not a lock, and must not take the forum down with it.
+brake, not a lock, and must not take the forum down with it. The Redis cache
+(config/cache.py) answers within a short timeout, and while it is known down
+it raises the built-in ``ConnectionError`` at once; it logs the outage itself,
+once, so a let-through here logs nothing more. Any other error is a bug, and
+is logged with its traceback.
 
 Time is read only through ``now()``: tests freeze or move it (see
 ``tests/forum/test_limits.py``) instead of sleeping.
@@ -219,6 +223,8 @@ def hit(name: str, *, user=None, address: str | None = None) -> None:
     elapsed = (moment % limit.window) / limit.window
     try:
         counted = [(scope, ident, *_counts(limit, scope, ident, index)) for scope, ident in idents]
+    except ConnectionError:  # the cache said so once per outage (config/cache.py)
+        return
     except Exception:
         logger.exception("Rate-limit cache unavailable; %s let through", name)
         return
@@ -235,6 +241,8 @@ def hit(name: str, *, user=None, address: str | None = None) -> None:
                 cache.incr(key)
             except ValueError:  # expired between add and incr
                 cache.set(key, 1, timeout=2 * limit.window + 60)
+    except ConnectionError:
+        pass
     except Exception:
         logger.exception("Rate-limit cache unavailable; %s let through", name)
 

@@ -8,13 +8,22 @@ of both processes within five (each process reads the room's log from the
 database), and a new socket connects. Resumed, the room is live again and
 no socket got a message twice or missed one; each process said so in one
 line each way, with no traceback.
+
+The same Redis holds the cache (the abuse limits' counters, config/cache.py):
+while it is paused the HTTP doors answer within a second too (new threads,
+a chat message sent without a socket, JSON reads), and the
+process says "cache unreachable" once and "cache back" once.
 """
 
 import asyncio
 import os
 import re
+import secrets
 import shutil
 import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
 
 import pytest
 
@@ -209,3 +218,118 @@ async def test_killed_redis_delays_no_one_and_the_room_goes_live_when_it_is_back
             redis.restart()
         await close_all(clients)
         print(cluster.logs())
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 302 is the answer to check, not a page to follow
+
+
+def http(port: int, path: str, cookie: str, data: dict | None = None, headers=None):
+    """One request to a Daphne process: (status, headers, body, seconds)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=urlencode(data).encode() if data is not None else None,
+        headers={"Cookie": cookie, **(headers or {})},
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=15) as response:
+            status, answer_headers, body = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer_headers, body = error.code, error.headers, error.read()
+    return status, answer_headers, body, time.monotonic() - started
+
+
+def test_paused_redis_stalls_no_page_and_no_write_over_http(outage_cluster):
+    try:
+        _http_during_a_pause(outage_cluster)
+    finally:
+        print(outage_cluster.logs())
+
+
+def _http_during_a_pause(cluster) -> None:
+    cluster.prepare(members=2)
+    redis = cluster.redis
+    process = cluster.a
+    marks = {process.name: len(log_of(process))}
+    ((slug,),) = cluster.database.query(
+        "SELECT c.slug FROM forum_community c JOIN forum_room r ON r.community_id = c.id "
+        "WHERE r.id = %s",
+        (cluster.room,),
+    )
+    # Pages are not checked here (the processes serve no collected static files, so a
+    # template names none); tests/test_cache_outage.py checks pages with a paused cache.
+    # A CSRF secret of our own, unmasked, in the cookie and the header, as Django accepts.
+    token = secrets.token_hex(16)
+    cookie = f"{cluster.cookies[0]}; csrftoken={token}"
+    form = {"X-CSRFToken": token}
+    # Live first (the process's first write also pays for its warm-up).
+    status, _headers, _body, took = http(
+        process.port,
+        f"/communautes/{slug}/nouvelle-discussion/",
+        cookie,
+        {"title": "Avant la pause", "body": "Une discussion ouverte avant la pause"},
+        form,
+    )
+    assert status == 302, status
+    print(f"new thread before the pause: {took:.2f} s")
+
+    redis.pause()
+    try:
+        time.sleep(0.3)
+        # The first write that counts a limit meets the paused Redis: one timeout.
+        status, _headers, _body, took = http(
+            process.port,
+            f"/communautes/{slug}/nouvelle-discussion/",
+            cookie,
+            {"title": "Pendant la pause", "body": "Une discussion ouverte pendant la pause"},
+            form,
+        )
+        assert status == 302, status
+        assert took < 1.0, f"the new thread took {took:.2f} s"
+        # The next ones find the breaker open: no wait at all. (New threads, not replies:
+        # a reply's push renders a post, which names a static file these processes,
+        # serving no collected static files, cannot name.)
+        status, _headers, _body, took = http(
+            process.port,
+            f"/communautes/{slug}/nouvelle-discussion/",
+            cookie,
+            {"title": "Encore pendant", "body": "Une autre discussion pendant la pause"},
+            form,
+        )
+        assert (status, took < 1.0) == (302, True), (status, took)
+        status, _headers, body, took = http(
+            process.port,
+            f"/salles/{cluster.room}/action/",
+            cookie,
+            {"action": "send", "key": "http-pause-0001", "body": "Sans socket, pendant"},
+            {**form, "Accept": "application/json"},
+        )
+        assert (status, took < 1.0) == (200, True), (status, took, body[:300])
+        assert b'"ack"' in body
+        for path in (f"/salons/{cluster.room}/evenements/", "/notifications/compte/"):
+            status, _headers, _body, took = http(process.port, path, cookie)
+            assert (status, took < 1.0) == (200, True), (path, status, took)
+    finally:
+        redis.resume()
+
+    # Back: the breaker's period (CACHE_RETRY_AFTER, 5 s) runs out, a write finds Redis.
+    time.sleep(5.2)
+    status, _headers, _body, _took = http(
+        process.port,
+        f"/communautes/{slug}/nouvelle-discussion/",
+        cookie,
+        {"title": "Après la pause", "body": "Une discussion ouverte après la pause"},
+        form,
+    )
+    assert status == 302
+    assert cluster.database.query(
+        "SELECT count(*) FROM forum_post p JOIN forum_thread t ON p.thread_id = t.id "
+        "WHERE t.community_id = (SELECT community_id FROM forum_room WHERE id = %s)",
+        (cluster.room,),
+    ) == [(4,)]
+    log = log_of(process)[marks[process.name] :]
+    assert "Traceback" not in log, log[-3000:]
+    assert len(re.findall(r"cache unreachable", log)) == 1, log[-3000:]
+    assert len(re.findall(r"cache back after", log)) == 1, log[-3000:]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _sections  # noqa: E402
 import fanout  # noqa: E402
 
 ROOT = fanout.ROOT
@@ -139,16 +140,8 @@ def load_average() -> str:
 
 
 def write_section(name: str, text: str) -> None:
-    """Replace the section ``name`` of docs/benchmarks.md (fanout.py's markers), keep the rest."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    section = f"{start}\n{text.rstrip()}\n{end}"
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if start in current and end in current:
-        before, rest = current.split(start, 1)
-        current = before + section + rest.split(end, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(current)
+    """Replace the section ``name`` of docs/benchmarks.md (bench/_sections.py), keep the rest."""
+    _sections.write_section(name, text.rstrip())
     print(f"Updated {DOCS.relative_to(ROOT)}")
 
 

@@ -81,6 +81,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import _sections  # noqa: E402
 from _fanout_client import Senders, Upvoters  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -1327,15 +1328,7 @@ def markdown_section(report: dict) -> str:
 
 def write_docs(report: dict, name: str) -> None:
     """Replace the section ``name`` of docs/benchmarks.md, keeping the others."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    section = f"{start}\n{markdown_section(report)}\n{end}"
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
+    _sections.write_section(name, markdown_section(report))
 
 
 def server_description() -> str:

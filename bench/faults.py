@@ -46,6 +46,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _sections
 import fanout
 from _fanout_client import Senders, close_reason, open_socket, wait_hello
 
@@ -355,15 +356,7 @@ def markdown(report: dict) -> str:
 
 
 def write_docs(text: str) -> None:
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    section = f"{start}\n{text}\n{end}"
-    current = fanout.DOCS.read_text()
-    if start in current and end in current:
-        before, rest = current.split(start, 1)
-        current = before + section + rest.split(end, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    fanout.DOCS.write_text(current)
+    _sections.write_section(SECTION, text)
 
 
 def main() -> int:

@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import _sections  # noqa: E402
 from _fanout_client import Senders  # noqa: E402
 from fanout import (  # noqa: E402
     ASGI_APPLICATION,
@@ -72,7 +73,7 @@ from fanout import (  # noqa: E402
     wait_listening,
 )
 
-DOCS = ROOT / "docs" / "benchmarks.md"
+DOCS = _sections.DOCS
 SECTION = "reconnect"
 COMMAND = ".venv/bin/python bench/reconnect.py"
 CLIENT = ROOT / "bench" / "_reconnect_client.py"
@@ -362,15 +363,7 @@ def markdown_section(report: dict) -> str:
 
 
 def replace_section(body: str) -> None:
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    section = f"{start}\n{body}\n{end}"
-    text = DOCS.read_text()
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
+    _sections.write_section(SECTION, body)
 
 
 def parse_args() -> argparse.Namespace:

@@ -67,6 +67,7 @@ WARMUP = 5
 DOCS = ROOT / "docs" / "benchmarks.md"
 COMMAND = ".venv/bin/python bench/thread_page.py"
 
+import _sections  # noqa: E402
 from _corpus import post_body  # noqa: E402  (the generator bench/vs_spirit.py shares)
 
 
@@ -446,17 +447,8 @@ def write_docs(results: dict) -> None:
 
 
 def replace_section(start: str, end: str, body: str) -> None:
-    """Put ``body`` between the ``start`` and ``end`` markers of docs/benchmarks.md
-    (appended with them when they are not there yet), keeping every other section."""
-    section = f"{start}\n{body}\n{end}"
-    text = DOCS.read_text() if DOCS.exists() else DOCS_INTRO
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
+    """bench/_sections.py's; a docs/benchmarks.md not there yet starts with DOCS_INTRO."""
+    _sections.replace_section(start, end, body, intro=DOCS_INTRO)
 
 
 def main() -> int:

@@ -458,25 +458,44 @@ class Case:
         return (self.target, self.layer, self.listeners, self.processes, self.wire)
 
 
+def daphne_command(port: int, application: str = ASGI_APPLICATION) -> list[str]:
+    """One Daphne process as production runs it (config/serve.py), on ``port``."""
+    return [
+        str(VENV_BIN / "python"),
+        "-m",
+        "config.serve",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        application,
+    ]
+
+
 def server_commands(case: Case, ports: list[int], application: str) -> list[tuple[list[str], str]]:
     if case.target == "bare":
         return [([sys.executable, str(BARE_SERVER), "--port", str(ports[0])], "bare server")]
-    return [
-        (
-            [
-                str(VENV_BIN / "python"),
-                "-m",
-                "config.serve",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                application,
-            ],
-            f"daphne :{port}",
-        )
-        for port in ports
-    ]
+    return [(daphne_command(port, application), f"daphne :{port}") for port in ports]
+
+
+def start_daphnes(
+    count: int, env: dict, workdir: Path, log_name: str = "daphne-{index}.log"
+) -> tuple[list[int], list[subprocess.Popen], list[Path]]:
+    """Start ``count`` Daphne processes on free ports, wait until each listens.
+
+    Returns (ports, processes, logs); the logs go to ``workdir`` under ``log_name``
+    (``{index}`` is the process's number from 0). bench/faults.py and
+    bench/_live_servers.py start their servers so."""
+    ports = [free_port() for _ in range(count)]
+    case = Case("channels", env.get("CHANNEL_LAYER"), 0, count)
+    started, logs = [], []
+    for index, (command, label) in enumerate(server_commands(case, ports, ASGI_APPLICATION)):
+        log = workdir / log_name.format(index=index)
+        started.append(start(command, label, log, env))
+        logs.append(log)
+    for port, process, log in zip(ports, started, logs, strict=True):
+        wait_listening(port, process, log)
+    return ports, started, logs
 
 
 async def start_clients(count: int, specs: list[dict], workdir: Path, env: dict) -> list:
@@ -1364,6 +1383,45 @@ def versions() -> str:
     return ", ".join(found)
 
 
+# Run set-up (shared by reconnect.py, faults.py and _live_servers.py) ---------------------
+
+
+def server_env(database_url: str, redis_url: str = "", **extra: str) -> dict:
+    """The environment of the benchmark's own Django and of the servers it starts.
+
+    ``redis_url`` empty: the benchmark's own process publishes nowhere (each
+    server is given its Redis when it is started)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        # DEBUG off refuses to start without a named e-mail backend; none is sent here.
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "SECURE_SSL_REDIRECT": "0",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **extra,
+    }
+
+
+def machine_facts(redis_url: str) -> dict:
+    """The machine, the libraries, the server, Redis and the database, for a report
+    (Django set up)."""
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions(),
+        "server": server_description(),
+        "redis": redis_info(redis_url)["redis_version"],
+        "database": database_description(),
+    }
+
+
 # Main ---------------------------------------------------------------------------------------
 
 
@@ -1512,20 +1570,7 @@ def main() -> int:
     try:
         redis_url = args.redis_url or start_redis(workdir)
         database = prepare_database(args.database_url, workdir)
-        base_env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": database.url,
-            "REDIS_URL": "",
-            "LOG_LEVEL": "WARNING",
-            # DEBUG off refuses to start without a named e-mail backend; none is sent here.
-            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-            "SECURE_SSL_REDIRECT": "0",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        }
+        base_env = server_env(database.url)
         os.environ.update(base_env)
         import django
 
@@ -1545,19 +1590,9 @@ def main() -> int:
             else []
             for number in range(len(cases))
         ]
-        redis_version = redis_info(redis_url)["redis_version"]
         from django.db import connections
 
-        machine = {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "versions": versions(),
-            "server": server_description(),
-            "redis": redis_version,
-            "database": database_description(),
-            "load_average": round(os.getloadavg()[0], 2),
-        }
+        machine = {**machine_facts(redis_url), "load_average": round(os.getloadavg()[0], 2)}
         connections.close_all()
 
         results = []

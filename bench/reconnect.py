@@ -37,7 +37,6 @@ import asyncio
 import datetime
 import json
 import os
-import platform
 import secrets
 import shutil
 import signal
@@ -53,23 +52,20 @@ sys.path.insert(0, str(ROOT / "bench"))
 import _sections  # noqa: E402
 from _fanout_client import Senders  # noqa: E402
 from fanout import (  # noqa: E402
-    ASGI_APPLICATION,
     CHILDREN,
-    VENV_BIN,
     create_members,
     create_room,
-    database_description,
+    daphne_command,
     drop_database,
     free_port,
+    machine_facts,
     percentile,
     prepare_database,
     raise_open_files_limit,
-    redis_info,
     scan_logs,
-    server_description,
+    server_env,
     start,
     start_redis,
-    versions,
     wait_listening,
 )
 
@@ -92,16 +88,7 @@ class Daphne:
         self.logs = [self.log]
 
     def start(self) -> None:
-        command = [
-            str(VENV_BIN / "python"),
-            "-m",
-            "config.serve",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            ASGI_APPLICATION,
-        ]
+        command = daphne_command(self.port)
         self.process = start(command, f"daphne {self.name}", self.log, self.env)
 
     def wait(self) -> None:
@@ -404,19 +391,7 @@ def main() -> int:
         load_start = round(os.getloadavg()[0], 2)
         redis_url = args.redis_url or start_redis(workdir)
         database = prepare_database(args.database_url, workdir)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": database.url,
-            "REDIS_URL": redis_url,
-            "LOG_LEVEL": "WARNING",
-            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-            "SECURE_SSL_REDIRECT": "0",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        }
+        env = server_env(database.url, redis_url)
         os.environ.update(env)
         import django
 
@@ -437,15 +412,7 @@ def main() -> int:
             f"{options['HANDSHAKES_IN_FLIGHT']} handshakes in flight per process, "
             f"{options['HANDSHAKE_QUEUE']} waiting at most {options['HANDSHAKE_WAIT']:g} s"
         )
-        machine = {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "versions": versions(),
-            "server": server_description(),
-            "redis": redis_info(redis_url)["redis_version"],
-            "database": database_description(),
-            "load_average": load_start,
-        }
+        machine = {**machine_facts(redis_url), "load_average": load_start}
         connections.close_all()
 
         servers = [Daphne("a", env, workdir), Daphne("b", env, workdir)]

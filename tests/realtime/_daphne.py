@@ -18,6 +18,7 @@ import json
 import os
 import queue
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -403,6 +404,54 @@ def cluster_env(database_url: str, redis_url: str) -> dict[str, str]:
 
 def make_workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="jekafo-cluster-"))
+
+
+def shared_redis_url() -> str:
+    """The cluster's database of the Redis that REDIS_URL names, answering.
+
+    Without REDIS_URL, or when that Redis does not answer, the test is skipped
+    (it fails under CI=true, which must provide Redis). pytest is imported here,
+    not at module level: this file is also the seeding script."""
+    import pytest
+
+    from tests.test_infrastructure import require_service
+
+    redis_url = cluster_redis_url(require_service("Redis", "REDIS_URL"))
+    if not redis_answers(redis_url):
+        message = f"Redis does not answer at {redis_url}."
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} CI must provide Redis.", pytrace=False)
+        pytest.skip(message)
+    return redis_url
+
+
+@contextlib.contextmanager
+def running_cluster(
+    redis_url: str,
+    cluster_class: type[Cluster] = Cluster,
+    extra_env: dict[str, str] | None = None,
+    **options,
+):
+    """A throw-away database and a started ``cluster_class`` on ``redis_url``.
+
+    ``extra_env`` adds to (or overrides) ``cluster_env``'s settings of both
+    processes; ``options`` go to the cluster (``slow_link=False``). The
+    processes are stopped, the database dropped and the work directory removed
+    afterwards. No room yet: call ``prepare()``."""
+    workdir = make_workdir()
+    database = ClusterDatabase(os.environ.get("DATABASE_URL", ""), workdir)
+    env = {**cluster_env(database.url, redis_url), **(extra_env or {})}
+    running = None
+    try:
+        # Daphne touches the database only when a socket opens: start it during the migration.
+        running = cluster_class(database, env, workdir, **options)
+        database.create(env)
+        yield running
+    finally:
+        if running is not None:
+            running.stop()
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 # WebSocket client --------------------------------------------------------------------

@@ -498,27 +498,35 @@ def start_daphnes(
     return ports, started, logs
 
 
+async def start_client(
+    script: Path, spec: dict, workdir: Path, env: dict, name: str, limit: int = 2**28
+):
+    """A client child process running ``script`` (its stderr in client-<name>.log),
+    told ``spec`` on its stdin; ``limit`` bounds the line it answers with (fanout's
+    result line carries every latency)."""
+    log = (workdir / f"client-{name}.log").open("ab")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=log,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        limit=limit,
+    )
+    log.close()
+    CHILDREN.add(process.pid, f"client {name}")
+    await tell([process], spec)
+    return process
+
+
 async def start_clients(count: int, specs: list[dict], workdir: Path, env: dict) -> list:
-    clients = []
-    for index, spec in enumerate(specs[:count]):
-        log = (workdir / f"client-{index}.log").open("ab")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(CLIENT),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=log,
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            limit=2**28,  # the result line carries every latency
-        )
-        log.close()
-        CHILDREN.add(process.pid, f"client {index}")
-        process.stdin.write((json.dumps(spec) + "\n").encode())
-        await process.stdin.drain()
-        clients.append(process)
-    return clients
+    return [
+        await start_client(CLIENT, spec, workdir, env, str(index))
+        for index, spec in enumerate(specs[:count])
+    ]
 
 
 async def read_event(process, timeout: float) -> dict:

@@ -62,12 +62,15 @@ from fanout import (  # noqa: E402
     percentile,
     prepare_database,
     raise_open_files_limit,
+    read_event,
     scan_logs,
     server_env,
     start,
+    start_client,
     start_redis,
     wait_listening,
 )
+from fanout import tell as tell_all  # noqa: E402
 
 DOCS = _sections.DOCS
 SECTION = "reconnect"
@@ -104,34 +107,11 @@ class Daphne:
 
 
 async def child(spec: dict, workdir: Path, env: dict, name: str):
-    log = (workdir / f"client-{name}.log").open("ab")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(CLIENT),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=log,
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        limit=2**26,
-    )
-    log.close()
-    CHILDREN.add(process.pid, f"client {name}")
-    await tell(process, spec)
-    return process
+    return await start_client(CLIENT, spec, workdir, env, name, limit=2**26)
 
 
 async def tell(process, message: dict) -> None:
-    process.stdin.write((json.dumps(message) + "\n").encode())
-    await process.stdin.drain()
-
-
-async def read_event(process, timeout: float) -> dict:
-    line = await asyncio.wait_for(process.stdout.readline(), timeout)
-    if not line:
-        raise RuntimeError("a client process exited early (see client-*.log)")
-    return json.loads(line)
+    await tell_all([process], message)
 
 
 async def finish(process) -> None:

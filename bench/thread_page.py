@@ -68,47 +68,16 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 COMMAND = ".venv/bin/python bench/thread_page.py"
 
 import _sections  # noqa: E402
-from _corpus import post_body  # noqa: E402  (the generator bench/vs_spirit.py shares)
+from _corpus import create_jekafo_cast, post_body  # noqa: E402  (the generator bench/vs_spirit.py shares)
 
 
 def build_data() -> dict:
     """Create the community, its members and the three threads; return what the runs need."""
     from forum import services
-    from forum.models import Community, Membership, Organisation, Post, User
+    from forum.models import Post
 
     rng = random.Random(20251121)  # the same data on every run
-    community = Community.objects.create(
-        name="Violences basées sur le genre",
-        slug="vbg",
-        summary="Prévention, prise en charge et accompagnement juridique des survivantes.",
-        visibility=Community.Visibility.PUBLIC,
-    )
-    organisations = [
-        Organisation.objects.create(
-            name=name, acronym=acronym, slug=acronym.lower(), kind=Organisation.Kind.ASSOCIATION
-        )
-        for name, acronym in [
-            ("Association des juristes maliennes", "AJM"),
-            ("Réseau des femmes de Ségou", "RFS"),
-            ("Collectif des animatrices de Kati", "CAK"),
-        ]
-    ]
-    names = ["Awa Traoré", "Fatoumata Coulibaly", "Mariam Diarra", "Aminata Keïta",
-             "Kadiatou Sangaré", "Oumou Diallo", "Binta Touré", "Salif Konaté"]  # fmt: skip
-    authors = []
-    for index, name in enumerate(names):
-        user = User.objects.create_user(
-            username=f"auteur{index}",
-            password="bench-password",
-            display_name=name,
-            organisation=organisations[index % len(organisations)] if index % 4 else None,
-        )
-        Membership.objects.create(community=community, user=user)
-        authors.append(user)
-    member = User.objects.create_user(
-        username="lectrice", password="bench-password", display_name="Lectrice du banc"
-    )
-    Membership.objects.create(community=community, user=member)
+    community, authors, member = create_jekafo_cast("bench-password")
 
     threads = {}
     for size in THREAD_SIZES:

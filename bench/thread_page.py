@@ -26,6 +26,7 @@ leaves the file alone).
 """
 
 import argparse
+import contextlib
 import datetime
 import gzip
 import json
@@ -222,6 +223,19 @@ def database_description() -> str:
     return connection.vendor
 
 
+def page_machine(database: str, **extra) -> dict:
+    """The machine and versions a page benchmark reports (bench/search.py's and
+    bench/unread_pages.py's too), then ``extra``."""
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": database,
+        **extra,
+    }
+
+
 def run(requests: int) -> dict:
     from forum import limits
 
@@ -231,16 +245,12 @@ def run(requests: int) -> dict:
     client.force_login(data["member"])
     results: dict = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "django": django.get_version(),
-            "database": database_description(),
-            "vendor": connection.vendor,
+        "machine": page_machine(
+            database_description(),
+            vendor=connection.vendor,
             # Other work on the machine shows in the timings; this says how much there was.
-            "load_average": round(os.getloadavg()[0], 2),
-        },
+            load_average=round(os.getloadavg()[0], 2),
+        ),
         "posts_per_page": settings.JEKAFO["POSTS_PER_PAGE"],
         "threads": {},
     }
@@ -420,15 +430,11 @@ def replace_section(start: str, end: str, body: str) -> None:
     _sections.replace_section(start, end, body, intro=DOCS_INTRO)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=30, help="timed requests per thread")
-    parser.add_argument("--json", metavar="PATH", type=Path, help="also write results as JSON")
-    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
-    args = parser.parse_args()
-    if args.requests < 1:
-        parser.error("--requests must be at least 1")
+@contextlib.contextmanager
+def bench_database():
+    """A fresh test database for a page benchmark (test Client), dropped afterwards.
 
+    bench/unread_pages.py, bench/voice.py and bench/app_shell.py measure in it too."""
     # No setup_test_environment(): it instruments every template render (a
     # signal and a context copy per template), which would inflate the
     # timings by ~25%. The test client only needs its host allowed.
@@ -440,9 +446,22 @@ def main() -> int:
         connection.settings_dict["TEST"]["NAME"] = f"test_{original_name}_bench"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        results = run(args.requests)
+        yield
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per thread")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write results as JSON")
+    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    if args.requests < 1:
+        parser.error("--requests must be at least 1")
+
+    with bench_database():
+        results = run(args.requests)
 
     print_report(results)
     if args.json:

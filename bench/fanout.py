@@ -529,6 +529,16 @@ async def start_clients(count: int, specs: list[dict], workdir: Path, env: dict)
     ]
 
 
+async def finish_client(process) -> None:
+    """Wait up to 30 s for a client child process to exit (then kill it); forget it."""
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+    CHILDREN.forget(process.pid)
+
+
 async def read_event(process, timeout: float) -> dict:
     line = await asyncio.wait_for(process.stdout.readline(), timeout)
     if not line:
@@ -627,12 +637,7 @@ async def measure(
         for process in clients:
             if not finished and process.returncode is None:
                 process.kill()  # interrupted: it would wait for a "stop" that never comes
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-            CHILDREN.forget(process.pid)
+            await finish_client(process)
         if watcher is not None:
             watcher.cancel()
     redis = None

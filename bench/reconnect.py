@@ -57,6 +57,7 @@ from fanout import (  # noqa: E402
     create_room,
     daphne_command,
     drop_database,
+    finish_client,
     free_port,
     machine_facts,
     percentile,
@@ -114,15 +115,6 @@ async def tell(process, message: dict) -> None:
     await tell_all([process], message)
 
 
-async def finish(process) -> None:
-    try:
-        await asyncio.wait_for(process.wait(), 30)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-    CHILDREN.forget(process.pid)
-
-
 async def measure_handshakes(args, server: Daphne, room: int, keys: list[str], workdir, env):
     """Open ``args.handshakes`` sockets on one process, ``args.in_flight`` at a time.
 
@@ -151,7 +143,7 @@ async def handshake_pass(args, server: Daphne, room: int, keys, workdir, env, co
     }
     process = await child(spec, workdir, env, "handshakes")
     result = await read_event(process, timeout=600)
-    await finish(process)
+    await finish_client(process)
     return result
 
 
@@ -206,7 +198,7 @@ async def mass_reconnect(args, servers, room, keys, sender_keys, workdir, env):
         await tell(process, {"event": "stop", "final_seq": final, "deadline": deadline})
     results = [await read_event(process, timeout=args.grace + 120) for process in clients]
     for process in clients:
-        await finish(process)
+        await finish_client(process)
 
     total = {
         key: sum(r[key] for r in results)

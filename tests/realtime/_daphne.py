@@ -471,12 +471,23 @@ class LiveClient:
         cls, port: int, cookie: str, room_id: int, *, after: int | None = None
     ) -> "LiveClient":
         """Connect as the member whose session ``cookie`` ("sessionid=…") is given."""
+        query = "" if after is None else f"?after={after}"
+        return await cls.connect(
+            f"ws://127.0.0.1:{port}/ws/rooms/{room_id}/{query}",
+            f"http://127.0.0.1:{port}",
+            cookie,
+        )
+
+    @classmethod
+    async def connect(cls, url: str, origin: str, cookie: str, ssl=None) -> "LiveClient":
+        """Open ``url`` (a room's socket, straight or through nginx with ``ssl``) as the
+        member whose session ``cookie`` is given; her ``hello`` must let her post."""
         from websockets.asyncio.client import connect
 
-        query = "" if after is None else f"?after={after}"
         connection = await connect(
-            f"ws://127.0.0.1:{port}/ws/rooms/{room_id}/{query}",
-            origin=f"http://127.0.0.1:{port}",
+            url,
+            ssl=ssl,
+            origin=origin,
             additional_headers={"Cookie": cookie},
             proxy=None,
             open_timeout=10,

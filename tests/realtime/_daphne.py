@@ -185,6 +185,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def serve_command(port: int) -> list[str]:
+    """Daphne as production starts it (config/serve.py), on 127.0.0.1:``port``."""
+    return [
+        str(PYTHON),
+        "-m",
+        "config.serve",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "config.asgi:application",
+    ]
+
+
 class DaphneProcess:
     """One ``daphne config.asgi:application`` on a port of its own."""
 
@@ -194,16 +208,7 @@ class DaphneProcess:
         self.log_path = workdir / f"daphne-{name}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [
-                str(PYTHON),
-                "-m",
-                "config.serve",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "config.asgi:application",
-            ],
+            serve_command(self.port),
             cwd=BASE_DIR,
             env=env,
             stdout=self._log,

@@ -81,3 +81,46 @@ def thread_corpus(size: int, seed: int = 20251121) -> tuple[str, list[tuple[int,
     opening = post_body(rng, 600)
     replies = [(rng.randrange(len(AUTHOR_NAMES)), post_body(rng)) for _ in range(size - 1)]
     return opening, replies
+
+
+def create_jekafo_cast(password: str, member: str = "lectrice") -> tuple:
+    """Jɛkafɔ's side only (Django set up): the public CoP “Violences basées sur le
+    genre”, three organisations, the AUTHOR_NAMES members (every fourth without an
+    organisation) and a reading member ``member``, all members of the CoP.
+
+    Returns (community, authors, member). bench/thread_page.py and
+    bench/_page_side.py write the same cast; the forum is imported here, not at
+    module level, so that the Spirit peer's loader can still import this file."""
+    from forum.models import Community, Membership, Organisation, User
+
+    community = Community.objects.create(
+        name="Violences basées sur le genre",
+        slug="vbg",
+        summary="Prévention, prise en charge et accompagnement juridique des survivantes.",
+        visibility=Community.Visibility.PUBLIC,
+    )
+    organisations = [
+        Organisation.objects.create(
+            name=name, acronym=acronym, slug=acronym.lower(), kind=Organisation.Kind.ASSOCIATION
+        )
+        for name, acronym in [
+            ("Association des juristes maliennes", "AJM"),
+            ("Réseau des femmes de Ségou", "RFS"),
+            ("Collectif des animatrices de Kati", "CAK"),
+        ]
+    ]
+    authors = []
+    for index, name in enumerate(AUTHOR_NAMES):
+        user = User.objects.create_user(
+            username=f"auteur{index}",
+            password=password,
+            display_name=name,
+            organisation=organisations[index % len(organisations)] if index % 4 else None,
+        )
+        Membership.objects.create(community=community, user=user)
+        authors.append(user)
+    reader = User.objects.create_user(
+        username=member, password=password, display_name="Lectrice du banc"
+    )
+    Membership.objects.create(community=community, user=reader)
+    return community, authors, reader

@@ -11,8 +11,6 @@ docs/benchmarks.md.
 import contextlib
 import datetime
 import os
-import platform
-import secrets
 import shutil
 import sys
 import tempfile
@@ -21,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _sections  # noqa: E402
 import fanout  # noqa: E402
 
 ROOT = fanout.ROOT
@@ -56,22 +55,12 @@ def start_run(prefix: str, database_url: str | None, redis_url: str | None) -> R
     workdir = Path(tempfile.mkdtemp(prefix=f"jekafo-{prefix}-"))
     redis = redis_url or fanout.start_redis(workdir)
     database = fanout.prepare_database(database_url, workdir)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database.url,
-        "REDIS_URL": "",  # the benchmark's own process publishes nowhere
-        "LOG_LEVEL": "WARNING",
-        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-        "SECURE_SSL_REDIRECT": "0",
+    env = fanout.server_env(
+        database.url,
         # Pages and pushed posts draw icons from the manifest: collected here, once.
-        "STATIC_ROOT": str(workdir / "static"),
-        "MEDIA_ROOT": str(workdir / "media"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
+        STATIC_ROOT=str(workdir / "static"),
+        MEDIA_ROOT=str(workdir / "media"),
+    )
     os.environ.update(env)
     import django
 
@@ -80,33 +69,17 @@ def start_run(prefix: str, database_url: str | None, redis_url: str | None) -> R
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
-    machine = {
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": fanout.versions(),
-        "server": fanout.server_description(),
-        "redis": fanout.redis_info(redis)["redis_version"],
-        "database": fanout.database_description(),
-    }
+    machine = fanout.machine_facts(redis)
     print(f"Database {database.url.split('@')[-1]}, Redis {redis}, logs in {workdir}", flush=True)
     return Run(workdir, redis, database, env, machine)
 
 
 def start_daphnes(run: Run, count: int, name: str, extra_env: dict | None = None):
     """Start ``count`` Daphne processes on Redis (pub/sub layer); return (ports, pids, logs)."""
-    ports = [fanout.free_port() for _ in range(count)]
     env = {**run.env, "REDIS_URL": run.redis_url, "CHANNEL_LAYER": "pubsub", **(extra_env or {})}
-    case = fanout.Case("channels", "pubsub", 0, count)
-    started, logs = [], []
-    for index, (command, label) in enumerate(
-        fanout.server_commands(case, ports, fanout.ASGI_APPLICATION)
-    ):
-        log = run.workdir / f"{name}-daphne-{index}.log"
-        started.append(fanout.start(command, label, log, env))
-        logs.append(log)
-    for port, process, log in zip(ports, started, logs, strict=True):
-        fanout.wait_listening(port, process, log)
+    ports, started, logs = fanout.start_daphnes(
+        count, env, run.workdir, log_name=f"{name}-daphne-{{index}}.log"
+    )
     return ports, [process.pid for process in started], logs
 
 
@@ -139,16 +112,8 @@ def load_average() -> str:
 
 
 def write_section(name: str, text: str) -> None:
-    """Replace the section ``name`` of docs/benchmarks.md (fanout.py's markers), keep the rest."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    section = f"{start}\n{text.rstrip()}\n{end}"
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if start in current and end in current:
-        before, rest = current.split(start, 1)
-        current = before + section + rest.split(end, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(current)
+    """Replace the section ``name`` of docs/benchmarks.md (bench/_sections.py), keep the rest."""
+    _sections.write_section(name, text.rstrip())
     print(f"Updated {DOCS.relative_to(ROOT)}")
 
 

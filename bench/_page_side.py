@@ -61,41 +61,11 @@ def setup() -> None:
 
 
 def load_jekafo() -> str:
-    from _corpus import AUTHOR_NAMES, THREAD_TITLE, thread_corpus
+    from _corpus import THREAD_TITLE, create_jekafo_cast, thread_corpus
 
     from forum import limits, services
-    from forum.models import Community, Membership, Organisation, User
 
-    community = Community.objects.create(
-        name="Violences basées sur le genre",
-        slug="vbg",
-        summary="Prévention, prise en charge et accompagnement juridique des survivantes.",
-        visibility=Community.Visibility.PUBLIC,
-    )
-    organisations = [
-        Organisation.objects.create(
-            name=name, acronym=acronym, slug=acronym.lower(), kind=Organisation.Kind.ASSOCIATION
-        )
-        for name, acronym in [
-            ("Association des juristes maliennes", "AJM"),
-            ("Réseau des femmes de Ségou", "RFS"),
-            ("Collectif des animatrices de Kati", "CAK"),
-        ]
-    ]
-    authors = []
-    for index, name in enumerate(AUTHOR_NAMES):
-        user = User.objects.create_user(
-            username=f"auteur{index}",
-            password=PASSWORD,
-            display_name=name,
-            organisation=organisations[index % len(organisations)] if index % 4 else None,
-        )
-        Membership.objects.create(community=community, user=user)
-        authors.append(user)
-    member = User.objects.create_user(
-        username=MEMBER, password=PASSWORD, display_name="Lectrice du banc"
-    )
-    Membership.objects.create(community=community, user=member)
+    community, authors, _member = create_jekafo_cast(PASSWORD, MEMBER)
     opening, replies = thread_corpus(POSTS)
     with limits.suspended():
         thread = services.create_thread(

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from thread_page import (  # noqa: E402  (sets Django up: first)
     DOCS,
     KB,
+    bench_database,
     first_visit,
     gzip_size,
     kb,
@@ -43,7 +44,6 @@ from thread_page import (  # noqa: E402  (sets Django up: first)
 
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles import finders  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 # isort: on
@@ -213,14 +213,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
     args = parser.parse_args()
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    settings.DEBUG = False
-    original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database():
         results = run()
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
     section = markdown_section(results)
     print(section)
     if not args.no_docs:

@@ -81,6 +81,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import _sections  # noqa: E402
 from _fanout_client import Senders, Upvoters  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -457,48 +458,85 @@ class Case:
         return (self.target, self.layer, self.listeners, self.processes, self.wire)
 
 
-def server_commands(case: Case, ports: list[int], application: str) -> list[tuple[list[str], str]]:
-    if case.target == "bare":
-        return [([sys.executable, str(BARE_SERVER), "--port", str(ports[0])], "bare server")]
+def daphne_command(port: int, application: str = ASGI_APPLICATION) -> list[str]:
+    """One Daphne process as production runs it (config/serve.py), on ``port``."""
     return [
-        (
-            [
-                str(VENV_BIN / "python"),
-                "-m",
-                "config.serve",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                application,
-            ],
-            f"daphne :{port}",
-        )
-        for port in ports
+        str(VENV_BIN / "python"),
+        "-m",
+        "config.serve",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        application,
     ]
 
 
+def server_commands(case: Case, ports: list[int], application: str) -> list[tuple[list[str], str]]:
+    if case.target == "bare":
+        return [([sys.executable, str(BARE_SERVER), "--port", str(ports[0])], "bare server")]
+    return [(daphne_command(port, application), f"daphne :{port}") for port in ports]
+
+
+def start_daphnes(
+    count: int, env: dict, workdir: Path, log_name: str = "daphne-{index}.log"
+) -> tuple[list[int], list[subprocess.Popen], list[Path]]:
+    """Start ``count`` Daphne processes on free ports, wait until each listens.
+
+    Returns (ports, processes, logs); the logs go to ``workdir`` under ``log_name``
+    (``{index}`` is the process's number from 0). bench/faults.py and
+    bench/_live_servers.py start their servers so."""
+    ports = [free_port() for _ in range(count)]
+    case = Case("channels", env.get("CHANNEL_LAYER"), 0, count)
+    started, logs = [], []
+    for index, (command, label) in enumerate(server_commands(case, ports, ASGI_APPLICATION)):
+        log = workdir / log_name.format(index=index)
+        started.append(start(command, label, log, env))
+        logs.append(log)
+    for port, process, log in zip(ports, started, logs, strict=True):
+        wait_listening(port, process, log)
+    return ports, started, logs
+
+
+async def start_client(
+    script: Path, spec: dict, workdir: Path, env: dict, name: str, limit: int = 2**28
+):
+    """A client child process running ``script`` (its stderr in client-<name>.log),
+    told ``spec`` on its stdin; ``limit`` bounds the line it answers with (fanout's
+    result line carries every latency)."""
+    log = (workdir / f"client-{name}.log").open("ab")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=log,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        limit=limit,
+    )
+    log.close()
+    CHILDREN.add(process.pid, f"client {name}")
+    await tell([process], spec)
+    return process
+
+
 async def start_clients(count: int, specs: list[dict], workdir: Path, env: dict) -> list:
-    clients = []
-    for index, spec in enumerate(specs[:count]):
-        log = (workdir / f"client-{index}.log").open("ab")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(CLIENT),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=log,
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            limit=2**28,  # the result line carries every latency
-        )
-        log.close()
-        CHILDREN.add(process.pid, f"client {index}")
-        process.stdin.write((json.dumps(spec) + "\n").encode())
-        await process.stdin.drain()
-        clients.append(process)
-    return clients
+    return [
+        await start_client(CLIENT, spec, workdir, env, str(index))
+        for index, spec in enumerate(specs[:count])
+    ]
+
+
+async def finish_client(process) -> None:
+    """Wait up to 30 s for a client child process to exit (then kill it); forget it."""
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+    CHILDREN.forget(process.pid)
 
 
 async def read_event(process, timeout: float) -> dict:
@@ -599,12 +637,7 @@ async def measure(
         for process in clients:
             if not finished and process.returncode is None:
                 process.kill()  # interrupted: it would wait for a "stop" that never comes
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-            CHILDREN.forget(process.pid)
+            await finish_client(process)
         if watcher is not None:
             watcher.cancel()
     redis = None
@@ -1327,15 +1360,7 @@ def markdown_section(report: dict) -> str:
 
 def write_docs(report: dict, name: str) -> None:
     """Replace the section ``name`` of docs/benchmarks.md, keeping the others."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    section = f"{start}\n{markdown_section(report)}\n{end}"
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
+    _sections.write_section(name, markdown_section(report))
 
 
 def server_description() -> str:
@@ -1369,6 +1394,45 @@ def versions() -> str:
         with contextlib.suppress(metadata.PackageNotFoundError):
             found.append(f"{label} {metadata.version(name)}")
     return ", ".join(found)
+
+
+# Run set-up (shared by reconnect.py, faults.py and _live_servers.py) ---------------------
+
+
+def server_env(database_url: str, redis_url: str = "", **extra: str) -> dict:
+    """The environment of the benchmark's own Django and of the servers it starts.
+
+    ``redis_url`` empty: the benchmark's own process publishes nowhere (each
+    server is given its Redis when it is started)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        # DEBUG off refuses to start without a named e-mail backend; none is sent here.
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "SECURE_SSL_REDIRECT": "0",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **extra,
+    }
+
+
+def machine_facts(redis_url: str) -> dict:
+    """The machine, the libraries, the server, Redis and the database, for a report
+    (Django set up)."""
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions(),
+        "server": server_description(),
+        "redis": redis_info(redis_url)["redis_version"],
+        "database": database_description(),
+    }
 
 
 # Main ---------------------------------------------------------------------------------------
@@ -1519,20 +1583,7 @@ def main() -> int:
     try:
         redis_url = args.redis_url or start_redis(workdir)
         database = prepare_database(args.database_url, workdir)
-        base_env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": database.url,
-            "REDIS_URL": "",
-            "LOG_LEVEL": "WARNING",
-            # DEBUG off refuses to start without a named e-mail backend; none is sent here.
-            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-            "SECURE_SSL_REDIRECT": "0",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        }
+        base_env = server_env(database.url)
         os.environ.update(base_env)
         import django
 
@@ -1552,19 +1603,9 @@ def main() -> int:
             else []
             for number in range(len(cases))
         ]
-        redis_version = redis_info(redis_url)["redis_version"]
         from django.db import connections
 
-        machine = {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "versions": versions(),
-            "server": server_description(),
-            "redis": redis_version,
-            "database": database_description(),
-            "load_average": round(os.getloadavg()[0], 2),
-        }
+        machine = {**machine_facts(redis_url), "load_average": round(os.getloadavg()[0], 2)}
         connections.close_all()
 
         results = []

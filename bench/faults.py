@@ -46,6 +46,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _sections
 import fanout
 from _fanout_client import Senders, close_reason, open_socket, wait_hello
 
@@ -355,15 +356,7 @@ def markdown(report: dict) -> str:
 
 
 def write_docs(text: str) -> None:
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    section = f"{start}\n{text}\n{end}"
-    current = fanout.DOCS.read_text()
-    if start in current and end in current:
-        before, rest = current.split(start, 1)
-        current = before + section + rest.split(end, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    fanout.DOCS.write_text(current)
+    _sections.write_section(SECTION, text)
 
 
 def main() -> int:
@@ -380,21 +373,7 @@ def main() -> int:
         if redis_pid is None:
             raise SystemExit("the private Redis has no pid to pause")
         database = fanout.prepare_database(args.database_url, workdir)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": database.url,
-            "REDIS_URL": "",
-            "LOG_LEVEL": "WARNING",
-            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-            "SECURE_SSL_REDIRECT": "0",
-            "PYTHONPATH": os.pathsep.join(
-                filter(None, [str(fanout.ROOT), os.environ.get("PYTHONPATH")])
-            ),
-        }
+        env = fanout.server_env(database.url)
         os.environ.update(env)
         args.env = env
         import django
@@ -409,22 +388,11 @@ def main() -> int:
         senders = fanout.create_members(sender_count, "faults-s")
         room = fanout.create_room("faults", [pk for pk, _key in members + senders])
         redis_version = fanout.redis_info(redis_url)["redis_version"]
-        redis_version = fanout.redis_info(redis_url)["redis_version"]
         machine = f"{os.cpu_count()} CPUs, {fanout.database_description()}, Redis {redis_version}"
         connections.close_all()
 
         server_env = {**env, "REDIS_URL": redis_url, "CHANNEL_LAYER": "pubsub"}
-        case = fanout.Case("channels", "pubsub", args.listeners, 2)
-        ports = [fanout.free_port() for _ in range(2)]
-        started, logs = [], []
-        for index, (command, name) in enumerate(
-            fanout.server_commands(case, ports, fanout.ASGI_APPLICATION)
-        ):
-            log = workdir / f"daphne-{index}.log"
-            started.append(fanout.start(command, name, log, server_env))
-            logs.append(log)
-        for port, process, log in zip(ports, started, logs, strict=True):
-            fanout.wait_listening(port, process, log)
+        ports, started, logs = fanout.start_daphnes(2, server_env, workdir)
 
         def url(index: int) -> str:
             return f"ws://127.0.0.1:{ports[index % 2]}/ws/rooms/{room}/"

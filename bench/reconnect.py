@@ -37,7 +37,6 @@ import asyncio
 import datetime
 import json
 import os
-import platform
 import secrets
 import shutil
 import signal
@@ -50,29 +49,31 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import _sections  # noqa: E402
 from _fanout_client import Senders  # noqa: E402
 from fanout import (  # noqa: E402
-    ASGI_APPLICATION,
     CHILDREN,
-    VENV_BIN,
     create_members,
     create_room,
-    database_description,
+    daphne_command,
     drop_database,
+    finish_client,
     free_port,
+    machine_facts,
     percentile,
     prepare_database,
     raise_open_files_limit,
-    redis_info,
+    read_event,
     scan_logs,
-    server_description,
+    server_env,
     start,
+    start_client,
     start_redis,
-    versions,
     wait_listening,
 )
+from fanout import tell as tell_all  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
+DOCS = _sections.DOCS
 SECTION = "reconnect"
 COMMAND = ".venv/bin/python bench/reconnect.py"
 CLIENT = ROOT / "bench" / "_reconnect_client.py"
@@ -91,16 +92,7 @@ class Daphne:
         self.logs = [self.log]
 
     def start(self) -> None:
-        command = [
-            str(VENV_BIN / "python"),
-            "-m",
-            "config.serve",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            ASGI_APPLICATION,
-        ]
+        command = daphne_command(self.port)
         self.process = start(command, f"daphne {self.name}", self.log, self.env)
 
     def wait(self) -> None:
@@ -116,43 +108,11 @@ class Daphne:
 
 
 async def child(spec: dict, workdir: Path, env: dict, name: str):
-    log = (workdir / f"client-{name}.log").open("ab")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(CLIENT),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=log,
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        limit=2**26,
-    )
-    log.close()
-    CHILDREN.add(process.pid, f"client {name}")
-    await tell(process, spec)
-    return process
+    return await start_client(CLIENT, spec, workdir, env, name, limit=2**26)
 
 
 async def tell(process, message: dict) -> None:
-    process.stdin.write((json.dumps(message) + "\n").encode())
-    await process.stdin.drain()
-
-
-async def read_event(process, timeout: float) -> dict:
-    line = await asyncio.wait_for(process.stdout.readline(), timeout)
-    if not line:
-        raise RuntimeError("a client process exited early (see client-*.log)")
-    return json.loads(line)
-
-
-async def finish(process) -> None:
-    try:
-        await asyncio.wait_for(process.wait(), 30)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-    CHILDREN.forget(process.pid)
+    await tell_all([process], message)
 
 
 async def measure_handshakes(args, server: Daphne, room: int, keys: list[str], workdir, env):
@@ -183,7 +143,7 @@ async def handshake_pass(args, server: Daphne, room: int, keys, workdir, env, co
     }
     process = await child(spec, workdir, env, "handshakes")
     result = await read_event(process, timeout=600)
-    await finish(process)
+    await finish_client(process)
     return result
 
 
@@ -238,7 +198,7 @@ async def mass_reconnect(args, servers, room, keys, sender_keys, workdir, env):
         await tell(process, {"event": "stop", "final_seq": final, "deadline": deadline})
     results = [await read_event(process, timeout=args.grace + 120) for process in clients]
     for process in clients:
-        await finish(process)
+        await finish_client(process)
 
     total = {
         key: sum(r[key] for r in results)
@@ -362,15 +322,7 @@ def markdown_section(report: dict) -> str:
 
 
 def replace_section(body: str) -> None:
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    section = f"{start}\n{body}\n{end}"
-    text = DOCS.read_text()
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
+    _sections.write_section(SECTION, body)
 
 
 def parse_args() -> argparse.Namespace:
@@ -411,19 +363,7 @@ def main() -> int:
         load_start = round(os.getloadavg()[0], 2)
         redis_url = args.redis_url or start_redis(workdir)
         database = prepare_database(args.database_url, workdir)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": database.url,
-            "REDIS_URL": redis_url,
-            "LOG_LEVEL": "WARNING",
-            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-            "SECURE_SSL_REDIRECT": "0",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        }
+        env = server_env(database.url, redis_url)
         os.environ.update(env)
         import django
 
@@ -444,15 +384,7 @@ def main() -> int:
             f"{options['HANDSHAKES_IN_FLIGHT']} handshakes in flight per process, "
             f"{options['HANDSHAKE_QUEUE']} waiting at most {options['HANDSHAKE_WAIT']:g} s"
         )
-        machine = {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "versions": versions(),
-            "server": server_description(),
-            "redis": redis_info(redis_url)["redis_version"],
-            "database": database_description(),
-            "load_average": load_start,
-        }
+        machine = {**machine_facts(redis_url), "load_average": load_start}
         connections.close_all()
 
         servers = [Daphne("a", env, workdir), Daphne("b", env, workdir)]

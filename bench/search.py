@@ -31,7 +31,6 @@ import collections
 import datetime
 import itertools
 import os
-import platform
 import random
 import re
 import statistics
@@ -52,7 +51,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.html import escape  # noqa: E402
-from thread_page import replace_section  # noqa: E402
+from thread_page import page_machine, replace_section  # noqa: E402
 
 TARGET_P95_MS = 30.0
 POSTS_PER_THREAD = 20
@@ -369,15 +368,11 @@ def run(total_posts: int, rounds: int) -> dict:
     p95 = percentile(pooled, 0.95)
     return {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "django": django.get_version(),
-            "database": database_description(),
-            "vendor": connection.vendor,
-            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        },
+        "machine": page_machine(
+            database_description(),
+            vendor=connection.vendor,
+            load_average=[round(load_before, 2), round(os.getloadavg()[0], 2)],
+        ),
         "posts": data["posts"],
         "threads": data["threads"],
         "entries": entries,

@@ -26,6 +26,7 @@ leaves the file alone).
 """
 
 import argparse
+import contextlib
 import datetime
 import gzip
 import json
@@ -67,47 +68,17 @@ WARMUP = 5
 DOCS = ROOT / "docs" / "benchmarks.md"
 COMMAND = ".venv/bin/python bench/thread_page.py"
 
-from _corpus import post_body  # noqa: E402  (the generator bench/vs_spirit.py shares)
+import _sections  # noqa: E402
+from _corpus import create_jekafo_cast, post_body  # noqa: E402  (the generator bench/vs_spirit.py shares)
 
 
 def build_data() -> dict:
     """Create the community, its members and the three threads; return what the runs need."""
     from forum import services
-    from forum.models import Community, Membership, Organisation, Post, User
+    from forum.models import Post
 
     rng = random.Random(20251121)  # the same data on every run
-    community = Community.objects.create(
-        name="Violences basées sur le genre",
-        slug="vbg",
-        summary="Prévention, prise en charge et accompagnement juridique des survivantes.",
-        visibility=Community.Visibility.PUBLIC,
-    )
-    organisations = [
-        Organisation.objects.create(
-            name=name, acronym=acronym, slug=acronym.lower(), kind=Organisation.Kind.ASSOCIATION
-        )
-        for name, acronym in [
-            ("Association des juristes maliennes", "AJM"),
-            ("Réseau des femmes de Ségou", "RFS"),
-            ("Collectif des animatrices de Kati", "CAK"),
-        ]
-    ]
-    names = ["Awa Traoré", "Fatoumata Coulibaly", "Mariam Diarra", "Aminata Keïta",
-             "Kadiatou Sangaré", "Oumou Diallo", "Binta Touré", "Salif Konaté"]  # fmt: skip
-    authors = []
-    for index, name in enumerate(names):
-        user = User.objects.create_user(
-            username=f"auteur{index}",
-            password="bench-password",
-            display_name=name,
-            organisation=organisations[index % len(organisations)] if index % 4 else None,
-        )
-        Membership.objects.create(community=community, user=user)
-        authors.append(user)
-    member = User.objects.create_user(
-        username="lectrice", password="bench-password", display_name="Lectrice du banc"
-    )
-    Membership.objects.create(community=community, user=member)
+    community, authors, member = create_jekafo_cast("bench-password")
 
     threads = {}
     for size in THREAD_SIZES:
@@ -252,6 +223,19 @@ def database_description() -> str:
     return connection.vendor
 
 
+def page_machine(database: str, **extra) -> dict:
+    """The machine and versions a page benchmark reports (bench/search.py's and
+    bench/unread_pages.py's too), then ``extra``."""
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": database,
+        **extra,
+    }
+
+
 def run(requests: int) -> dict:
     from forum import limits
 
@@ -261,16 +245,12 @@ def run(requests: int) -> dict:
     client.force_login(data["member"])
     results: dict = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "django": django.get_version(),
-            "database": database_description(),
-            "vendor": connection.vendor,
+        "machine": page_machine(
+            database_description(),
+            vendor=connection.vendor,
             # Other work on the machine shows in the timings; this says how much there was.
-            "load_average": round(os.getloadavg()[0], 2),
-        },
+            load_average=round(os.getloadavg()[0], 2),
+        ),
         "posts_per_page": settings.JEKAFO["POSTS_PER_PAGE"],
         "threads": {},
     }
@@ -446,28 +426,15 @@ def write_docs(results: dict) -> None:
 
 
 def replace_section(start: str, end: str, body: str) -> None:
-    """Put ``body`` between the ``start`` and ``end`` markers of docs/benchmarks.md
-    (appended with them when they are not there yet), keeping every other section."""
-    section = f"{start}\n{body}\n{end}"
-    text = DOCS.read_text() if DOCS.exists() else DOCS_INTRO
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
+    """bench/_sections.py's; a docs/benchmarks.md not there yet starts with DOCS_INTRO."""
+    _sections.replace_section(start, end, body, intro=DOCS_INTRO)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=30, help="timed requests per thread")
-    parser.add_argument("--json", metavar="PATH", type=Path, help="also write results as JSON")
-    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
-    args = parser.parse_args()
-    if args.requests < 1:
-        parser.error("--requests must be at least 1")
+@contextlib.contextmanager
+def bench_database():
+    """A fresh test database for a page benchmark (test Client), dropped afterwards.
 
+    bench/unread_pages.py, bench/voice.py and bench/app_shell.py measure in it too."""
     # No setup_test_environment(): it instruments every template render (a
     # signal and a context copy per template), which would inflate the
     # timings by ~25%. The test client only needs its host allowed.
@@ -479,9 +446,22 @@ def main() -> int:
         connection.settings_dict["TEST"]["NAME"] = f"test_{original_name}_bench"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        results = run(args.requests)
+        yield
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per thread")
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write results as JSON")
+    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    if args.requests < 1:
+        parser.error("--requests must be at least 1")
+
+    with bench_database():
+        results = run(args.requests)
 
     print_report(results)
     if args.json:

@@ -21,7 +21,6 @@ docs/benchmarks.md (``--no-docs`` leaves the file alone).
 import argparse
 import datetime
 import os
-import platform
 import random
 import statistics
 import sys
@@ -36,12 +35,18 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
-from thread_page import database_description, percentile, post_body, replace_section  # noqa: E402
+from thread_page import (  # noqa: E402
+    bench_database,
+    database_description,
+    page_machine,
+    percentile,
+    post_body,
+    replace_section,
+)
 
 SIZES = (10, 100, 1000)
 REPLIES = 2  # per thread, besides its opening post
@@ -137,14 +142,7 @@ def run(requests: int) -> dict:
     }
     results = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "django": django.get_version(),
-            "database": database_description(),
-            "load_average": round(os.getloadavg()[0], 2),
-        },
+        "machine": page_machine(database_description(), load_average=round(os.getloadavg()[0], 2)),
         "requests": requests,
         "rows": [],
     }
@@ -231,16 +229,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.requests < 1:
         parser.error("--requests must be at least 1")
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    settings.DEBUG = False
-    original_name = connection.settings_dict["NAME"]
-    if connection.vendor != "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = f"test_{original_name}_bench"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database():
         results = run(args.requests)
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
     print_report(results)
     if not args.no_docs:
         replace_section(START, END, markdown_section(results))

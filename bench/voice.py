@@ -47,11 +47,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from thread_page import KB, first_visit, gzip_size, replace_section  # noqa: E402
+from thread_page import KB, bench_database, first_visit, gzip_size, replace_section  # noqa: E402
 
 RATE = 48000
 TARGET_KB_PER_MINUTE = 180.0
@@ -238,14 +236,8 @@ def run(rounds: int) -> dict:
         "conversion": measure_conversion(rounds),
         "rounds": rounds,
     }
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    settings.DEBUG = False
-    original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database():
         results["thread"] = measure_thread()
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
     worst = max(row["bytes_per_minute"] for row in results["conversion"].values()) / KB
     visit = results["thread"]["first_visit"]["total_gzip_bytes"] / KB
     results["targets"] = {

@@ -13,7 +13,6 @@ import os
 import select
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from daphne import http_protocol
 
 from config import body_limit
+from tests.realtime._daphne import free_port, serve_command
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 2 * 1024 * 1024
@@ -38,12 +38,6 @@ def rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
@@ -53,16 +47,7 @@ def server(tmp_path_factory):
     env["RECORDING_MAX_BYTES"] = str(RECORDING_LIMIT)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "config.serve",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "config.asgi:application",
-            ],
+            serve_command(port),
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -4,7 +4,6 @@ The reactor's writes themselves are tested in tests/test_reactor.py.
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from config import serve
+from tests.realtime._daphne import free_port, serve_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,27 +127,12 @@ def test_a_bad_write_through_stops_start_up_with_a_message():
     assert "WRITE_THROUGH must be 1 or 0 (on or off), not 'sometimes'" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_server_answers_and_stops_cleanly_on_sigterm(tmp_path):
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "config.serve",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "config.asgi:application",
-            ],
+            serve_command(port),
             cwd=ROOT,
             env=_environ(),
             stdout=out,

@@ -36,13 +36,11 @@ from tests.realtime._daphne import (
     LiveClient,
     close_all,
     cluster_env,
-    cluster_redis_url,
     free_port,
     make_workdir,
-    redis_answers,
     seed,
+    shared_redis_url,
 )
-from tests.test_infrastructure import require_service
 
 from ._tools import (
     BASE_DIR,
@@ -120,12 +118,7 @@ class Stack:
 def stack(collected_static):
     nginx = require_tool("nginx", "/usr/sbin/nginx")
     openssl = require_tool("openssl")
-    redis_url = cluster_redis_url(require_service("Redis", "REDIS_URL"))
-    if not redis_answers(redis_url):
-        message = f"Redis does not answer at {redis_url}."
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} CI must provide Redis.", pytrace=False)
-        pytest.skip(message)
+    redis_url = shared_redis_url()
 
     workdir = make_workdir()
     workdir.chmod(0o755)  # nginx's workers (nobody when run as root) read the static files
@@ -334,21 +327,12 @@ def test_request_bodies_over_the_limit_are_refused_by_nginx(stack):
 
 
 async def open_client(stack: Stack, cookie: str) -> LiveClient:
-    from websockets.asyncio.client import connect
-
-    connection = await connect(
+    return await LiveClient.connect(
         f"wss://{HOST}:{stack.https_port}/ws/rooms/{stack.seeded['room']}/",
+        f"https://{HOST}:{stack.https_port}",
+        cookie,
         ssl=stack.tls,
-        origin=f"https://{HOST}:{stack.https_port}",
-        additional_headers={"Cookie": cookie},
-        proxy=None,
-        open_timeout=10,
-        close_timeout=2,
     )
-    async with asyncio.timeout(10):
-        hello = json.loads(await connection.recv())
-    assert hello["type"] == "hello" and hello["can_post"], hello
-    return LiveClient(connection, hello)
 
 
 def websocket_processes(stack: Stack) -> list[int]:

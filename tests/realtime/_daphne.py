@@ -18,6 +18,7 @@ import json
 import os
 import queue
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -184,6 +185,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def serve_command(port: int) -> list[str]:
+    """Daphne as production starts it (config/serve.py), on 127.0.0.1:``port``."""
+    return [
+        str(PYTHON),
+        "-m",
+        "config.serve",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "config.asgi:application",
+    ]
+
+
 class DaphneProcess:
     """One ``daphne config.asgi:application`` on a port of its own."""
 
@@ -193,16 +208,7 @@ class DaphneProcess:
         self.log_path = workdir / f"daphne-{name}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [
-                str(PYTHON),
-                "-m",
-                "config.serve",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "config.asgi:application",
-            ],
+            serve_command(self.port),
             cwd=BASE_DIR,
             env=env,
             stdout=self._log,
@@ -405,6 +411,54 @@ def make_workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="jekafo-cluster-"))
 
 
+def shared_redis_url() -> str:
+    """The cluster's database of the Redis that REDIS_URL names, answering.
+
+    Without REDIS_URL, or when that Redis does not answer, the test is skipped
+    (it fails under CI=true, which must provide Redis). pytest is imported here,
+    not at module level: this file is also the seeding script."""
+    import pytest
+
+    from tests.test_infrastructure import require_service
+
+    redis_url = cluster_redis_url(require_service("Redis", "REDIS_URL"))
+    if not redis_answers(redis_url):
+        message = f"Redis does not answer at {redis_url}."
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} CI must provide Redis.", pytrace=False)
+        pytest.skip(message)
+    return redis_url
+
+
+@contextlib.contextmanager
+def running_cluster(
+    redis_url: str,
+    cluster_class: type[Cluster] = Cluster,
+    extra_env: dict[str, str] | None = None,
+    **options,
+):
+    """A throw-away database and a started ``cluster_class`` on ``redis_url``.
+
+    ``extra_env`` adds to (or overrides) ``cluster_env``'s settings of both
+    processes; ``options`` go to the cluster (``slow_link=False``). The
+    processes are stopped, the database dropped and the work directory removed
+    afterwards. No room yet: call ``prepare()``."""
+    workdir = make_workdir()
+    database = ClusterDatabase(os.environ.get("DATABASE_URL", ""), workdir)
+    env = {**cluster_env(database.url, redis_url), **(extra_env or {})}
+    running = None
+    try:
+        # Daphne touches the database only when a socket opens: start it during the migration.
+        running = cluster_class(database, env, workdir, **options)
+        database.create(env)
+        yield running
+    finally:
+        if running is not None:
+            running.stop()
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 # WebSocket client --------------------------------------------------------------------
 
 
@@ -422,12 +476,23 @@ class LiveClient:
         cls, port: int, cookie: str, room_id: int, *, after: int | None = None
     ) -> "LiveClient":
         """Connect as the member whose session ``cookie`` ("sessionid=…") is given."""
+        query = "" if after is None else f"?after={after}"
+        return await cls.connect(
+            f"ws://127.0.0.1:{port}/ws/rooms/{room_id}/{query}",
+            f"http://127.0.0.1:{port}",
+            cookie,
+        )
+
+    @classmethod
+    async def connect(cls, url: str, origin: str, cookie: str, ssl=None) -> "LiveClient":
+        """Open ``url`` (a room's socket, straight or through nginx with ``ssl``) as the
+        member whose session ``cookie`` is given; her ``hello`` must let her post."""
         from websockets.asyncio.client import connect
 
-        query = "" if after is None else f"?after={after}"
         connection = await connect(
-            f"ws://127.0.0.1:{port}/ws/rooms/{room_id}/{query}",
-            origin=f"http://127.0.0.1:{port}",
+            url,
+            ssl=ssl,
+            origin=origin,
             additional_headers={"Cookie": cookie},
             proxy=None,
             open_timeout=10,

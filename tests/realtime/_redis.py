@@ -1,12 +1,13 @@
 """
-A Redis server of a test's (or a benchmark's) own, to pause, resume or kill.
+A Redis server of a test's own, to pause, resume or kill.
 
 The Redis that REDIS_URL names is shared with other runs: a fault is never
 played on it. This one runs ``redis-server`` on a free port, in the
 foreground of a child process, so SIGSTOP pauses it as a frozen host would
 (connections stay open, nothing answers) and SIGKILL drops it.
 
-Only the standard library is imported: bench/faults.py uses it too.
+Only the standard library is imported. (bench/faults.py plays the same pause on the
+redis-server that bench/fanout.py starts for it; it does not import this file.)
 """
 
 import shutil

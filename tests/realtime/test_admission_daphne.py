@@ -9,21 +9,13 @@ those turned away get in when they retry with the client's back-off.
 
 import asyncio
 import json
-import os
 import random
-import shutil
 
 import pytest
 
-from tests.test_infrastructure import require_service
-
 from ._daphne import (
-    Cluster,
-    ClusterDatabase,
-    cluster_env,
-    cluster_redis_url,
-    make_workdir,
-    redis_answers,
+    running_cluster,
+    shared_redis_url,
 )
 
 pytestmark = pytest.mark.redis
@@ -34,31 +26,10 @@ BURST = 30
 @pytest.fixture(scope="module")
 def strict_cluster():
     """Two Daphne processes that let 2 handshakes in at a time, with no queue."""
-    redis_url = cluster_redis_url(require_service("Redis", "REDIS_URL"))
-    if not redis_answers(redis_url):
-        message = f"Redis does not answer at {redis_url}."
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} CI must provide Redis.", pytrace=False)
-        pytest.skip(message)
-    workdir = make_workdir()
-    database = ClusterDatabase(os.environ.get("DATABASE_URL", ""), workdir)
-    env = {
-        **cluster_env(database.url, redis_url),
-        "HANDSHAKES_IN_FLIGHT": "2",
-        "HANDSHAKE_QUEUE": "0",
-        "HANDSHAKE_RETRY": "0.2",
-    }
-    running = None
-    try:
-        running = Cluster(database, env, workdir)
-        database.create(env)
+    strict = {"HANDSHAKES_IN_FLIGHT": "2", "HANDSHAKE_QUEUE": "0", "HANDSHAKE_RETRY": "0.2"}
+    with running_cluster(shared_redis_url(), extra_env=strict) as running:
         running.prepare(members=3)
         yield running
-    finally:
-        if running is not None:
-            running.stop()
-        database.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 async def knock(port: int, cookie: str, room: int) -> tuple[str, object]:

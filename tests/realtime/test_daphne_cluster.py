@@ -14,24 +14,16 @@ Process a reaches Redis through a relay that can hold its traffic back
 """
 
 import asyncio
-import os
-import shutil
 
 import pytest
 
-from tests.test_infrastructure import require_service
-
+from . import _daphne
 from ._daphne import (
-    Cluster,
-    ClusterDatabase,
     LiveClient,
     close_all,
-    cluster_env,
-    cluster_redis_url,
     ids,
-    make_workdir,
-    redis_answers,
     seqs,
+    shared_redis_url,
 )
 
 pytestmark = pytest.mark.redis
@@ -40,26 +32,8 @@ pytestmark = pytest.mark.redis
 @pytest.fixture(scope="module")
 def running_cluster():
     """A migrated database and two Daphne processes that all the module's tests share."""
-    redis_url = cluster_redis_url(require_service("Redis", "REDIS_URL"))
-    if not redis_answers(redis_url):
-        message = f"Redis does not answer at {redis_url}."
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} CI must provide Redis.", pytrace=False)
-        pytest.skip(message)
-    workdir = make_workdir()
-    database = ClusterDatabase(os.environ.get("DATABASE_URL", ""), workdir)
-    env = cluster_env(database.url, redis_url)
-    running = None
-    try:
-        # Daphne touches the database only when a socket opens: start it during the migration.
-        running = Cluster(database, env, workdir)
-        database.create(env)
+    with _daphne.running_cluster(shared_redis_url()) as running:
         yield running
-    finally:
-        if running is not None:
-            running.stop()
-        database.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import asyncio
 import os
 import re
 import secrets
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -30,13 +29,10 @@ import pytest
 from tests.test_infrastructure import require_service
 
 from ._daphne import (
-    Cluster,
-    ClusterDatabase,
     LiveClient,
     close_all,
-    cluster_env,
     cluster_redis_url,
-    make_workdir,
+    running_cluster,
 )
 from ._redis import PrivateRedis, redis_server_binary
 
@@ -52,21 +48,15 @@ def outage_cluster():
             pytest.fail(f"{message} CI must install it.", pytrace=False)
         pytest.skip(message)
     redis = PrivateRedis()
-    workdir = make_workdir()
-    database = ClusterDatabase(os.environ.get("DATABASE_URL", ""), workdir)
-    env = cluster_env(database.url, cluster_redis_url(redis.url))
-    running = None
     try:
-        running = Cluster(database, env, workdir, slow_link=False)
-        database.create(env)
-        running.redis = redis
-        yield running
+        with running_cluster(cluster_redis_url(redis.url), slow_link=False) as running:
+            running.redis = redis
+            try:
+                yield running
+            finally:
+                redis.stop()  # before the processes, as it always was
     finally:
-        redis.stop()
-        if running is not None:
-            running.stop()
-        database.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        redis.stop()  # a cluster that did not start
 
 
 def log_of(process) -> str:

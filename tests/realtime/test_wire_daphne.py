@@ -10,23 +10,16 @@ the wire, so the test compares frames as the browser's socket receives them.
 import asyncio
 import base64
 import json
-import os
 import secrets
-import shutil
 import struct
 
 import pytest
 
-from tests.test_infrastructure import require_service
-
 from ._daphne import (
     Cluster,
-    ClusterDatabase,
     DaphneProcess,
-    cluster_env,
-    cluster_redis_url,
-    make_workdir,
-    redis_answers,
+    running_cluster,
+    shared_redis_url,
 )
 
 pytestmark = pytest.mark.redis
@@ -45,27 +38,12 @@ class WireCluster(Cluster):
 
 @pytest.fixture(scope="module")
 def cluster():
-    redis_url = cluster_redis_url(require_service("Redis", "REDIS_URL"))
-    if not redis_answers(redis_url):
-        message = f"Redis does not answer at {redis_url}."
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} CI must provide Redis.", pytrace=False)
-        pytest.skip(message)
-    workdir = make_workdir()
-    database = ClusterDatabase(os.environ.get("DATABASE_URL", ""), workdir)
-    env = cluster_env(database.url, redis_url)
-    running = None
-    try:
-        running = WireCluster(database, env, workdir)
-        database.create(env)
-        running.prepare()
-        yield running
-    finally:
-        if running is not None:
+    with running_cluster(shared_redis_url(), WireCluster) as running:
+        try:
+            running.prepare()
+            yield running
+        finally:
             print(running.logs())  # shown when a test failed
-            running.stop()
-        database.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 class RawSocket:

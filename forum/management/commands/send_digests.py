@@ -9,12 +9,11 @@ runs it every hour, so a run missed is made up within the day).
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
-
+from forum.management.sending import SendingCommand
 from forum.services.emails import send_digests
 
 
-class Command(BaseCommand):
+class Command(SendingCommand):
     help = (
         "Envoie les résumés quotidiens (7 h, heure de Bamako) et hebdomadaires (lundi) des "
         "notifications. Sans risque de doublon si on la relance."
@@ -27,10 +26,4 @@ class Command(BaseCommand):
             f"{counts['empty']} sans nouveauté, {counts['skipped']} ignoré(s), "
             f"{counts['failed']} échec(s)."
         )
-        if counts["failed"]:
-            self.stdout.write(self.style.WARNING(summary))
-            raise CommandError(
-                f"{counts['failed']} résumé(s) n'ont pas pu partir (voir le journal) ; "
-                "ils ne seront pas renvoyés."
-            )
-        self.stdout.write(summary)
+        self.finish(summary, counts["failed"], "résumé(s)")

@@ -9,12 +9,11 @@ claimed before it leaves (forum/services/emails.py).
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
-
+from forum.management.sending import SendingCommand
 from forum.services.emails import send_notification_emails
 
 
-class Command(BaseCommand):
+class Command(SendingCommand):
     help = (
         "Envoie par e-mail les nouvelles notifications des membres qui l'ont choisi "
         "(« à chaque notification »). Sans risque de doublon si on la relance."
@@ -26,10 +25,4 @@ class Command(BaseCommand):
             f"Notifications par e-mail : {counts['emailed']} envoyé(s), "
             f"{counts['skipped']} ignoré(s), {counts['failed']} échec(s)."
         )
-        if counts["failed"]:
-            self.stdout.write(self.style.WARNING(summary))
-            raise CommandError(
-                f"{counts['failed']} e-mail(s) n'ont pas pu partir (voir le journal) ; "
-                "ils ne seront pas renvoyés."
-            )
-        self.stdout.write(summary)
+        self.finish(summary, counts["failed"], "e-mail(s)")

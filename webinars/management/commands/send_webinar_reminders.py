@@ -11,9 +11,10 @@ from argparse import ArgumentTypeError
 from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
+from forum.management.sending import SendingCommand
 from webinars.services.reminders import list_due_reminders, send_due_reminders
 
 
@@ -28,7 +29,7 @@ def parse_moment(value: str) -> datetime:
     return moment
 
 
-class Command(BaseCommand):
+class Command(SendingCommand):
     help = (
         "Envoie les rappels de webinaire dus (la veille et une heure avant) : notification "
         "sur le site et e-mail. Sans risque de doublon si on la relance."
@@ -60,13 +61,7 @@ class Command(BaseCommand):
             f"{counts['emailed']} e-mail(s), {counts['skipped']} ignoré(s), "
             f"{counts['failed']} échec(s) d'e-mail."
         )
-        if counts["failed"]:
-            self.stdout.write(self.style.WARNING(summary))
-            raise CommandError(
-                f"{counts['failed']} e-mail(s) de rappel n'ont pas pu partir (voir le journal) ; "
-                "ils ne seront pas renvoyés."
-            )
-        self.stdout.write(self.style.SUCCESS(summary) if sent else summary)
+        self.finish(summary, counts["failed"], "e-mail(s) de rappel", success=bool(sent))
 
     def _dry_run(self, now: datetime) -> None:
         due = list_due_reminders(now=now)

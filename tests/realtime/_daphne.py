@@ -346,6 +346,8 @@ class Cluster:
         self.a = self._start("a")
         self.b = self._start("b")
         self.room = 0
+        self.community = 0
+        self.member_ids: list[int] = []
         self.cookies: list[str] = []
 
     def _start(self, name: str) -> DaphneProcess:
@@ -366,6 +368,8 @@ class Cluster:
         self.a.wait_ready()
         self.b.wait_ready()
         self.room = seeded["room"]
+        self.community = seeded["community"]
+        self.member_ids = [person["id"] for person in seeded["members"]]
         self.cookies = [person["cookie"] for person in seeded["members"]]
 
     def stop(self) -> None:

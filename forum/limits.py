@@ -24,6 +24,7 @@ Time is read only through ``now()``: tests freeze or move it (see
 
 import logging
 import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -203,6 +204,33 @@ def _idents(limit: Limit, user, address: str | None) -> list[tuple[str, str]]:
     return idents
 
 
+# Seconds the limits leave the cache alone after it failed. Each call to a cache
+# that does not answer (a paused Redis) waits for its timeout in the one thread
+# that runs the process's queries: without this pause every write would wait.
+CACHE_RETRY = 5.0
+# Shared by the threads of a process; a race costs at most one extra try.
+cache_state = {"down": False, "until": 0.0}
+
+
+def _cache_failed(name: str, error: Exception) -> None:
+    """Let actions through without the cache for a while; one line per outage."""
+    if not cache_state["down"]:
+        logger.warning(
+            "Rate-limit cache unavailable (%s: %s); %s and other actions let through "
+            "until it answers",
+            type(error).__name__,
+            str(error)[:200],
+            name,
+        )
+    cache_state.update(down=True, until=time.monotonic() + CACHE_RETRY)
+
+
+def _cache_answered() -> None:
+    if cache_state["down"]:
+        cache_state["down"] = False
+        logger.warning("Rate-limit cache back")
+
+
 def hit(name: str, *, user=None, address: str | None = None) -> None:
     """
     Count one ``name`` action for ``user`` and/or ``address``, or refuse it.
@@ -214,14 +242,17 @@ def hit(name: str, *, user=None, address: str | None = None) -> None:
     idents = _idents(limit, user, address)
     if not idents or not active():
         return
+    if cache_state["down"] and time.monotonic() < cache_state["until"]:
+        return  # the cache failed a moment ago: let through without waiting on it
     moment = now().timestamp()
     index = int(moment // limit.window)
     elapsed = (moment % limit.window) / limit.window
     try:
         counted = [(scope, ident, *_counts(limit, scope, ident, index)) for scope, ident in idents]
-    except Exception:
-        logger.exception("Rate-limit cache unavailable; %s let through", name)
+    except Exception as error:
+        _cache_failed(name, error)
         return
+    _cache_answered()
     for _scope, _ident, previous, current in counted:
         if previous * (1 - elapsed) + current + 1 > limit.count:
             wait = _retry_after(limit, previous, current, elapsed)
@@ -235,8 +266,8 @@ def hit(name: str, *, user=None, address: str | None = None) -> None:
                 cache.incr(key)
             except ValueError:  # expired between add and incr
                 cache.set(key, 1, timeout=2 * limit.window + 60)
-    except Exception:
-        logger.exception("Rate-limit cache unavailable; %s let through", name)
+    except Exception as error:
+        _cache_failed(name, error)
 
 
 def client_address(request: HttpRequest) -> str:

@@ -97,6 +97,35 @@ def test_a_cache_that_fails_lets_the_action_through(member, monkeypatch):
         limits.hit("thread", user=member)
 
 
+def test_a_cache_that_does_not_answer_is_left_alone_for_a_while_with_one_line(
+    member, monkeypatch, caplog
+):
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(limits, "cache_state", {"down": False, "until": 0.0})
+    monkeypatch.setattr(cache, "get_many", broken)
+    for _ in range(5):
+        limits.hit("reply", user=member)
+    # One wait on the cache, then actions go through without it: a paused Redis
+    # does not hold every write of the process for its timeout.
+    assert len(calls) == 1
+    lines = [r for r in caplog.records if r.name == "forum.limits"]
+    assert len(lines) == 1 and lines[0].exc_info is None
+    assert "Rate-limit cache unavailable" in lines[0].getMessage()
+
+    monkeypatch.undo()
+    monkeypatch.setattr(limits, "cache_state", {"down": True, "until": 0.0})  # the pause is over
+    limits.hit("reply", user=member)
+    assert [r.getMessage() for r in caplog.records if r.name == "forum.limits"][-1] == (
+        "Rate-limit cache back"
+    )
+    assert limits.cache_state["down"] is False
+
+
 def test_report_limit_is_exposed_for_the_reports_service(clock, member):
     for _ in range(limits.LIMITS["report"].count):
         limits.check_report(user=member)

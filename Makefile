@@ -25,7 +25,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format bench bench-unread bench-listings bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-spirit bench-reconnect bench-faults bench-conference bench-thread-live bench-resume messages clean distclean check-python
+.PHONY: help venv run test lint format bench bench-unread bench-listings bench-search bench-app-shell bench-voice bench-fanout bench-fanout-target bench-spirit bench-reconnect bench-faults bench-faults-thread bench-conference bench-thread-live bench-resume messages clean distclean check-python
 
 help:
 	@echo "make run        migrate, load demo data, serve with Daphne on $(SITE_URL)/ (e.g. PORT=8103 HOST=0.0.0.0)"
@@ -41,6 +41,7 @@ help:
 	@echo "make bench-spirit  thread page against the Spirit forum (own venv bench/.spirit-venv), in-process and over HTTP"
 	@echo "make bench-fanout  chat fan-out benchmark (Daphne + Redis vs bare websockets; needs redis-server)"
 	@echo "make bench-faults  Redis paused 30 s during a chat over two Daphne processes (needs redis-server)"
+	@echo "make bench-faults-thread  Redis paused 30 s during replies to a live thread (needs redis-server)"
 	@echo "make bench-fanout-target  the 500-listener target: 5 rounds, bare and Daphne in turn, pooled"
 	@echo "make bench-reconnect  1,000 room sockets over two Daphne processes, one killed -9 and restarted"
 	@echo "make bench-conference  webinar room of 1000 over two processes: chat + upvotes vs bare server"
@@ -115,6 +116,9 @@ bench-reconnect: $(STAMP)
 
 bench-faults: $(STAMP)
 	$(BIN)/python bench/faults.py $(BENCH_ARGS)
+
+bench-faults-thread: $(STAMP)
+	$(BIN)/python bench/faults.py --scenario thread $(BENCH_ARGS)
 
 bench-fanout-target: $(STAMP)
 	$(BIN)/python bench/fanout.py --listeners 500 --layer pubsub --rounds 5 --duration 30 \

@@ -70,6 +70,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--scenario",
+        choices=("room", "thread"),
+        default="room",
+        help="room: the chat above; thread: replies to a thread page (see thread_main)",
+    )
+    parser.add_argument("--writers", type=int, default=4, help="thread: members replying")
+    parser.add_argument("--readers", type=int, default=20, help="thread: sockets on the page")
+    parser.add_argument(
+        "--interval", type=float, default=2.0, help="thread: seconds between rounds of replies"
+    )
     return parser.parse_args()
 
 
@@ -359,8 +370,215 @@ def write_docs(text: str) -> None:
     _sections.write_section(SECTION, text)
 
 
+THREAD_SECTION = "faults-thread"
+
+
+async def thread_replies(args, ports, setup, token, outage) -> tuple[dict, list, dict]:
+    """Rounds of replies before, during and after the pause; (statuses, POSTs, window)."""
+    import thread_live
+
+    statuses: dict[int, int] = {}
+    posts: list[tuple[float, float, int, int]] = []  # (sent, acknowledged, status, sent ns)
+    window: dict[str, float] = {}
+    rounds = max(1, round((args.before + args.pause + args.after) / args.interval))
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    pause_at, resume_at = start + args.before, start + args.before + args.pause
+
+    async def one(index: int, number: int, session: str) -> None:
+        sent = time.time_ns()
+        body = f"Réponse {token} w={index} n={number} t={sent}"
+        port = ports[(index + number) % len(ports)]
+        try:
+            status = await asyncio.to_thread(
+                thread_live.post_reply, port, setup["thread"], session, body
+            )
+        except Exception:  # noqa: BLE001 — counted as status 0
+            status = 0
+        statuses[status] = statuses.get(status, 0) + 1
+        posts.append((sent / 1e9, time.time(), status, sent))
+
+    calls = []
+    for number in range(rounds):
+        due = start + number * args.interval
+        if "paused" not in window and due >= pause_at:
+            await asyncio.sleep(max(0.0, pause_at - loop.time()))
+            window["paused"] = outage.pause()
+            print(f"    Redis paused at round {number}", flush=True)
+        if "resumed" not in window and due >= resume_at:
+            await asyncio.sleep(max(0.0, resume_at - loop.time()))
+            window["resumed"] = outage.resume()
+            print(f"    Redis resumed at round {number}", flush=True)
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        calls += [
+            asyncio.create_task(one(index, number, session))
+            for index, (_pk, session) in enumerate(setup["writers"])
+        ]
+    await asyncio.gather(*calls)
+    if "resumed" not in window:
+        window["resumed"] = outage.resume()
+    return statuses, posts, window
+
+
+async def thread_measure(args, ports, setup, outage) -> dict:
+    """Readers on the page over both processes; replies across a pause; what each received."""
+    import thread_live
+
+    token = secrets.token_hex(4)
+    path = f"/ws/threads/{setup['thread']}/?after={setup['after']}"
+    readers = [
+        thread_live.Reader(f"ws://127.0.0.1:{ports[index % len(ports)]}{path}", session)
+        for index, (_pk, session) in enumerate(setup["readers"])
+    ]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(reader.run(stop)) for reader in readers]
+    await asyncio.wait_for(asyncio.gather(*(r.ready.wait() for r in readers)), 120)
+    await asyncio.sleep(2)
+    try:
+        statuses, posts, window = await thread_replies(args, ports, setup, token, outage)
+    finally:
+        outage.resume()
+    expected = await asyncio.to_thread(
+        thread_live.expected_replies, setup["thread"], setup["after"]
+    )
+    ids = {pk for pk, _seq in expected}
+    deadline = time.monotonic() + args.grace
+    while time.monotonic() < deadline:
+        if all(ids <= {frame[1] for frame in reader.frames} for reader in readers):
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2)  # what the publishers queued during the pause lands here
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    result = thread_live.summarise(readers, expected, len(posts), statuses, 0.0)
+    # Delivery during the pause: replies sent while Redis was paused, POST to frame.
+    paused, resumed = window["paused"] * 1e9, window["resumed"] * 1e9
+    during = [
+        (received - sent) / 1e6
+        for reader in readers
+        for received, pk, _seq, sent in reader.frames
+        if sent is not None and pk in ids and paused <= sent < resumed
+    ]
+    acked_at = {ns: acked for _sent, acked, _status, ns in posts}
+    from_ack = [
+        received / 1e6 - acked_at[sent] * 1000
+        for reader in readers
+        for received, pk, _seq, sent in reader.frames
+        if sent in acked_at and pk in ids and paused <= sent < resumed
+    ]
+    acks = [(acked - sent) * 1000 for sent, acked, _status, _ns in posts if paused / 1e9 <= sent]
+    result.update(
+        during_replies=sum(1 for _s, _a, _st, ns in posts if paused <= ns < resumed),
+        during_p50_ms=fanout.percentile(sorted(during), 50) if during else float("nan"),
+        during_p99_ms=fanout.percentile(sorted(during), 99) if during else float("nan"),
+        during_max_ms=max(during) if during else float("nan"),
+        from_ack_p99_ms=fanout.percentile(sorted(from_ack), 99) if from_ack else float("nan"),
+        from_ack_max_ms=max(from_ack) if from_ack else float("nan"),
+        ack_p99_ms=fanout.percentile(sorted(acks), 99) if acks else float("nan"),
+        ack_max_ms=max(acks) if acks else float("nan"),
+    )
+    return result
+
+
+def thread_main(args) -> int:
+    """Redis paused while members reply to a thread whose page readers hold open.
+
+    ``--writers`` members reply through the reply form every ``--interval``
+    seconds, alternating between two Daphne processes, for ``--before`` +
+    ``--pause`` + ``--after`` seconds, Redis paused (SIGSTOP) during
+    ``--pause``; ``--readers`` sockets hold the thread page open, half on each
+    process. Reported: every reply at every reader once, in order; delivery
+    p50/p99/max (from the POST to the frame) of the replies sent during the
+    pause; the POSTs' acknowledgement p99/max from the pause on; the Daphne
+    logs' outage lines and tracebacks. Section ``faults-thread`` of
+    docs/benchmarks.md.
+    """
+    import _live_servers as live
+    import thread_live
+
+    rounds = (args.before + args.pause + args.after) / args.interval
+    if rounds > 29:
+        raise SystemExit("each member may post 30 replies per 10 minutes: raise --interval")
+    run = live.start_run("faults-thread", args.database_url, None)
+    failed = True
+    try:
+        redis_pid = fanout.redis_pid(run.redis_url)
+        if redis_pid is None:
+            raise SystemExit("the private Redis has no pid to pause")
+        setup = thread_live.prepare(args.writers, args.readers)
+        from django.db import connections
+
+        connections.close_all()
+        load_before = live.load_average()
+        ports, pids, logs = live.start_daphnes(run, 2, "faults-thread")
+        try:
+            result = asyncio.run(thread_measure(args, ports, setup, Outage(redis_pid)))
+        finally:
+            live.stop(pids)
+        load_after = live.load_average()
+        found = fanout.scan_logs(logs)
+        outage_lines = [
+            len(re.findall(r"channel layer unreachable", log.read_text(errors="replace")))
+            for log in logs
+        ]
+        print(json.dumps(result, indent=2))
+        ok = thread_live.met(result) and result["during_p99_ms"] <= 3000
+        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(result["statuses"].items()))
+        text = "\n".join(
+            [
+                "### Redis paused during replies to a thread",
+                "",
+                f"Measured {live.now_text()} with `{COMMAND} {' '.join(sys.argv[1:])}`".rstrip()
+                + f". Load average (1/5/15 min) before: {load_before}, after: {load_after}.",
+                "",
+                f"{args.writers} members reply to one thread through the reply form every "
+                f"{args.interval:g} s for {args.before + args.pause + args.after:g} s, "
+                f"alternating between two Daphne processes; Redis paused (SIGSTOP) for "
+                f"{args.pause:g} s after {args.before:g} s; {args.readers} members hold the "
+                "page's socket open, half on each process. While Redis is paused each process "
+                "reads each open thread from the database (realtime/thread_poll.py).",
+                "",
+                "| replies | during the pause | readers | receipts expected | received | lost "
+                "| duplicated | out of order | p50 during | p99 during | max during "
+                "| p99 / max from the ack | ack p99 / max |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+                f"| {result['replies']} | {result['during_replies']} | {result['readers']} "
+                f"| {result['expected']} | {result['received']} | {result['lost']} "
+                f"| {result['duplicated']} | {result['out_of_order']} "
+                f"| {fanout.fmt_ms(result['during_p50_ms'])} ms "
+                f"| {fanout.fmt_ms(result['during_p99_ms'])} ms "
+                f"| {fanout.fmt_ms(result['during_max_ms'])} ms "
+                f"| {fanout.fmt_ms(result['from_ack_p99_ms'])} / "
+                f"{fanout.fmt_ms(result['from_ack_max_ms'])} ms "
+                f"| {fanout.fmt_ms(result['ack_p99_ms'])} / "
+                f"{fanout.fmt_ms(result['ack_max_ms'])} ms |",
+                "",
+                f"Target (every reply at every reader once, in order; p99 during the pause "
+                f"≤ 3 s): **{'met' if ok else 'not met'}**. POSTs {result['tried']} (HTTP "
+                f"status: {statuses}; 302 is a saved reply); sockets that failed: "
+                f"{result['reader_errors']}; outage lines per process: {outage_lines}; "
+                f"tracebacks in the Daphne logs: {found['tracebacks']}"
+                + (f" (first: `{found['first_error']}`)" if found["first_error"] else "")
+                + ". Delivery is timed from the moment the reply form was posted (so it "
+                "includes the POST's own time, last column) and from its acknowledgement.",
+                "",
+                f"Machine: {live.machine_text(run.machine)}.",
+            ]
+        )
+        print(text)
+        if not args.no_write:
+            live.write_section(THREAD_SECTION, text)
+        failed = not ok
+    finally:
+        run.close(keep=failed)
+    return 1 if failed else 0
+
+
 def main() -> int:
     args = parse_args()
+    if args.scenario == "thread":
+        signal.signal(signal.SIGTERM, fanout.stop_on_sigterm)
+        return thread_main(args)
     signal.signal(signal.SIGTERM, fanout.stop_on_sigterm)
     fanout.raise_open_files_limit()
     workdir = Path(tempfile.mkdtemp(prefix="jekafo-faults-"))

@@ -47,6 +47,7 @@ from .local_groups import local_groups
 from .middleware import resolve_user, user_is_resolved
 from .publisher import publish
 from .receivers import dumps, post_frame, thread_frame
+from .thread_poll import thread_poller
 
 MAX_FRAME_BYTES = actions.MAX_FRAME_BYTES
 # Frames of any kind one socket may send per window before being told to slow down.
@@ -790,10 +791,38 @@ class ThreadConsumer(OrderedStream, LiveConsumer):
         )
         await self.send_first_page(page)
         await self.be_present()
+        if self.channel_layer is not None:
+            # While the layer is down, the process reads the thread for it.
+            thread_poller(self.channel_layer).add(self)
+
+    async def disconnect(self, code: int) -> None:
+        if self.channel_layer is not None:
+            thread_poller(self.channel_layer).discard(self)
+        await super().disconnect(code)
 
     @property
     def behind(self) -> bool:
         return super().behind or bool(self.later)
+
+    async def thread_polled(self, event: dict) -> None:
+        """A page of the thread's log that the process read while the layer is down.
+
+        Taken as a page of the socket's own log (realtime/thread_poll.py).
+        """
+        if self.closing or event["thread_id"] != self.thread.pk:
+            return
+        items = event["items"].get((self.audience, self.language))
+        if items is None and self.audience not in event["audiences"]:
+            return  # nothing is pushed to this audience either
+        if items is None or self.paging or self.cursor < event["after"]:
+            # Reading its backlog page by page, behind the read, or of an
+            # audience not drawn: its own gap filling reads from its cursor.
+            self.dropped = max(self.dropped, event["cursor"])
+            self.watch_gap()
+            return
+        page = Page(event["cursor"], items, False, event["newest"])
+        await self.take(page)
+        await self.page_done(page)
 
     async def thread_push(self, event: dict) -> None:
         seq, text = event["seq"], event["text"]

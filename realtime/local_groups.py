@@ -22,8 +22,10 @@ access per socket) keep Channels' per-socket channels.
 When the channel layer is unreachable (realtime/health.py), a room does not
 stand still: one task per process reads each held room's log in the database
 every ``POLL_INTERVAL`` seconds, after the highest seq the room handed out,
-and hands the changes to the sockets through the same path as a push (they
-drop what they already have by its seq). When the layer is back, each group
+a page (``resume_page()`` events) at a time so that memory stays bounded
+however long the outage or busy the room, and hands the changes to the
+sockets through the same path as a push (they drop what they already have
+by its seq). When the layer is back, each group
 is joined again, then read once more, so nothing falls between the last read
 and the first push. Presence and typing pause meanwhile.
 """
@@ -55,20 +57,18 @@ REFRESH_SHARE = 0.25
 POLL_INTERVAL = 0.5
 
 
-def read_room(group: str, after: int) -> list[dict]:
-    """The changes of the room of ``group`` after seq ``after``, as room.change messages."""
+def read_room(group: str, after: int, limit: int) -> tuple[list[dict], int, bool]:
+    """One page of the changes of the room of ``group`` after seq ``after``.
+
+    Returns the room.change messages (``limit`` events read at most), the
+    last seq read and whether the log may go on past it.
+    """
     room = Room.objects.filter(pk=groups.room_of(group)).first()
     if room is None:
-        return []
-    messages = []
-    while True:
-        pairs, last, more = selectors.list_room_changes(room, after)
-        messages += [
-            {"type": "room.change", "seq": seq, "text": dumps(frame)} for seq, frame in pairs
-        ]
-        after = last
-        if not more:
-            return messages
+        return [], after, False
+    pairs, last, more = selectors.list_room_changes(room, after, limit=limit)
+    messages = [{"type": "room.change", "seq": seq, "text": dumps(frame)} for seq, frame in pairs]
+    return messages, last, more
 
 
 # How each kind of group held here is read from the database while the layer is down.
@@ -227,18 +227,27 @@ class LocalGroups:
         return min(known) if known else None
 
     async def _read(self, group: _Group) -> None:
+        """Read the group's log past its position, a page at a time, handing each page out."""
+        from .consumers import resume_page
+
         reader = READERS.get(group.name.partition(".")[0])
         if reader is None or not group.subscribed.done():
             return
         after = self.position(group)
         if after is None:
             return
-        messages = await database_sync_to_async(reader)(group.name, after)
-        async with group.lock:
-            for message in messages:
-                if self.groups.get(group.name) is not group:
-                    return  # its last socket left meanwhile
-                await self._hand_out(group, message)
+        while True:
+            messages, last, more = await database_sync_to_async(reader)(
+                group.name, after, resume_page()
+            )
+            async with group.lock:
+                for message in messages:
+                    if self.groups.get(group.name) is not group:
+                        return  # its last socket left meanwhile
+                    await self._hand_out(group, message)
+            if not more or last <= after:
+                return
+            after = last
 
     async def _hand_out(self, group: _Group, message: dict) -> None:
         try:

@@ -67,6 +67,13 @@ def post_frame(post: Post, thread: Thread, audience: str, language: str, kind: s
     }
 
 
+def push_audiences(thread: Thread) -> list[str]:
+    """The audiences of ``thread`` that its posts are pushed to (and polled for, thread_poll)."""
+    # Nobody reads a private CoP's thread as a mere reader; sockets still in
+    # the reader group are those of people a move has just shut out.
+    return [a for a in AUDIENCES if a != READER or not thread.community.is_private]
+
+
 def post_changed(event) -> None:
     kind = _POST_EVENTS.get(type(event))
     if kind is None:  # PostModerated
@@ -82,10 +89,7 @@ def post_changed(event) -> None:
         # and in the queue; nothing is pushed until it is approved.
         return
     thread = post.thread
-    # Nobody reads a private CoP's thread as a mere reader; sockets still in
-    # the reader group are those of people a move has just shut out.
-    audiences = [a for a in AUDIENCES if a != READER or not thread.community.is_private]
-    for audience in audiences:
+    for audience in push_audiences(thread):
         for language, _name in settings.LANGUAGES:
             frame = post_frame(post, thread, audience, language, kind)
             _send(

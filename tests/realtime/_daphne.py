@@ -352,6 +352,8 @@ class Cluster:
         self.a = self._start("a")
         self.b = self._start("b")
         self.room = 0
+        self.community = 0
+        self.member_ids: list[int] = []
         self.cookies: list[str] = []
 
     def _start(self, name: str) -> DaphneProcess:
@@ -372,6 +374,8 @@ class Cluster:
         self.a.wait_ready()
         self.b.wait_ready()
         self.room = seeded["room"]
+        self.community = seeded["community"]
+        self.member_ids = [person["id"] for person in seeded["members"]]
         self.cookies = [person["cookie"] for person in seeded["members"]]
 
     def stop(self) -> None:
@@ -435,12 +439,16 @@ def running_cluster(
     redis_url: str,
     cluster_class: type[Cluster] = Cluster,
     extra_env: dict[str, str] | None = None,
+    *,
+    static: bool = False,
     **options,
 ):
     """A throw-away database and a started ``cluster_class`` on ``redis_url``.
 
     ``extra_env`` adds to (or overrides) ``cluster_env``'s settings of both
-    processes; ``options`` go to the cluster (``slow_link=False``). The
+    processes; ``static`` collects the static files first (pages and pushed
+    posts draw icons from the manifest of production settings); ``options`` go
+    to the cluster (``slow_link=False``). The
     processes are stopped, the database dropped and the work directory removed
     afterwards. No room yet: call ``prepare()``."""
     workdir = make_workdir()
@@ -448,6 +456,9 @@ def running_cluster(
     env = {**cluster_env(database.url, redis_url), **(extra_env or {})}
     running = None
     try:
+        if static:
+            env["STATIC_ROOT"] = str(workdir / "static")
+            run_python(["manage.py", "collectstatic", "--no-input", "-v0"], env, timeout=180)
         # Daphne touches the database only when a socket opens: start it during the migration.
         running = cluster_class(database, env, workdir, **options)
         database.create(env)

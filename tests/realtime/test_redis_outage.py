@@ -16,6 +16,8 @@ process says "cache unreachable" once and "cache back" once.
 """
 
 import asyncio
+import contextlib
+import json
 import os
 import re
 import secrets
@@ -32,6 +34,7 @@ from ._daphne import (
     LiveClient,
     close_all,
     cluster_redis_url,
+    run_python,
     running_cluster,
 )
 from ._redis import PrivateRedis, redis_server_binary
@@ -49,7 +52,7 @@ def outage_cluster():
         pytest.skip(message)
     redis = PrivateRedis()
     try:
-        with running_cluster(cluster_redis_url(redis.url), slow_link=False) as running:
+        with running_cluster(cluster_redis_url(redis.url), slow_link=False, static=True) as running:
             running.redis = redis
             try:
                 yield running
@@ -323,3 +326,200 @@ def _http_during_a_pause(cluster) -> None:
     assert "Traceback" not in log, log[-3000:]
     assert len(re.findall(r"cache unreachable", log)) == 1, log[-3000:]
     assert len(re.findall(r"cache back after", log)) == 1, log[-3000:]
+
+
+# Threads ----------------------------------------------------------------------------
+
+THREAD_SEED = """
+import json, django
+django.setup()
+from forum import services
+from forum.models import Community, Membership, User
+community = Community.objects.get(pk={community})
+people = [User.objects.get(pk=pk) for pk in {people}]
+Membership.objects.filter(user=people[1], community=community).update(role="moderator")
+thread = services.create_thread(
+    author=people[0], community=community, title="Pendant la panne", body="Le fil s'ouvre."
+)
+# Each member's first post waits for a moderator: the author has published hers.
+community.premoderation_posts = 1
+community.save(update_fields=["premoderation_posts"])
+print(json.dumps({{"thread": thread.pk, "last_seq": thread.last_seq}}))
+"""
+
+
+def reply_over_http(port: int, thread: int, cookie: str, body: str) -> int:
+    """The reply form as a browser posts it (CSRF token and cookie); the HTTP status."""
+    import http.client
+    import secrets
+    from urllib.parse import urlencode
+
+    token = secrets.token_hex(16)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(
+            "POST",
+            f"/discussions/{thread}/actions/repondre/",
+            body=urlencode(
+                {"body": body, "key": secrets.token_urlsafe(12), "csrfmiddlewaretoken": token}
+            ),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"{cookie}; csrftoken={token}",
+                "Origin": f"http://127.0.0.1:{port}",
+                "Host": f"127.0.0.1:{port}",
+            },
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+class ThreadClient:
+    """A thread page's socket that keeps every post frame it receives, in arrival order."""
+
+    def __init__(self, connection, hello: dict) -> None:
+        self.connection = connection
+        self.hello = hello
+        self.posts: list[dict] = []
+
+    @classmethod
+    async def open(cls, port: int, cookie: str, thread: int) -> "ThreadClient":
+        from websockets.asyncio.client import connect
+
+        connection = await connect(
+            f"ws://127.0.0.1:{port}/ws/threads/{thread}/",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": cookie},
+            proxy=None,
+            open_timeout=10,
+            close_timeout=2,
+        )
+        async with asyncio.timeout(10):
+            hello = json.loads(await connection.recv())
+        assert hello["type"] == "hello", hello
+        return cls(connection, hello)
+
+    def created(self) -> list[tuple[int, int]]:
+        return [(f["seq"], f["id"]) for f in self.posts if f["event"] == "created"]
+
+    async def next_frame(self) -> dict:
+        frame = json.loads(await self.connection.recv())
+        if frame["type"] == "post":
+            self.posts.append(frame)
+        elif frame["type"] == "more":
+            await self.connection.send('{"type":"more"}')
+        elif frame["type"] == "error":
+            raise AssertionError(f"error frame: {frame}")
+        return frame
+
+    async def wait_for_seq(self, seq: int, timeout: float) -> None:
+        try:
+            async with asyncio.timeout(timeout):
+                while seq not in {s for s, _id in self.created()}:
+                    await self.next_frame()
+        except TimeoutError:
+            raise AssertionError(
+                f"no post {seq} within {timeout:.1f} s; received {self.created()}"
+            ) from None
+
+    async def drain(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while True:
+                    await self.next_frame()
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.connection.close()
+
+
+def posts_of(cluster, thread: int) -> list[tuple[int, int, bool]]:
+    return cluster.database.query(
+        "SELECT seq, id, is_pending FROM forum_post WHERE thread_id = %s ORDER BY seq", (thread,)
+    )
+
+
+async def test_paused_redis_thread_pages_read_replies_from_the_database(outage_cluster):
+    cluster = outage_cluster
+    cluster.prepare(members=7)
+    redis = cluster.redis
+    people = cluster.member_ids
+    seeded = json.loads(
+        run_python(
+            ["-c", THREAD_SEED.format(community=cluster.community, people=people)],
+            cluster.env,
+            timeout=60,
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    thread = seeded["thread"]
+    writer, newcomer = cluster.cookies[0], cluster.cookies[6]
+    marks = {process.name: len(log_of(process)) for process in (cluster.a, cluster.b)}
+    clients: list[ThreadClient] = []
+    try:
+        async with asyncio.timeout(90):
+            # The moderator (1) and four members, over both processes.
+            processes = (cluster.a, cluster.b, cluster.a, cluster.b, cluster.a)
+            for n, process in enumerate(processes, start=1):
+                clients.append(await ThreadClient.open(process.port, cluster.cookies[n], thread))
+            assert clients[0].hello["can_moderate"]
+
+            async def reply(process, cookie: str, body: str) -> float:
+                """Reply over HTTP; the moment it was acknowledged."""
+                port = process.port
+                status = await asyncio.to_thread(reply_over_http, port, thread, cookie, body)
+                assert status == 302, status
+                return time.monotonic()
+
+            await reply(cluster.b, writer, "Avant la pause")
+            before = posts_of(cluster, thread)[-1][0]
+            for client in clients:
+                await client.wait_for_seq(before, timeout=5)
+
+            redis.pause()
+            try:
+                await asyncio.sleep(0.3)
+                # One reply, then silence: every socket of both processes reads it.
+                acked = await reply(cluster.a, writer, "Seule, pendant la pause")
+                alone = posts_of(cluster, thread)[-1][0]
+                for client in clients:
+                    await client.wait_for_seq(alone, timeout=5 - (time.monotonic() - acked))
+                assert time.monotonic() - acked < 5.0
+
+                # A newcomer's reply waits for a moderator: no one gets it live;
+                # the reply after it does.
+                await reply(cluster.b, newcomer, "En attente, pendant la pause")
+                acked = await reply(cluster.a, writer, "Après celle qui attend")
+                last = posts_of(cluster, thread)[-1][0]
+                for client in clients:
+                    await client.wait_for_seq(last, timeout=5 - (time.monotonic() - acked))
+            finally:
+                redis.resume()
+
+            await wait_in_logs(cluster, r"channel layer back after", timeout=15, marks=marks)
+            acked = await reply(cluster.b, writer, "Après la pause")
+            back = posts_of(cluster, thread)[-1][0]
+            for client in clients:
+                await client.wait_for_seq(back, timeout=5)
+            for client in clients:
+                await client.drain(1.0)  # pushes queued during the pause land here, to be dropped
+
+        rows = posts_of(cluster, thread)
+        pending = [(seq, pk) for seq, pk, waits in rows if waits]
+        assert len(pending) == 1
+        expected = [(seq, pk) for seq, pk, waits in rows if not waits and seq > 1]
+        assert len(expected) == 4
+        for client in clients:
+            assert client.created() == expected  # each once, in thread order, none pending
+        for process in (cluster.a, cluster.b):
+            log = log_of(process)[marks[process.name] :]
+            # The reply form's rate limits read the cache (the same Redis): they let the
+            # reply through and log why (forum/limits.py), not the live parts.
+            assert "realtime/" not in log and "channels_redis" not in log, log[-3000:]
+            assert len(re.findall(r"channel layer unreachable", log)) == 1, log[-3000:]
+    finally:
+        redis.resume()
+        await close_all(clients)
+        print(cluster.logs())

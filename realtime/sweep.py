@@ -31,7 +31,8 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
 from forum.models import Thread, User
-from forum.permissions import can_open_thread, preload_access
+from forum.permissions import can_open_thread, can_take_part_in_community, preload_access
+from forum.presentation import READER, audience_of
 from forum.services.security import open_sessions
 from rooms.models import Room
 from rooms.permissions import can_view_room
@@ -53,10 +54,21 @@ class Probe(NamedTuple):
     room_id: int | None = None
     thread_id: int | None = None
     community_id: int | None = None  # the thread's CoP when the socket last followed it
+    # Whether the reader had a place in the room's or thread's CoP (a member not banned).
+    took_part: bool = False
+    audience: str | None = None  # a thread socket's audience (forum.presentation)
+
+
+# Not a close: the reader's rights in a thread changed, and with them what she is sent.
+RIGHTS_CHANGED = 0
 
 
 def judge(probes: list[Probe]) -> dict[int, int]:
     """The close code of each probe (by index) whose socket lost access; a few queries in all.
+
+    ``RIGHTS_CHANGED`` for a thread socket whose reader kept access with
+    other rights (a mute, a promotion): it reads them again, as after the
+    push of a role change.
 
     At most one query each for the sessions, the users, the rooms, the
     threads, and two for the memberships and sanctions of those users in
@@ -94,14 +106,26 @@ def _verdict(probe: Probe, sessions, users, rooms, threads, anonymous) -> int | 
         if user is None or not user.is_active:
             return ACCESS_LOST
     room = rooms.get(probe.room_id)
-    if room is not None and not can_view_room(user, room):
-        return ACCESS_LOST
+    if room is not None:
+        if not can_view_room(user, room):
+            return ACCESS_LOST
+        if probe.took_part and not can_take_part_in_community(user, room.community):
+            return ACCESS_LOST  # removed or banned from a public CoP: the push closes it too
     thread = threads.get(probe.thread_id)
-    if thread is not None and not can_open_thread(user, thread):
+    if thread is None:
+        # A room or thread that is gone sends nothing more; a merge waits for its push.
+        return None
+    moved = thread.community_id != probe.community_id
+    if not can_open_thread(user, thread):
         # Moved into a CoP the reader may not see: the code of the move's
         # push (ThreadConsumer.follow); otherwise she lost her place in the CoP.
-        return NOT_FOUND if thread.community_id != probe.community_id else ACCESS_LOST
-    # A room or thread that is gone sends nothing more: its socket is left alone.
+        return NOT_FOUND if moved else ACCESS_LOST
+    if moved:
+        return None  # followed when the move's push arrives
+    if probe.took_part and not can_take_part_in_community(user, thread.community):
+        return ACCESS_LOST
+    if probe.audience is not None and audience_of(user, thread) != probe.audience:
+        return RIGHTS_CHANGED
     return None
 
 
@@ -112,12 +136,20 @@ def probe_of(socket) -> Probe | None:
     session = socket.scope.get("session")
     room = getattr(socket, "room", None)
     thread = getattr(socket, "thread", None)
+    audience = getattr(socket, "audience", None)
+    rights = getattr(socket, "rights", None) or {}
+    if thread is not None:
+        took_part = audience is not None and audience != READER
+    else:
+        took_part = bool(rights.get("member") or rights.get("can_moderate"))
     return Probe(
         session_key=getattr(session, "session_key", None),
         user_id=socket.user.pk if socket.signed_in else None,
         room_id=room.pk if room is not None else None,
         thread_id=thread.pk if thread is not None else None,
         community_id=getattr(socket, "community_id", None),
+        took_part=socket.signed_in and took_part,
+        audience=audience if thread is not None else None,
     )
 
 
@@ -128,6 +160,7 @@ class Sweeper:
         self.health = health(layer)
         self.sockets: weakref.WeakSet = weakref.WeakSet()
         self.task: asyncio.Task | None = None
+        self.errors = 0
         self.health.on_down.append(self.start)
 
     def track(self, socket) -> None:
@@ -147,6 +180,7 @@ class Sweeper:
         """Sweep now, every INTERVAL while the layer is down, and once when it is back."""
         closed = 0
         failed = False
+        self.errors = 0
         while True:
             back = self.health.up
             try:
@@ -177,12 +211,23 @@ class Sweeper:
             return 0
         verdicts = await database_sync_to_async(judge)(probes)
         closed = 0
-        for index, code in verdicts.items():
+        # Closes first: they are what must not wait.
+        order = sorted(verdicts.items(), key=lambda item: item[1] == RIGHTS_CHANGED)
+        for index, code in order:
             socket = sockets[index]
             if socket.closing:
                 continue  # closed meanwhile
-            await socket.lose_access(code)
-            closed += 1
+            try:
+                if code == RIGHTS_CHANGED:
+                    await socket.rights_changed()
+                else:
+                    await socket.lose_access(code)
+                    closed += 1
+            except Exception as error:
+                # A socket that went away meanwhile; one line, no traceback per socket.
+                self.errors += 1
+                if self.errors == 1:
+                    logger.info("A socket could not be updated by the access sweep (%r)", error)
         return closed
 
 

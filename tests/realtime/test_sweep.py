@@ -20,8 +20,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from forum.models import Membership
+from forum.presentation import MEMBER
 from forum.services import communities as community_services
-from forum.services import security
+from forum.services import sanctions, security
 from forum.services import threads as thread_services
 from realtime import health as health_module
 from realtime import local_groups as local_groups_module
@@ -110,10 +111,14 @@ def test_judge_gives_each_lost_access_the_code_of_its_push(
     member, moderator, outsider, private_cop, public_cop
 ):
     salon = room_services.ensure_salon(private_cop)
+    public_salon = room_services.ensure_salon(public_cop)
     thread = make_thread(moderator, public_cop)
-    ended, kept, banned, gone = (make_user() for _ in range(4))
+    staying = make_thread(moderator, public_cop)
+    ended, kept, banned, gone, removed, muted = (make_user() for _ in range(6))
     for user in (ended, kept, banned, gone):
         make_membership(user, private_cop)
+    for user in (removed, muted):
+        make_membership(user, public_cop)
     probes = [
         Probe(session_of(ended), ended.pk, room_id=salon.pk),
         Probe(session_of(kept), kept.pk, room_id=salon.pk),
@@ -122,6 +127,15 @@ def test_judge_gives_each_lost_access_the_code_of_its_push(
         Probe(None, None, thread_id=thread.pk, community_id=public_cop.pk),
         Probe(session_of(outsider), outsider.pk, thread_id=thread.pk, community_id=public_cop.pk),
         Probe(None, member.pk, room_id=salon.pk),  # no session (a test's socket): not judged by one
+        Probe(session_of(removed), removed.pk, room_id=public_salon.pk, took_part=True),
+        Probe(
+            session_of(muted),
+            muted.pk,
+            thread_id=staying.pk,
+            community_id=public_cop.pk,
+            took_part=True,
+            audience=MEMBER,
+        ),
     ]
     assert judge(probes) == {}
 
@@ -132,6 +146,12 @@ def test_judge_gives_each_lost_access_the_code_of_its_push(
     gone.is_active = False
     gone.save(update_fields=["is_active"])
     thread_services.move_thread(moderator=moderator, thread=thread, target=private_cop)
+    community_services.remove_member(  # from a public CoP: its push closes with 4403 too
+        moderator=moderator, membership=Membership.objects.get(user=removed, community=public_cop)
+    )
+    sanctions.sanction_member(
+        moderator=moderator, community=public_cop, user=muted, kind="mute", duration="1d"
+    )
 
     assert judge(probes) == {
         0: sweep_module.LOGIN_REQUIRED,
@@ -139,6 +159,8 @@ def test_judge_gives_each_lost_access_the_code_of_its_push(
         3: sweep_module.ACCESS_LOST,
         4: sweep_module.NOT_FOUND,  # moved where the reader may not follow
         5: sweep_module.NOT_FOUND,
+        7: sweep_module.ACCESS_LOST,
+        8: sweep_module.RIGHTS_CHANGED,  # muted: reads her rights again, as after the push
     }
 
 

@@ -22,15 +22,13 @@ def redis_server_binary() -> str | None:
 
 
 class PrivateRedis:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self) -> None:
         self.binary = redis_server_binary()
         if self.binary is None:
             raise RuntimeError("redis-server is not installed")
-        if port is None:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-        self.port = port
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
         self.dir = tempfile.mkdtemp(prefix="jekafo-redis-")
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.start()

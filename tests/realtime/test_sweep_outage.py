@@ -11,8 +11,6 @@ of each Daphne process (realtime/sweep.py) closes those sockets within a few
 seconds with the push's code, and nothing more reaches them; Kadidia, who
 kept her access, goes on receiving. Each process says in one line, after
 the outage, how many sockets it closed.
-
-Set JEKAFO_TEST_PORTS (e.g. "6410-6419") to keep Redis and Daphne on given ports.
 """
 
 import asyncio
@@ -21,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import time
 
 import pytest
@@ -36,23 +33,6 @@ from .test_redis_outage import log_of, wait_in_logs
 pytestmark = pytest.mark.redis
 
 
-def _ports():
-    """Free ports from JEKAFO_TEST_PORTS ("first-last"), or any free port."""
-    span = os.environ.get("JEKAFO_TEST_PORTS", "")
-    if not span:
-        while True:
-            yield _daphne.free_port()
-    first, last = (int(n) for n in span.split("-"))
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        yield port
-    raise RuntimeError(f"no free port left in {span}")
-
-
 @pytest.fixture(scope="module")
 def sweep_cluster():
     require_service("Redis", "REDIS_URL")  # runs where the Redis tests run
@@ -61,25 +41,22 @@ def sweep_cluster():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message} CI must install it.", pytrace=False)
         pytest.skip(message)
-    ports = _ports()
-    redis = PrivateRedis(port=next(ports))
+    redis = PrivateRedis()
     workdir = _daphne.make_workdir()
     database = ClusterDatabase(os.environ.get("DATABASE_URL", ""), workdir)
     env = cluster_env(database.url, _daphne.cluster_redis_url(redis.url))
     running = None
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_daphne, "free_port", lambda: next(ports))
-        try:
-            running = Cluster(database, env, workdir, slow_link=False)
-            database.create(env)
-            running.redis = redis
-            yield running
-        finally:
-            redis.stop()
-            if running is not None:
-                running.stop()
-            database.drop()
-            shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        running = Cluster(database, env, workdir, slow_link=False)
+        database.create(env)
+        running.redis = redis
+        yield running
+    finally:
+        redis.stop()
+        if running is not None:
+            running.stop()
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def without_layer(env: dict[str, str]) -> dict[str, str]:

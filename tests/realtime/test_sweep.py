@@ -275,3 +275,24 @@ async def test_no_sweep_while_the_layer_is_up(layer, quick_sweep, connect, membe
     await in_db(security.end_all_sessions, user=member)
     assert await closed_with(awa, timeout=3) == sweep_module.LOGIN_REQUIRED
     assert sweep_module.sweeper(layer).task is None
+
+
+async def test_a_thread_reader_muted_during_an_outage_reads_her_rights_again(
+    layer, quick_sweep, connect, member, moderator, public_cop
+):
+    thread = await in_db(make_thread, moderator, public_cop)
+    awa = await connect(member, f"/ws/threads/{thread.pk}/", origin="http://testserver")
+    assert (await receive_type(awa, "hello"))["can_post"] is True
+    await go_down(layer)
+    await in_db(
+        sanctions.sanction_member,
+        moderator=moderator,
+        community=public_cop,
+        user=member,
+        kind="mute",
+        duration="1d",
+    )
+    # As after the push of her new role: a new hello, and the readers' variant of posts.
+    hello = await receive_type(awa, "hello", timeout=3)
+    assert hello["can_post"] is False
+    assert await frames_after(awa, 0.5) == []  # not closed: she may still read

@@ -18,8 +18,11 @@ layer). The check is one database call for all the sockets, in a bounded
 number of queries whatever their number (``judge``), with the rules of the
 forum's and rooms' own permissions. A socket that lost access is closed
 with the code the push would have given (docs/realtime-protocol.md):
-4401 for an ended session, 4403 for access lost, 4404 for a thread moved
-where its reader may not follow. After the outage, one line says how many.
+4401 for an ended session, 4403 for access lost (in a public CoP too, as the
+push does), 4404 for a thread moved where its reader may not follow. A
+thread reader who kept access with other rights (a mute, a promotion) reads
+them again, as after the push of her new role, so she gets her audience's
+posts. After the outage, one line says how many sockets were closed.
 """
 
 import asyncio

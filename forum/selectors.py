@@ -50,6 +50,7 @@ from .models import (
 )
 from .permissions import (
     can_moderate_community,
+    can_open_thread,
     can_post_in_community,
     can_see_pending,
     can_view_post_body,
@@ -308,8 +309,7 @@ def access_thread(user: User | None, pk: int) -> Thread:
     thread = Thread.objects.select_related("community", "author").filter(pk=pk).first()
     if thread is None:
         raise Http404
-    check_view_thread(user, thread)
-    if not can_see_pending(user, thread, thread.community):
+    if not can_open_thread(user, thread):
         raise Http404
     return thread
 

@@ -42,11 +42,13 @@ from rooms import actions, selectors, services
 from rooms.models import Room
 
 from . import admission, groups, presence, wire
+from .codes import ACCESS_LOST, BAD_REQUEST, LOGIN_REQUIRED, NOT_FOUND
 from .health import health
 from .local_groups import local_groups
 from .middleware import resolve_user, user_is_resolved
 from .publisher import publish
 from .receivers import dumps, post_frame, thread_frame
+from .sweep import sweeper
 from .thread_poll import thread_poller
 
 MAX_FRAME_BYTES = actions.MAX_FRAME_BYTES
@@ -64,8 +66,6 @@ _gap_fills: dict[tuple, asyncio.Future] = {}
 TOUCH_INTERVAL = 45.0
 
 logger = logging.getLogger(__name__)
-
-BAD_REQUEST, LOGIN_REQUIRED, ACCESS_LOST, NOT_FOUND = 4400, 4401, 4403, 4404
 
 
 class Refuse(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -116,6 +116,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self.abandon()
                 raise
         await self.release()
+        if self.channel_layer is not None:
+            # Checked again while the layer is down: its pushes of lost access may not come.
+            sweeper(self.channel_layer).track(self)
 
     async def admit(self) -> bool:
         """Read the user, then ``open()``; False once the socket was refused."""
@@ -249,6 +252,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             # process stops handing it pushes.
             if getattr(self, "joined_locally", None):
                 local_groups(self.channel_layer).discard_all(self)
+            if self.channel_layer is not None:
+                sweeper(self.channel_layer).forget(self)
 
     async def disconnect(self, code: int) -> None:
         self.closing = True

@@ -81,6 +81,20 @@ def note_sign_out(request, user: User) -> None:
         events.emit(events.SessionsEnded(user_id=user.pk, handles=(session_handle(key),)))
 
 
+def open_sessions(keys) -> dict[str, int | None]:
+    """Which of the session ``keys`` are still open, and whose (one query for them all).
+
+    A session that was ended (signed out, ended from another device, after a
+    password reset, by a moderator) has no row any more: its key is missing.
+    """
+    keys = [key for key in keys if key]
+    if not keys:
+        return {}
+    return dict(
+        UserSession.objects.filter(session_key__in=keys).values_list("session_key", "user_id")
+    )
+
+
 def list_sessions(user: User, current_key: str | None) -> list[dict]:
     """The member's open sessions, this one first, then by last activity."""
     rows = UserSession.objects.filter(user=user, expire_date__gt=timezone.now()).only(

@@ -591,3 +591,38 @@ def test_post_rights_on_a_page_are_those_of_each_post(
                     perms.can_delete_post(viewer, post),
                 )
                 assert rights(post) == expected, (viewer, post, thread.is_locked)
+
+
+def test_preload_access_answers_as_the_checks_do_with_two_queries_in_all(
+    public_cop, private_cop, member, moderator, outsider, django_assert_num_queries
+):
+    from forum.models import Sanction, User
+
+    banned = make_user()
+    make_membership(banned, private_cop)
+    Sanction.objects.create(community=private_cop, user=banned, kind=Sanction.Kind.BAN)
+    muted = make_user()
+    make_membership(muted, public_cop)
+    Sanction.objects.create(community=public_cop, user=muted, kind=Sanction.Kind.MUTE)
+    people = [member, moderator, outsider, banned, muted]
+    checks = (
+        perms.can_view_community,
+        perms.can_take_part_in_community,
+        perms.can_post_in_community,
+        perms.can_moderate_community,
+    )
+    expected = [
+        [check(User.objects.get(pk=p.pk), c) for check in checks]
+        for p in people
+        for c in (public_cop, private_cop)
+    ]
+    fresh = [User.objects.get(pk=p.pk) for p in people]
+
+    with django_assert_num_queries(2):
+        perms.preload_access(fresh, [public_cop.pk, private_cop.pk])
+        answers = [
+            [check(p, c) for check in checks] for p in fresh for c in (public_cop, private_cop)
+        ]
+    assert answers == expected
+    assert expected[7] == [False, False, False, False]  # banned from the private CoP
+    assert expected[8] == [True, True, False, False]  # muted in the public one

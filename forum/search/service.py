@@ -117,6 +117,16 @@ def _scope(viewer: User | None, filters: SearchFilters) -> Scope | None:
     return scope
 
 
+def author_filter_accepts(viewer: User | None, author: User) -> bool:
+    """Whether the author filter would list anything of ``author``'s for ``viewer`` at all.
+
+    The filter's own scope, so that a link into it (the profile's « Ses
+    messages ») is shown exactly when the filter would not refuse it: her
+    ``show_activity`` choice, and the CoPs they share when she chose so.
+    """
+    return _scope(viewer, SearchFilters(author=author)) is not None
+
+
 def search(
     viewer: User | None,
     text: str,

@@ -370,6 +370,8 @@ function onThread(f) {
   if (f.event === 'split' && Array.isArray(f.removed)) {
     f.removed.forEach((id) => { const gone = byId('post-' + id); if (gone) gone.remove(); });
   }
+  // Its posts are now another thread's: their numbers mean nothing to this page's address.
+  if (f.event === 'merged') { delete cfg.readUrl; shownLive.clear(); }
   // Merged into another thread (this socket now follows it), or too many posts to push.
   const notice = byId('thread-merged');
   if ((f.event === 'merged' || f.event === 'reload') && notice && /^\/(?!\/)/.test(f.url || '')) {

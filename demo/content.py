@@ -2325,3 +2325,63 @@ FOLLOWS: dict[str, list[str]] = {
     "aminata": ["vbg", "defenseures-en-securite"],
     "kadidia": ["mariage-d-enfants"],
 }
+
+# Threads each demo member chose a level for (« Mes abonnements » shows all three levels):
+# (CoP slug, thread title, level). Posting or being mentioned already follows a thread at
+# « tout »; these are chosen, so later automatic follows never change them.
+THREAD_FOLLOWS: dict[str, list[tuple[str, str, str]]] = {
+    "fatoumata": [
+        (
+            "mariage-d-enfants",
+            "Arguments religieux : quelles ressources pour dialoguer avec les imams ?",
+            "all",
+        ),
+        ("loi-052", "Note de plaidoyer : de 30 % à la parité — premier jet à commenter", "all"),
+        (
+            "mariage-d-enfants",
+            "Données : combien de cas avez-vous recensés ce trimestre ?",
+            "replies",
+        ),
+        ("vbg", "Compte rendu : causerie avec les hommes leaders à Kati", "replies"),
+        (
+            "mariage-d-enfants",
+            "Caravane « Laissez-les grandir » : journal de bord, étape par étape",
+            "muted",
+        ),
+    ],
+    "aminata": [
+        (
+            "defenseures-en-securite",
+            "Sécurité numérique : configurer son téléphone en 10 minutes",
+            "all",
+        ),
+        (
+            "vbg",
+            "Émissions radio sur les VBG : partage de scripts en bambara et en français",
+            "all",
+        ),
+        (
+            "mariage-d-enfants",
+            "Comment réagir quand un mariage est annoncé pour la semaine prochaine ?",
+            "replies",
+        ),
+        (
+            "mariage-d-enfants",
+            "Caravane « Laissez-les grandir » : journal de bord, étape par étape",
+            "muted",
+        ),
+    ],
+    "kadidia": [
+        ("vbg", "Cartographie des services de prise en charge par région (à compléter)", "all"),
+        (
+            "participation-politique",
+            "Pourquoi les femmes élues abandonnent-elles en cours de mandat ?",
+            "replies",
+        ),
+        (
+            "participation-politique",
+            "Inscriptions : formation des candidates aux élections communales (complet)",
+            "muted",
+        ),
+    ],
+}

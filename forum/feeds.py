@@ -17,7 +17,17 @@ import re
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Community, FeedToken, Membership, Post, Tag, Thread, User
+from .models import (
+    Community,
+    CommunityFollow,
+    FeedToken,
+    FollowLevel,
+    Membership,
+    Post,
+    Tag,
+    Thread,
+    User,
+)
 from .selectors import access_community, access_tag, banned_community_ids, visible_communities_q
 
 # Entries in a feed: enough for a member who reads once a week, light on costly data.
@@ -91,17 +101,27 @@ def access_feed_owner(token: str) -> User:
 
 
 def member_feed_communities_q(user: User, prefix: str = "") -> Q:
-    """The CoPs of a member's personal feed: those she belongs to now and is not banned from."""
-    member_of = (
-        Membership.objects.filter(user=user)
-        .exclude(community_id__in=banned_community_ids(user))
-        .values("community_id")
+    """The CoPs of a member's personal feed, judged at each fetch.
+
+    Those she belongs to now, and the public ones she follows (not muted)
+    without belonging to them; never one she is banned from, nor one she may
+    not see now (a followed CoP made private leaves her feed at once).
+    """
+    banned = banned_community_ids(user)
+    member_of = Membership.objects.filter(user=user).exclude(community_id__in=banned)
+    followed_public = (
+        CommunityFollow.objects.filter(user=user, community__visibility=Community.Visibility.PUBLIC)
+        .exclude(level=FollowLevel.MUTED)
+        .exclude(community_id__in=banned)
     )
-    return Q(**{f"{prefix}pk__in": member_of}) & visible_communities_q(user, prefix)
+    chosen = Q(**{f"{prefix}pk__in": member_of.values("community_id")}) | Q(
+        **{f"{prefix}pk__in": followed_public.values("community_id")}
+    )
+    return chosen & visible_communities_q(user, prefix)
 
 
 def list_member_feed(user: User) -> QuerySet[Post]:
-    """The latest published posts of every CoP the member belongs to, private ones included."""
+    """The latest published posts of the member's CoPs (private ones included) and followed ones."""
     posts = _published_posts().filter(member_feed_communities_q(user, "thread__community__"))
     return _latest(posts)
 

@@ -125,6 +125,24 @@ def first_unread_post(user: User, thread: Thread) -> Post | None:
     )
 
 
+def posts_numbered(user: User | None, thread: Thread, numbers: list[int]) -> list[Post]:
+    """The posts of ``thread`` numbered ``numbers`` that ``user`` may read now (the others: none).
+
+    What a live page says it showed (``unread_views.thread_read_live``) goes
+    through this before ``record_reading``: a number is only a claim, the
+    post must still be one she can see.
+    """
+    from .selectors import published_q
+
+    if not numbers:
+        return []
+    return list(
+        Post.objects.filter(thread=thread, seq__in=numbers)
+        .filter(published_q(user, thread.community))
+        .only("pk", "seq")
+    )
+
+
 def last_page(thread: Thread, user: User | None) -> int:
     """The number of the thread's last page for ``user``."""
     from .selectors import published_q

@@ -4,18 +4,24 @@ HTTP door of unread markers: the first new post, "tout marquer comme lu", "Nouve
 Recording a reading happens in the thread page itself (``views.thread_detail``
 calls ``services.record_reading`` unless ``is_prefetch``); see
 ``forum.services.reading`` for why a page view may write there and only there.
+Replies that arrive live on an open page are recorded by ``thread_read_live``
+(a POST from static/js/live.js, a few seconds after they were shown on a
+visible page), through the same service.
 """
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
-from .unread import first_unread_post, last_page, list_new_threads, signed_in
+from . import frames, inputs, selectors, services
+from .unread import first_unread_post, last_page, list_new_threads, posts_numbered, signed_in
+
+# Numbers of live posts one POST may report (live.js sends at most this many at once).
+MAX_LIVE_READ = 50
 
 # Headers by which browsers announce a request made ahead of the reader:
 # Chromium's speculation rules and <link rel=prefetch> (Sec-Purpose, Purpose),
@@ -47,6 +53,30 @@ def thread_unread(request: HttpRequest, pk: int) -> HttpResponse:
     if number > 1:
         url += f"?page={number}"
     return redirect(f"{url}#post-{post.pk}")
+
+
+@require_POST
+def thread_read_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that posts pushed live to an open, visible page were shown (``seq``: their numbers).
+
+    Form-encoded, one ``seq`` per post, each a post number of this thread;
+    the same ``record_reading`` as the page, so the mark only moves forward
+    and only past posts she may read now. 204 (nothing to say), also for a
+    visitor who has no mark; 404 for whoever may not see the thread.
+    """
+    thread = selectors.access_thread(request.user, pk)
+    values = request.POST.getlist("seq")
+    numbers = [inputs.read_whole_number(value, maximum=thread.last_seq) for value in values]
+    if not values or len(values) > MAX_LIVE_READ or None in numbers or 0 in numbers:
+        message = _(
+            "« seq » : de 1 à %(count)d numéros de messages de cette discussion "
+            "(entiers de 1 à %(last)d)."
+        ) % {"count": MAX_LIVE_READ, "last": thread.last_seq}
+        return JsonResponse(frames.error("bad_seq", message), status=400)
+    if signed_in(request.user):
+        shown = posts_numbered(request.user, thread, numbers)
+        services.record_reading(user=request.user, thread=thread, shown=shown)
+    return HttpResponse(status=204)
 
 
 @login_required

@@ -108,6 +108,11 @@ urlpatterns = [
         unread_views.thread_unread,
         name="thread_unread",
     ),
+    path(
+        "discussions/<int:pk>/actions/lu/",
+        unread_views.thread_read_live,
+        name="thread_read_live",
+    ),
     # Threads and posts
     path("discussions/<int:pk>/fusionner/", views.thread_merge, name="thread_merge"),
     path("discussions/<int:pk>/", views.thread_detail, name="thread_short"),

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -46,6 +47,7 @@ from .models import Invitation, JoinRequest, Membership, Post, Region, User
 from .offline_views import keep_offline
 from .post_html import PostDrawer
 from .presentation import prepare_posts
+from .search import author_filter_accepts
 from .unread import with_unread
 from .unread_views import is_prefetch
 
@@ -864,10 +866,15 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.access_profile(request.user, pk)
+    viewer = request.user if request.user.is_authenticated else None
+    search_url = None
+    if author_filter_accepts(viewer, member):
+        search_url = reverse("search") + "?" + urlencode({"auteur": member.pk})
     return render(
         request,
         "accounts/profile.html",
         {
+            "search_url": search_url,
             "member": member,
             "memberships": selectors.list_profile_communities(request.user, member),
             "posts": selectors.list_profile_posts(request.user, member),

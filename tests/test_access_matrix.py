@@ -315,6 +315,13 @@ RULES: dict[str, Rule] = {
     # of a thread (a visitor is sent to the thread itself); the member's own news.
     "community_mark_read": Rule(url("community_mark_read", "cop.slug"), post=cop()),
     "thread_unread": Rule(url("thread_unread", "thread.pk"), get=cop(anonymous=HIDDEN)),
+    # Live replies shown on an open page count as read: whoever sees the thread (a visitor of a
+    # public one gets a no-op); the private CoP's thread is missing for everyone else.
+    "thread_read_live": Rule(
+        url("thread_read_live", "thread.pk"),
+        post=cop(anonymous=HIDDEN),
+        data=lambda w: {"seq": "1"},
+    ),
     "whats_new": Rule(url("whats_new"), get=signed_in()),
     # The names the composer offers: the CoP's members, read by its members (a muted one too).
     "mention_candidates": Rule(url("mention_candidates", "cop.slug"), get=cop(anonymous=HIDDEN)),

@@ -7,6 +7,13 @@ One interface (``search``, ``rebuild_index``) over two engines, chosen by
 """
 
 from .indexing import rebuild_index
-from .service import Hit, SearchFilters, SearchResults, search
+from .service import Hit, SearchFilters, SearchResults, author_filter_accepts, search
 
-__all__ = ["Hit", "SearchFilters", "SearchResults", "rebuild_index", "search"]
+__all__ = [
+    "Hit",
+    "SearchFilters",
+    "SearchResults",
+    "author_filter_accepts",
+    "rebuild_index",
+    "search",
+]

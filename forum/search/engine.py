@@ -3,10 +3,11 @@ The two engines behind one call: SQLite FTS5 and PostgreSQL full-text search.
 
 Both receive only terms made by ``forum.search.text`` (letters and digits),
 each quoted, never the reader's text. Both answer the same bounded set: the
-newest ``limit`` entries (by entry id) that hold every term and lie in the
-scope: CoPs the reader may see now (an SQL condition on ``community_id``, in
-the same query), the tag and region (scope terms), author, dates. Ranking
-happens afterwards, in Python, the same for both.
+newest ``limit`` entries (by entry id) that hold every term (none: filters
+alone list the newest by date) and lie in the scope: CoPs the reader may see
+now (an SQL condition on ``community_id``, in the same query), the tag and
+region (scope terms), author, dates. Ranking happens afterwards, in Python,
+the same for both.
 """
 
 from dataclasses import dataclass, field
@@ -101,10 +102,27 @@ def _filters(scope: Scope, alias: str) -> tuple[list[str], list]:
     return where, params
 
 
-def candidates(query: Query, scope: Scope, *, limit: int) -> list[tuple[int, str, str]]:
-    """(entry id, title terms, body terms) of the newest ``limit`` matches."""
+def fts5_scope_match(scope: Scope) -> str:
+    """The scope terms alone (filters without words)."""
+    return " AND ".join(f"scope : {_fts5_string(t)}" for t in scope.required)
+
+
+def ts_scope_query(scope: Scope) -> str:
+    """The scope terms alone (filters without words)."""
+    return " & ".join(_ts_lexeme(t, ":D") for t in scope.required)
+
+
+def candidates(query: Query | None, scope: Scope, *, limit: int) -> list[tuple[int, str, str]]:
+    """(entry id, title terms, body terms) of the newest ``limit`` matches.
+
+    Without a query (filters alone), the newest ``limit`` entries in the
+    scope by their date (an entry's id changes when it is written again): the
+    same conditions, the scope terms matched the same way, with no word to hold.
+    """
     if not scope.community_ids:
         return []
+    if query is None:
+        return _newest_in_scope(scope, limit=limit)
     if connection.vendor == "postgresql":
         where, params = _filters(scope, "e")
         sql = (  # Placeholders and fixed names only; the terms are parameters.
@@ -124,6 +142,37 @@ def candidates(query: Query, scope: Scope, *, limit: int) -> list[tuple[int, str
             + " ORDER BY f.rowid DESC LIMIT %s"
         )
         params = [fts5_match(query, scope), *params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _newest_in_scope(scope: Scope, *, limit: int) -> list[tuple[int, str, str]]:
+    where, params = _filters(scope, "e")
+    if not scope.required:
+        sql = (  # Placeholders and fixed names only.
+            "SELECT e.id, e.title_terms, e.body_terms FROM forum_searchentry e WHERE "  # noqa: S608
+            + " AND ".join(where)
+            + " ORDER BY e.created_at DESC, e.id DESC LIMIT %s"
+        )
+        params = [*params, limit]
+    elif connection.vendor == "postgresql":
+        sql = (  # Placeholders and fixed names only; the terms are parameters.
+            "SELECT e.id, e.title_terms, e.body_terms FROM forum_searchentry e"  # noqa: S608
+            " WHERE e.document @@ to_tsquery('simple'::regconfig, %s) AND "
+            + " AND ".join(where)
+            + " ORDER BY e.created_at DESC, e.id DESC LIMIT %s"
+        )
+        params = [ts_scope_query(scope), *params, limit]
+    else:
+        sql = (  # Placeholders and fixed names only; the terms are parameters.
+            "SELECT e.id, e.title_terms, e.body_terms FROM forum_searchentry_fts f"  # noqa: S608
+            " JOIN forum_searchentry e ON e.id = f.rowid"
+            " WHERE forum_searchentry_fts MATCH %s AND "
+            + " AND ".join(where)
+            + " ORDER BY e.created_at DESC, e.id DESC LIMIT %s"
+        )
+        params = [fts5_scope_match(scope), *params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

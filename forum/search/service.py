@@ -29,6 +29,11 @@ class SearchFilters:
     date_from: date | None = None
     date_to: date | None = None
 
+    @property
+    def any(self) -> bool:
+        """Whether some filter is set (filters alone, without words, list the newest items)."""
+        return any(getattr(self, name) is not None for name in self.__dataclass_fields__)
+
 
 @dataclass
 class Hit:
@@ -50,6 +55,7 @@ class SearchResults:
     has_next: bool = False
     count: int = 0  # matches ranked (at most CANDIDATES)
     capped: bool = False  # more matched than were ranked
+    filters_only: bool = False  # no word: the newest items matching the filters
 
     @property
     def has_previous(self) -> bool:
@@ -111,6 +117,16 @@ def _scope(viewer: User | None, filters: SearchFilters) -> Scope | None:
     return scope
 
 
+def author_filter_accepts(viewer: User | None, author: User) -> bool:
+    """Whether the author filter would list anything of ``author``'s for ``viewer`` at all.
+
+    The filter's own scope, so that a link into it (the profile's « Ses
+    messages ») is shown exactly when the filter would not refuse it: her
+    ``show_activity`` choice, and the CoPs they share when she chose so.
+    """
+    return _scope(viewer, SearchFilters(author=author)) is not None
+
+
 def search(
     viewer: User | None,
     text: str,
@@ -121,19 +137,25 @@ def search(
     """
     The page ``page`` of what ``viewer`` may see that matches ``text``, best first.
 
-    Raises ``forum.inputs.BadInput`` for a query over the declared bounds; an
-    empty query (no word at all) answers no hits.
+    Raises ``forum.inputs.BadInput`` for a query over the declared bounds. A
+    query without a word lists the newest items that match the filters (the
+    same scope, the same checks on each hit), or nothing without filters.
     """
     query = parse_query(text)
+    filters = filters or SearchFilters()
     results = SearchResults(query=query, page=max(1, page))
-    if query is None:
+    if query is None and not filters.any:
         return results
-    scope = _scope(viewer, filters or SearchFilters())
+    results.filters_only = query is None
+    scope = _scope(viewer, filters)
     if scope is None:
         return results
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     found = candidates(query, scope, limit=CANDIDATES)
-    ranked = sorted(found, key=lambda row: (-score(query, row[1], row[2]), -row[0]))
+    if query is None:
+        ranked = found  # newest first, as the engine gives them
+    else:
+        ranked = sorted(found, key=lambda row: (-score(query, row[1], row[2]), -row[0]))
     results.count = len(ranked)
     results.capped = len(found) >= CANDIDATES
     start = (results.page - 1) * per_page
@@ -143,7 +165,7 @@ def search(
     return results
 
 
-def _hits(viewer: User | None, query: Query, ids: list[int]) -> list[Hit]:
+def _hits(viewer: User | None, query: Query | None, ids: list[int]) -> list[Hit]:
     if not ids:
         return []
     entries = {e.pk: e for e in SearchEntry.objects.select_related("community").filter(pk__in=ids)}

@@ -144,7 +144,7 @@ SNIPPET_CHARS = 180
 _BEFORE = 50
 
 
-def snippet(query: Query, body: str, body_terms: str) -> list[tuple[str, bool]]:
+def snippet(query: Query | None, body: str, body_terms: str) -> list[tuple[str, bool]]:
     """A short extract of ``body`` around its first match, as (text, highlighted) segments.
 
     ``body_terms`` has one term per word of ``body``, so the first match is
@@ -153,7 +153,7 @@ def snippet(query: Query, body: str, body_terms: str) -> list[tuple[str, bool]]:
     if not body:
         return []
     first = next(
-        (i for i, t in enumerate(body_terms.split()) if query.matches(t)),
+        (i for i, t in enumerate(body_terms.split()) if query and query.matches(t)),
         0,
     )
     start = 0
@@ -175,14 +175,16 @@ def snippet(query: Query, body: str, body_terms: str) -> list[tuple[str, bool]]:
     )
 
 
-def highlight(query: Query, text: str) -> list[tuple[str, bool]]:
+def highlight(query: Query | None, text: str) -> list[tuple[str, bool]]:
     """``text`` as segments, its matching words highlighted (titles)."""
     return _segments(query, text)
 
 
 def _segments(
-    query: Query, text: str, prefix: str = "", suffix: str = ""
+    query: Query | None, text: str, prefix: str = "", suffix: str = ""
 ) -> list[tuple[str, bool]]:
+    if query is None:  # filters alone: nothing to highlight
+        return [(prefix + text + suffix, False)] if prefix + text + suffix else []
     segments: list[tuple[str, bool]] = []
     position = 0
     buffer = prefix

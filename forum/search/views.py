@@ -18,7 +18,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if not form.is_valid():
         status = 400
-    elif form.cleaned_data["q"].strip():
+    elif form.cleaned_data["q"].strip() or form.filtered:
+        # Filters alone list the newest items that match them.
         results = search(
             viewer,
             form.cleaned_data["q"],

@@ -310,6 +310,7 @@ function onPost(f) {
   }
   article.classList.add('fresh');
   setTimeout(() => article.classList.remove('fresh'), 4e3);
+  if (f.event === 'created' && typeof f.seq === 'number') seen(f.seq);
   // The reply is here: its author is no longer writing it.
   if (f.event === 'created' && article.dataset.author && article.dataset.author === typingUser) clearTyping();
   const announce = byId('live-announce');
@@ -317,6 +318,26 @@ function onPost(f) {
     const author = $('.author a', article) || $('.author', article);
     announce.textContent = fill(announce.dataset.template, 'name', author ? author.textContent.trim() : '');
   }
+}
+
+// Replies shown live count as read (forum/unread_views.py, thread_read_live), told to the
+// server at most once every few seconds, and only while the page is in view.
+const shownLive = new Set();
+let readTimer;
+
+function seen(seq) {
+  if (!cfg.readUrl || shownLive.size >= 50) return;
+  shownLive.add(seq);
+  if (!readTimer) readTimer = setTimeout(tellRead, 5e3);
+}
+
+function tellRead() {
+  readTimer = null;
+  if (!shownLive.size || document.visibilityState !== 'visible') return;
+  const body = new URLSearchParams();
+  shownLive.forEach((seq) => body.append('seq', seq));
+  shownLive.clear();
+  fetch(cfg.readUrl, { method: 'POST', credentials: 'same-origin', body, headers: { 'X-CSRFToken': csrf } }).catch(() => {});
 }
 
 function onThread(f) {
@@ -349,6 +370,8 @@ function onThread(f) {
   if (f.event === 'split' && Array.isArray(f.removed)) {
     f.removed.forEach((id) => { const gone = byId('post-' + id); if (gone) gone.remove(); });
   }
+  // Its posts are now another thread's: their numbers mean nothing to this page's address.
+  if (f.event === 'merged') { delete cfg.readUrl; shownLive.clear(); }
   // Merged into another thread (this socket now follows it), or too many posts to push.
   const notice = byId('thread-merged');
   if ((f.event === 'merged' || f.event === 'reload') && notice && /^\/(?!\/)/.test(f.url || '')) {
@@ -387,6 +410,11 @@ const writing = kind === 'thread' ? $('#reply-form textarea') : byId('chat-body'
 if (writing) writing.addEventListener('input', sendTyping);
 addEventListener('online', wake);
 addEventListener('pageshow', (e) => { if (e.persisted) wake(); });
-document.addEventListener('visibilitychange', () => { if (!document.hidden) wake(); });
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) return;
+  wake();
+  // Replies that came while the page was hidden are read once it is seen again.
+  if (shownLive.size && !readTimer) readTimer = setTimeout(tellRead, 5e3);
+});
 connect();
 })();

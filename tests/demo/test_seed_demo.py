@@ -90,3 +90,22 @@ def test_seed_demo_logins_work_with_their_roles():
     assert not fatoumata.is_staff
     assert not Membership.objects.filter(user=fatoumata, role=Membership.Role.MODERATOR).exists()
     assert User.objects.filter(display_name="Voix de Kayes").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_members_follow_threads_at_each_level(client):
+    from django.urls import reverse
+
+    from forum.models import FollowLevel, ThreadFollow
+
+    seed()
+
+    for username in ("fatoumata", "aminata", "kadidia"):
+        chosen = ThreadFollow.objects.filter(user__username=username, chosen=True)
+        assert set(chosen.values_list("level", flat=True)) == set(FollowLevel.values), username
+    # « Mes abonnements » shows them, each with its level.
+    client.force_login(User.objects.get(username="fatoumata"))
+    page = client.get(reverse("follows")).content.decode()
+    assert "Caravane « Laissez-les grandir »" in page
+    for level in ("tout", "réponses et mentions", "en sourdine"):
+        assert f"niveau : {level}</p>" in page, level

@@ -36,3 +36,29 @@ def test_search_from_the_header_and_as_one_types_on_a_phone(site, sign_in):
     expect(awa.locator(".search-hits mark").first).to_have_text("Ségou")
     assert "q=sego" in awa.url
     no_horizontal_scroll(awa)
+
+
+def test_filters_alone_from_a_profile_and_the_email_link_on_a_phone(site, sign_in):
+    """« Ses messages » on a fellow member's profile lists her posts, newest first, with
+    no word typed (filters alone); the notifications page leads to the e-mail settings."""
+    awa = sign_in("a", phone=True)
+    kadidia = site.seeded["b"]
+    awa.goto(site.url(f"/membres/{kadidia['id']}/"))
+    no_horizontal_scroll(awa)
+    awa.screenshot(path="/tmp/i15-profile.png", full_page=True)
+    awa.get_by_role("link", name="Ses messages").click()
+    expect(awa.locator("#search-results [role=status]")).to_contain_text(
+        "(filtres seuls : les plus récents d'abord)"
+    )
+    expect(awa.locator(".search-hits .snippet").first).to_contain_text("commission foncière")
+    expect(awa.locator(".search-hits mark")).to_have_count(0)
+    assert f"auteur={kadidia['id']}" in awa.url
+    no_horizontal_scroll(awa)
+    awa.screenshot(path="/tmp/i15-search-filters.png", full_page=True)
+
+    awa.goto(site.url("/notifications/"))
+    no_horizontal_scroll(awa)
+    awa.screenshot(path="/tmp/i15-notifications.png", full_page=True)
+    awa.get_by_role("link", name="Recevoir par e-mail").click()
+    expect(awa.locator("h1")).to_be_visible()
+    assert awa.url.endswith("/compte/e-mails/")

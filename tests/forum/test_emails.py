@@ -124,6 +124,13 @@ def test_settings_page_records_the_choice_without_javascript(client_for, member)
     assert EmailPreference.objects.get(user=member).frequency == WEEKLY
 
 
+def test_the_notifications_page_links_to_the_email_settings(client_for, member):
+    page = client_for(member).get(reverse("notifications"))
+    url = reverse("email_settings")
+    assert f'<a href="{url}">Recevoir par e-mail</a>' in page.text
+    assert client_for(member).get(url).status_code == 200
+
+
 def test_settings_page_says_when_there_is_no_address(client_for, member):
     member.email = ""
     member.save(update_fields=["email"])

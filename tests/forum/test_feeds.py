@@ -405,6 +405,62 @@ def test_personal_feed_drops_a_cop_once_she_leaves_or_is_banned(
     assert PRIVATE_TITLE not in fetch(client, url).content.decode()
 
 
+@pytest.fixture
+def followed_cop(moderator):
+    """A public CoP ``outsider`` may follow without joining it."""
+    community = make_community(name="Foncier au Sahel", slug="foncier-sahel")
+    make_membership(moderator, community, Membership.Role.MODERATOR)
+    make_thread(moderator, community, title="Titres fonciers à Gao", body="Le point.")
+    return community
+
+
+def test_personal_feed_holds_the_public_cops_she_follows(client, followed_cop, outsider):
+    url = member_feed_url(outsider)
+    assert "Titres fonciers" not in fetch(client, url).content.decode()
+
+    services.follow_community(user=outsider, community=followed_cop)
+    feed = parse(fetch(client, url))
+    assert [e.title for e in feed.entries] == ["Titres fonciers à Gao"]
+
+    # Muted is silence: out of the feed too; unfollowed: out.
+    services.follow_community(user=outsider, community=followed_cop, level="muted")
+    assert parse(fetch(client, url)).entries == []
+    services.follow_community(user=outsider, community=followed_cop, level="replies")
+    assert len(parse(fetch(client, url)).entries) == 1
+    services.unfollow_community(user=outsider, community=followed_cop)
+    assert parse(fetch(client, url)).entries == []
+
+
+def test_a_followed_cop_is_judged_at_each_fetch(client, followed_cop, outsider, moderator):
+    url = member_feed_url(outsider)
+    services.follow_community(user=outsider, community=followed_cop)
+    assert len(parse(fetch(client, url)).entries) == 1
+
+    # Made private (her follow row stays): gone from the next fetch, bytes and all.
+    Community.objects.filter(pk=followed_cop.pk).update(visibility=Community.Visibility.PRIVATE)
+    raw = fetch(client, url).content.decode()
+    assert "Titres fonciers" not in raw and "Le point." not in raw
+    Community.objects.filter(pk=followed_cop.pk).update(visibility=Community.Visibility.PUBLIC)
+    assert len(parse(fetch(client, url)).entries) == 1
+
+    # Banned from it: gone too.
+    services.sanction_member(
+        moderator=moderator, community=followed_cop, user=outsider, kind="ban", duration="forever"
+    )
+    assert "Titres fonciers" not in fetch(client, url).content.decode()
+
+
+def test_a_followed_sensible_cop_is_worded_as_something_new(client, sensible_cop, outsider):
+    services.follow_community(user=outsider, community=sensible_cop)
+    response = fetch(client, member_feed_url(outsider))
+    raw = response.content.decode()
+    for needle in SENSIBLE_NEEDLES:
+        assert needle not in raw, needle
+    entries = parse(response).entries
+    assert len(entries) == 2
+    assert {e.title for e in entries} == {"Du nouveau dans une de vos communautés"}
+
+
 def test_personal_feed_is_in_its_owners_language_and_private(client, sensible_cop, member):
     member.preferred_language = "en"
     member.save()

@@ -162,6 +162,43 @@ def test_activity_nobody_lists_no_post(public_cop, thread, member, moderator, cl
     assert thread.title not in html
 
 
+# « Ses messages »: a link into the search's author filter, only where the filter accepts her
+
+
+def activity_link(client, member) -> str | None:
+    html = client.get(member.get_absolute_url()).content.decode()
+    found = re.search(r'<a href="(/recherche/\?auteur=\d+)">([^<]+)</a>', html)
+    return found and (found.group(1), found.group(2))
+
+
+def test_ses_messages_links_to_the_author_filter_for_a_fellow_member(
+    public_cop, member, moderator, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_thread(
+            author=member, community=public_cop, title="Semences paysannes", body="Texte"
+        )
+    client = client_for(moderator)
+    url, label = activity_link(client, member)
+    assert (url, label) == (f"/recherche/?auteur={member.pk}", "Ses messages")
+    assert "Semences paysannes</a>" in client.get(url).content.decode()
+
+
+def test_ses_messages_follows_the_show_activity_choice(
+    public_cop, member, moderator, outsider, staff, client_for
+):
+    # A moderator sees an applicant's profile without sharing a CoP with her.
+    JoinRequest.objects.create(community=public_cop, user=outsider)
+    assert activity_link(client_for(moderator), outsider) is None  # "shared", nothing shared
+    services.update_profile(user=outsider, show_activity="visible")
+    assert activity_link(client_for(moderator), outsider)[1] == "Ses messages"
+
+    services.update_profile(user=member, show_activity="nobody")
+    assert activity_link(client_for(moderator), member) is None
+    assert activity_link(client_for(member), member)[1] == "Tous mes messages"
+    assert activity_link(client_for(staff), member)[1] == "Ses messages"
+
+
 def test_profile_edit_form_offers_the_three_choices(member, client_for):
     html = client_for(member).get(reverse("profile_edit")).content.decode()
     for name in ("show_organisation", "show_region", "show_activity"):

@@ -159,6 +159,136 @@ def test_a_page_that_shows_a_later_reply_but_not_an_earlier_one_stops_the_mark_b
     assert new_count(member, thread) == 0
 
 
+# Replies shown live on an open page --------------------------------------------------------
+
+
+def read_live(client, thread, *numbers):
+    return client.post(
+        reverse("thread_read_live", args=[thread.pk]), {"seq": [str(n) for n in numbers]}
+    )
+
+
+def test_replies_shown_live_are_recorded_through_the_same_service(
+    thread, member, moderator, client_for
+):
+    client = client_for(member)
+    client.get(thread.get_absolute_url())
+    assert mark_of(member, thread) == 1
+    live = replies(moderator, thread, 2)  # posts 2 and 3, pushed to her open page
+
+    response = read_live(client, thread, *(post.seq for post in live))
+
+    assert response.status_code == 204
+    assert mark_of(member, thread) == 3
+    assert new_count(member, thread) == 0
+
+
+def test_a_reply_not_shown_live_stays_new(thread, member, moderator, client_for):
+    """Post 2 came while her socket was down and was never on her page: 3 alone moves nothing."""
+    client = client_for(member)
+    client.get(thread.get_absolute_url())
+    replies(moderator, thread, 2)
+
+    assert read_live(client, thread, 3).status_code == 204
+    assert mark_of(member, thread) == 1
+    assert new_count(member, thread) == 2
+
+
+def test_live_reading_never_moves_the_mark_back(thread, member, moderator, client_for):
+    replies(moderator, thread, 3)
+    set_mark(member, thread, 4)
+    client = client_for(member)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert read_live(client, thread, 2).status_code == 204
+
+    assert writes(queries) == []
+    assert mark_of(member, thread) == 4
+
+
+def test_live_reading_counts_only_posts_she_may_read_now(
+    thread, public_cop, member, moderator, client_for
+):
+    """A number is only a claim: a post hidden since it was pushed is not read past."""
+    set_mark(member, thread, 1)
+    hidden, kept = replies(moderator, thread, 2)
+    services.hide_post(moderator=moderator, post=hidden, reason="Hors sujet")
+    newcomer = make_user()
+    make_membership(newcomer, public_cop)
+    public_cop.premoderation_posts = 1
+    public_cop.save()
+    waiting = make_post(newcomer, thread, body="En attente")
+    assert waiting.is_pending
+
+    # She claims the waiting post only: she cannot see it, so nothing is recorded.
+    assert read_live(client_for(member), thread, waiting.seq).status_code == 204
+    assert mark_of(member, thread) == 1
+    # The hidden one is not new for her anyway; the kept one was shown: read to the end.
+    assert read_live(client_for(member), thread, kept.seq).status_code == 204
+    assert mark_of(member, thread) == waiting.seq
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [[], ["0"], ["-1"], ["2.5"], ["deux"], ["²"], [" 2"], ["99"], ["2"] * 51, ["1" * 40]],
+)
+def test_live_reading_refuses_numbers_out_of_bounds_with_a_message(
+    thread, member, moderator, client_for, numbers
+):
+    replies(moderator, thread, 2)
+    set_mark(member, thread, 1)
+
+    response = client_for(member).post(
+        reverse("thread_read_live", args=[thread.pk]), {"seq": numbers}
+    )
+
+    assert response.status_code == 400
+    error = response.json()
+    assert error["code"] == "bad_seq"
+    assert "1 à 3" in error["message"]
+    assert mark_of(member, thread) == 1
+
+
+def test_live_reading_is_a_no_op_for_a_visitor(thread, moderator, client_for):
+    replies(moderator, thread, 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert read_live(client_for(None), thread, 2, 3).status_code == 204
+    assert writes(queries) == []
+    assert not ThreadRead.objects.exists()
+
+
+def test_live_reading_of_a_private_thread_is_missing_for_outsiders(
+    private_thread, member, moderator, outsider, client_for
+):
+    make_post(moderator, private_thread)
+    missing = client_for(outsider).post(reverse("thread_read_live", args=[999999]), {"seq": "1"})
+
+    for user in (outsider, None):
+        response = read_live(client_for(user), private_thread, 2)
+        assert response.status_code == 404
+        assert response.status_code == missing.status_code
+    assert not ThreadRead.objects.filter(thread=private_thread).exists()
+    assert read_live(client_for(member), private_thread, 2).status_code == 204
+    assert mark_of(member, private_thread) == 2
+
+
+def test_live_reading_is_a_post_with_csrf(thread, member, moderator):
+    make_post(moderator, thread)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    url = reverse("thread_read_live", args=[thread.pk])
+
+    assert client.get(url).status_code == 405
+    assert client.post(url, {"seq": "2"}).status_code == 403
+    assert mark_of(member, thread) is None
+
+
+def test_the_thread_page_tells_live_js_where_to_record_for_members_only(thread, member, client_for):
+    url = reverse("thread_read_live", args=[thread.pk])
+    assert f'data-read-url="{url}"' in client_for(member).get(thread.get_absolute_url()).text
+    assert "data-read-url" not in client_for(None).get(thread.get_absolute_url()).text
+
+
 # Counting -----------------------------------------------------------------------------------
 
 

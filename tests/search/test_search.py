@@ -335,6 +335,88 @@ def test_the_author_filter_keeps_the_members_choice(
     assert len(search(member, "semence", filters=by_member).hits) == 1
 
 
+# Filters without words ---------------------------------------------------------------------------
+
+
+def test_filters_alone_list_the_newest_visible_items(
+    public_cop, private_cop, member, moderator, outsider, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        old = make_thread(member, public_cop, title="Semences paysannes", body="Les semences.")
+        make_thread(member, private_cop, title="Cas suivis à Mopti", body="Secret.")
+        make_post(moderator, old, body="Une réponse plus récente.")
+    today = SearchFilters(date_from=date.today())
+
+    mine = search(member, "", filters=today)
+    assert mine.filters_only and mine.query is None
+    # Newest first: the reply, the private thread (hers), the first thread.
+    assert [hit.kind for hit in mine.hits] == ["post", "thread", "thread"]
+    assert titles(mine)[1:] == ["Cas suivis à Mopti", "Semences paysannes"]
+    assert "Cas suivis à Mopti" not in titles(search(outsider, "", filters=today))
+    assert "Cas suivis à Mopti" not in titles(search(None, "", filters=today))
+    assert search(outsider, "", filters=today).count == 2
+    # Asking for a CoP she cannot see lists nothing, as with words.
+    assert search(outsider, "", filters=SearchFilters(community=private_cop)).hits == []
+    by = search(member, "  ", filters=SearchFilters(author=moderator))
+    assert [hit.kind for hit in by.hits] == ["post"]
+    assert by.hits[0].snippet == [("Une réponse plus récente.", False)]
+
+
+def test_filters_alone_by_tag_and_region_use_the_scope_terms(
+    public_cop, private_cop, member, outsider, django_capture_on_commit_callbacks
+):
+    from forum.models import Region
+
+    region = Region.objects.get_or_create(slug="test-kayes", defaults={"name": "Test Kayes"})[0]
+    public_cop.regions.add(region)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_thread(member, public_cop, title="Loi foncière", body="Texte.", tags=["Foncier"])
+        make_thread(member, public_cop, title="Sans étiquette", body="Texte.")
+        make_thread(member, private_cop, title="Ailleurs", body="Texte.", tags=["Foncier"])
+    tag = Thread.objects.get(title="Loi foncière").tags.get()
+    assert titles(search(outsider, "", filters=SearchFilters(tag=tag))) == ["Loi foncière"]
+    assert titles(search(member, "", filters=SearchFilters(tag=tag))) == [
+        "Ailleurs",
+        "Loi foncière",
+    ]
+    by_region = SearchFilters(region=region)
+    assert titles(search(member, "", filters=by_region)) == ["Sans étiquette", "Loi foncière"]
+    both = SearchFilters(region=region, tag=tag)
+    assert titles(search(member, "", filters=both)) == ["Loi foncière"]
+
+
+def test_filters_alone_page_like_words(public_cop, member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = make_thread(member, public_cop, title="Fil", body="Début.")
+        for number in range(4):
+            make_post(member, thread, body=f"Réponse {number}.")
+    filters = SearchFilters(community=public_cop)
+    first = search(member, "", filters=filters, per_page=2)
+    second = search(member, "", filters=filters, page=2, per_page=2)
+    third = search(member, "", filters=filters, page=3, per_page=2)
+    assert (first.count, first.has_next, second.has_next, third.has_next) == (5, True, True, False)
+    assert [h.snippet[0][0] for h in first.hits] == ["Réponse 3.", "Réponse 2."]
+    assert len(third.hits) == 1 and third.hits[0].kind == "thread"
+
+
+def test_filters_alone_keep_the_authors_choice(
+    public_cop, member, moderator, outsider, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        make_thread(member, public_cop, title="Semences paysannes", body="Les semences.")
+    member.show_activity = User.ActivityShown.SHARED
+    member.save()
+    by_member = SearchFilters(author=member)
+    assert search(outsider, "", filters=by_member).hits == []
+    assert titles(search(moderator, "", filters=by_member)) == ["Semences paysannes"]
+
+
+def test_neither_words_nor_filters_list_nothing(corpus, outsider):
+    for text in ("", "   ", '"*" ()'):
+        results = search(outsider, text)
+        assert (results.hits, results.filters_only, results.query) == ([], False, None)
+
+
 # Hostile queries ---------------------------------------------------------------------------------
 
 HOSTILE = [

@@ -168,3 +168,28 @@ def test_a_tag_is_chosen_by_its_name_or_its_address(found, client):
         assert "</mark> des enfants</a>" in html
     html = client.get(URL, {"q": "mariage", "etiquette": "inconnue"}).content.decode()
     assert "Aucun résultat" in html
+
+
+def test_filters_alone_list_the_newest_items(found, client, public_cop):
+    response = client.get(URL, {"q": "", "communaute": public_cop.slug})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Tapez" not in html
+    assert re.search(r'role="status" aria-live="polite">26 résultats \(filtres seuls', html)
+    assert "Témoignage 24 sur un mariage à Kayes." in html  # the newest first, not highlighted
+    assert "<mark>" not in html
+    assert "forcé : cas suivis" not in html
+    nxt = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert f"communaute={public_cop.slug}" in nxt and "page=2" in nxt
+    assert "Mariage des enfants" in client.get(URL + nxt).content.decode()
+    # The tag alone, from the address a tag page could link to.
+    html = client.get(URL, {"etiquette": "mariage"}).content.decode()
+    assert "Mariage des enfants</a>" in html and ">26 résultats (filtres" in html
+    html = client.get(URL, {"etiquette": "inconnue"}).content.decode()
+    assert "Aucun résultat" in html and "Tapez" not in html
+
+
+def test_neither_words_nor_filters_still_ask_for_a_word(found, client):
+    assert "Tapez au moins un mot" in client.get(URL, {"q": "*"}).content.decode()
+    assert "Tapez un ou plusieurs mots" in client.get(URL).content.decode()
+    assert "Tapez un ou plusieurs mots" in client.get(URL, {"q": "", "etiquette": ""}).text

@@ -411,6 +411,14 @@ class Command(BaseCommand):
         for username, slugs in content.FOLLOWS.items():
             for slug in slugs:
                 services.follow_community(user=users[username], community=communities[slug])
+        chosen = 0
+        for username, follows in content.THREAD_FOLLOWS.items():
+            for slug, title, level in follows:
+                thread = Thread.objects.filter(community=communities[slug], title=title).first()
+                if thread is None:
+                    raise CommandError(f"Discussion introuvable pour {username} : « {title} ».")
+                services.set_thread_follow(user=users[username], thread=thread, level=level)
+                chosen += 1
         # Replies written while seeding notified their authors; only the last
         # two days' stay unread, as for someone who reads the forum now and then.
         Notification.objects.filter(
@@ -419,7 +427,10 @@ class Command(BaseCommand):
         for user in users.values():
             unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
             User.objects.filter(pk=user.pk).update(unread_notifications=unread)
-        self.step(f"Abonnements et notifications… {Notification.objects.count()} notifications")
+        self.step(
+            f"Abonnements et notifications… {chosen} niveaux choisis, "
+            f"{Notification.objects.count()} notifications"
+        )
 
     def seed_join_request(self, communities: dict[str, Community], users: dict[str, User]) -> None:
         spec = content.JOIN_REQUEST

@@ -64,7 +64,10 @@ def list_sessions(
     if upcoming is True:
         sessions = sessions.filter(ends_at__gt=now).order_by("starts_at", "pk")
     elif upcoming is False:
-        sessions = sessions.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
+        # Ended means started (session_ends_after_start): the bound on starts_at lets
+        # the list walk its (community, starts_at) index down from now.
+        sessions = sessions.filter(ends_at__lte=now, starts_at__lt=now)
+        sessions = sessions.order_by("-starts_at", "-pk")
     return sessions
 
 

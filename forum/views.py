@@ -785,10 +785,17 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
         settings.JEKAFO["THREADS_PER_PAGE"],
         rows=lambda page_threads: with_unread(page_threads, request.user),
     )
+    # The first organisations of the domain; the rest in the directory, filtered by it.
+    shown = list(organisations[: selectors.ORGANISATIONS_PER_PAGE + 1])
     return render(
         request,
         "forum/tag_detail.html",
-        {"tag": tag, "page": page, "organisations": organisations},
+        {
+            "tag": tag,
+            "page": page,
+            "organisations": shown[: selectors.ORGANISATIONS_PER_PAGE],
+            "more_organisations": len(shown) > selectors.ORGANISATIONS_PER_PAGE,
+        },
     )
 
 
@@ -807,17 +814,23 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "forum/organisation_list.html",
-                {"form": form, "organisations": []},
+                {"form": form, "organisations": [], "page": None},
                 status=400,
             )
         domain = form.cleaned_data["domain"]
         region = form.cleaned_data["region"]
+    page = selectors.paginate(
+        selectors.list_organisations(domain=domain, region=region),
+        request.GET.get("page"),
+        selectors.ORGANISATIONS_PER_PAGE,
+    )
     return render(
         request,
         "forum/organisation_list.html",
         {
             "form": form,
-            "organisations": selectors.list_organisations(domain=domain, region=region),
+            "page": page,
+            "organisations": page.object_list,
             "filtered": bool(domain or region),
         },
     )

@@ -1,6 +1,6 @@
 """Reads about webinars, with the visibility rules applied (can't see → 404)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
@@ -13,6 +13,7 @@ from rooms.models import Room
 
 from . import frames
 from .models import (
+    MAX_DURATION,
     CalendarToken,
     Hand,
     Poll,
@@ -62,7 +63,12 @@ def list_sessions(
         sessions = sessions.filter(community=community)
     now = now or timezone.now()
     if upcoming is True:
-        sessions = sessions.filter(ends_at__gt=now).order_by("starts_at", "pk")
+        # Not ended means started less than MAX_DURATION ago, or not started: the
+        # bound lets the list walk its starts_at index up from there and stop at the
+        # page's end, instead of reading every past session first.
+        recent = now - timedelta(minutes=MAX_DURATION)
+        sessions = sessions.filter(ends_at__gt=now, starts_at__gt=recent)
+        sessions = sessions.order_by("starts_at", "pk")
     elif upcoming is False:
         # Ended means started (session_ends_after_start): the bound on starts_at lets
         # the list walk its (community, starts_at) index down from now.

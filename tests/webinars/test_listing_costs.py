@@ -201,3 +201,16 @@ def test_bad_page_numbers_on_webinar_lists_give_page_1_or_a_404(
             # A series page has one list: "avenir" means nothing there.
             expected = 200 if (param == "avenir" and url == urls[2]) else status
             assert response.status_code == expected, (url, param, number)
+
+
+def test_a_session_under_way_is_still_listed_ahead(public_cop, moderator, regional, client_for):
+    # The longest a session may last, started 11 hours ago: it ends in an hour.
+    make_session(
+        public_cop, moderator, starts_in=timedelta(hours=-11), duration=12 * 60, title="Longue"
+    )
+    make_session(public_cop, moderator, starts_in=timedelta(hours=-3), title="Finie")
+
+    response = client_for(None).get(reverse("webinars"))
+
+    assert shown(response, "upcoming") == ["Longue"]
+    assert shown(response, "past") == ["Finie"]

@@ -218,15 +218,25 @@ def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
     return redirect("community_members", slug=slug)
 
 
+JOIN_REQUESTS_PER_PAGE = 30
+
+
 @login_required
 @require_GET
 def join_requests(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     perms.check_moderate_community(request.user, community)
-    pending = list(selectors.list_pending_join_requests(community))
-    selectors.mark_shown_fields(request.user, [join_request.user for join_request in pending])
+    # Oldest first, a page at a time: a CoP in the news can receive hundreds at once.
+    page = selectors.window(
+        selectors.list_pending_join_requests(community),
+        request.GET.get("page"),
+        JOIN_REQUESTS_PER_PAGE,
+    )
+    selectors.mark_shown_fields(request.user, [join_request.user for join_request in page])
     return render(
-        request, "forum/join_requests.html", {"community": community, "requests": pending}
+        request,
+        "forum/join_requests.html",
+        {"community": community, "requests": page.object_list, "page": page},
     )
 
 

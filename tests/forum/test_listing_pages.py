@@ -235,3 +235,32 @@ def test_followed_threads_are_shown_a_page_at_a_time(
             user=member, thread=make_thread(moderator, public_cop, title=f"Plus {number}")
         )
     assert cost(client, url + "?page=4") == small
+
+
+# Join requests ---------------------------------------------------------------------------
+
+
+def test_join_requests_are_shown_oldest_first_a_page_at_a_time(
+    public_cop, moderator, client_for, monkeypatch
+):
+    from forum import services, views
+
+    from ..factories import make_user
+
+    monkeypatch.setattr(views, "JOIN_REQUESTS_PER_PAGE", 2)
+    people = [make_user(display_name=f"Demandeuse {n}") for n in range(3)]
+    for person in people:
+        services.request_to_join(user=person, community=public_cop, message="Bonjour")
+    client = client_for(moderator)
+    url = reverse("join_requests", args=[public_cop.slug])
+    small = cost(client, url)
+
+    first, second = client.get(url), client.get(url + "?page=2")
+
+    names = [[r.user.display_name for r in p.context["requests"]] for p in (first, second)]
+    assert names == [["Demandeuse 0", "Demandeuse 1"], ["Demandeuse 2"]]
+    assert 'href="?page=2"' in first.content.decode()
+    assert client.get(url + "?page=3").status_code == 404
+    for _ in range(6):
+        services.request_to_join(user=make_user(), community=public_cop, message="")
+    assert cost(client, url + "?page=3") == small

@@ -127,8 +127,9 @@ def _her_threads(user: User) -> QuerySet[Thread]:
 def has_threads_beyond(user: User, among_latest: int) -> bool:
     """Whether her CoPs hold threads older than the ``among_latest`` last active ones.
 
-    One query that walks the recency index to row ``among_latest + 1`` and
-    stops: what tells "Nouveautés" to say that older news is not listed.
+    One query that stops at the ``among_latest + 1``-th of her threads (no
+    order needed: more than N rows is all it asks): what tells "Nouveautés"
+    to say that older news is not listed.
     """
     return (
         _her_threads(user)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from forum.models import Community, User
 from forum.permissions import check_view_community
-from forum.selectors import visible_communities_q
+from forum.selectors import in_visible_community, visible_communities_q
 from rooms.models import Room
 
 from . import frames
@@ -58,9 +58,14 @@ def list_sessions(
     now: datetime | None = None,
 ) -> QuerySet[Session]:
     """Sessions of the CoPs ``user`` may see; ``upcoming``: not yet ended (True) or ended."""
-    sessions = _sessions().filter(visible_communities_q(user, "community__"))
     if community is not None:
+        sessions = _sessions().filter(visible_communities_q(user, "community__"))
         sessions = sessions.filter(community=community)
+    else:
+        # A correlated EXISTS, not a condition on the joined CoP: the list of every CoP
+        # then walks the session_starts index in order and stops at the page's end,
+        # where SQLite started from the CoPs and sorted all their sessions.
+        sessions = _sessions().filter(in_visible_community(user))
     now = now or timezone.now()
     if upcoming is True:
         # Not ended means started less than MAX_DURATION ago, or not started: the

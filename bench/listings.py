@@ -503,7 +503,10 @@ def markdown_section(results: dict) -> str:
         f"The member has read a third of her threads, half-read a third. "
         f"Webinar sessions: a tenth of the threads, at least {SESSIONS_MIN} "
         f"({', '.join(f'{session_count(int(k.split(chr(120))[1])):,}' for k in keys)}), half "
-        f"in the main CoP, one in five ahead; lists of 20 a page. "
+        f"in the main CoP, one in five ahead; lists of 20 a page ('webinars p. 3' is "
+        f"the third page of past sessions and the second of upcoming ones). "
+        f"'Nouveautés' looks among her CoPs' 200 threads last active: the smallest size has "
+        f"fewer, so its unread counts run over fewer rows until the window is full. "
         f"{results['rounds']} rounds interleaved across sizes (order shuffled each round), "
         f"{results['requests']} timed requests per page and size per round, pooled; "
         f"Django test client, DEBUG off. Cells: median / p95 (SQL queries).",

@@ -131,12 +131,7 @@ def has_threads_beyond(user: User, among_latest: int) -> bool:
     order needed: more than N rows is all it asks): what tells "Nouveautés"
     to say that older news is not listed.
     """
-    return (
-        _her_threads(user)
-        .order_by("-last_activity_at", "-pk")
-        .values("pk")[among_latest : among_latest + 1]
-        .exists()
-    )
+    return _her_threads(user).order_by().values("pk")[among_latest : among_latest + 1].exists()
 
 
 def first_unread_post(user: User, thread: Thread) -> Post | None:

@@ -1,5 +1,6 @@
 """
-Benchmark the listings as CoPs grow: home, CoP page, tag page, organisations.
+Benchmark the listings as CoPs grow: home, CoP page, tag page, organisations,
+"Nouveautés", webinar lists.
 
 Run it with ``make bench-listings`` (or ``.venv/bin/python bench/listings.py``);
 set DATABASE_URL to measure on PostgreSQL instead of SQLite.
@@ -12,7 +13,8 @@ CoP and one other, threads spread over the CoPs (half in the main one), three
 posts each, two tags each out of twenty, a few pending threads, forty
 organisations. A signed-in reader (member of the main CoP, another and the
 private one) has read a third of her threads to the end, a third up to the
-first post, and never opened the rest.
+first post, and never opened the rest. Webinar sessions: a tenth of the
+threads (at least 150), half in the main CoP, one in five ahead.
 
 Then, in rounds interleaved across sizes (round 1: every page of every size,
 round 2: again…, switching database between sizes), it times each page with
@@ -60,6 +62,8 @@ SMALL_SIZES = ((10, 100), (100, 400), (500, 1000))
 COMMUNITIES = 6  # the last one private
 TAGS = 20
 ORGANISATIONS = 40
+# Webinar sessions: a tenth of the threads, at least this many (full first pages).
+SESSIONS_MIN = 150
 WARMUP = 3
 # Pages whose first page is only full from this many members on (50 members a page).
 FULL_PAGE_MEMBERS = {"member list, member": 50}
@@ -217,11 +221,59 @@ def build(members: int, threads: int, rng: random.Random) -> None:
     )
     for organisation in organisations:
         organisation.regions.set(rng.sample(regions, 2))
+    build_sessions(cops, users[0], threads, now)
     with connection.cursor() as cursor:
         # The steady state of a live site: statistics gathered and, on PostgreSQL, the
         # visibility map set (as autovacuum does after a bulk load), so that counts can
         # be read from an index alone.
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def session_count(threads: int) -> int:
+    """Webinar sessions for a size: grow with the site, a full first page of each list."""
+    return max(SESSIONS_MIN, threads // 10)
+
+
+def build_sessions(cops, author, threads: int, now) -> None:
+    """Webinar sessions over the CoPs (half in the main one), one in five still ahead."""
+    from rooms.models import Room
+    from webinars.models import ROOM_KIND, Session
+
+    count = session_count(threads)
+    starts = []
+    for number in range(count):
+        if number % 5 == 0:
+            starts.append(now + datetime.timedelta(hours=6 + number * 7 % (300 * 24)))
+        else:
+            starts.append(now - datetime.timedelta(hours=6 + number * 11 % (400 * 24)))
+    where = [cops[0] if n % 2 == 0 else cops[1 + n % (COMMUNITIES - 1)] for n in range(count)]
+    rooms = Room.objects.bulk_create(
+        [
+            Room(
+                community=where[n],
+                kind=ROOM_KIND,
+                title=f"Webinaire n° {n + 1}",
+                opens_at=starts[n] - datetime.timedelta(minutes=30),
+                closes_at=starts[n] + datetime.timedelta(minutes=90),
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+    Session.objects.bulk_create(
+        [
+            Session(
+                community=where[n],
+                room=rooms[n],
+                title=f"Webinaire n° {n + 1}",
+                starts_at=starts[n],
+                ends_at=starts[n] + datetime.timedelta(minutes=90),
+                created_by=author,
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
 
 
 def pages() -> dict[str, tuple[str | None, str]]:
@@ -236,6 +288,12 @@ def pages() -> dict[str, tuple[str | None, str]]:
         "tag page, member": ("lectrice", reverse("tag", args=["plaidoyer"])),
         "member list, member": ("lectrice", reverse("community_members", args=["cop-0"])),
         "organisations": (None, reverse("organisations")),
+        "Nouveautés, member": ("lectrice", reverse("whats_new")),
+        "Nouveautés p. 2, member": ("lectrice", reverse("whats_new") + "?page=2"),
+        "webinars, visitor": (None, reverse("webinars")),
+        "webinars, member": ("lectrice", reverse("webinars")),
+        "webinars p. 3, visitor": (None, reverse("webinars") + "?page=3&avenir=2"),
+        "CoP webinars, member": ("lectrice", reverse("community_webinars", args=["cop-0"])),
     }
 
 
@@ -443,6 +501,12 @@ def markdown_section(results: dict) -> str:
         f"25 at every size). The member list shows 50 members a page: 11 rows at 10 members, "
         f"50 from 500 on, so its ratio compares pages of different lengths. "
         f"The member has read a third of her threads, half-read a third. "
+        f"Webinar sessions: a tenth of the threads, at least {SESSIONS_MIN} "
+        f"({', '.join(f'{session_count(int(k.split(chr(120))[1])):,}' for k in keys)}), half "
+        f"in the main CoP, one in five ahead; lists of 20 a page ('webinars p. 3' is "
+        f"the third page of past sessions and the second of upcoming ones). "
+        f"'Nouveautés' looks among her CoPs' 200 threads last active: the smallest size has "
+        f"fewer, so its unread counts run over fewer rows until the window is full. "
         f"{results['rounds']} rounds interleaved across sizes (order shuffled each round), "
         f"{results['requests']} timed requests per page and size per round, pooled; "
         f"Django test client, DEBUG off. Cells: median / p95 (SQL queries).",

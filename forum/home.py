@@ -2,13 +2,13 @@
 
 from .home_sections import HomeSection, register
 from .models import User
-from .unread import list_moderation_waiting, list_new_threads, list_unread_mentions
+from .unread import NEWS_WINDOW, list_moderation_waiting, list_new_threads, list_unread_mentions
 
 # Threads shown on the home page; the rest is on "Nouveautés" (forum/unread_views.py).
 NEW_THREADS_SHOWN = 10
 # The home looks for them among her CoPs' threads last active (a fixed cost); older
 # unread threads are on "Nouveautés", as are the rest of these.
-NEW_THREADS_SEARCHED = 200
+NEW_THREADS_SEARCHED = NEWS_WINDOW
 MENTIONS_SHOWN = 5
 
 

@@ -148,6 +148,9 @@ def thread_follow(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, thread.get_absolute_url())
 
 
+FOLLOWED_THREADS_PER_PAGE = 30
+
+
 @login_required
 @require_GET
 def follows(request: HttpRequest) -> HttpResponse:
@@ -156,7 +159,12 @@ def follows(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/follows.html",
         {
-            "threads": selectors.list_followed_threads(request.user),
+            # Writing in a thread follows it: an active member follows hundreds.
+            "threads": selectors.window(
+                selectors.list_followed_threads(request.user),
+                request.GET.get("page"),
+                FOLLOWED_THREADS_PER_PAGE,
+            ),
             "communities": selectors.list_followed_communities(request.user),
         },
     )

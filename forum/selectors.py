@@ -165,20 +165,80 @@ def list_threads(community: Community, user: User | None = None) -> QuerySet[Thr
     )
 
 
-def paginate(queryset, page_number, per_page: int) -> Page:
-    """Return the requested page; a missing or malformed number gives page 1, too big a 404."""
-    paginator = Paginator(queryset, per_page)
+def read_page_number(page_number) -> int:
+    """A page number from a query string: missing or malformed is 1, out of bounds a 404.
+
+    A number out of bounds ("0", "-1", forty nines) is a page that does not
+    exist; anything else ("abc", "²") is no page number at all.
+    """
     number = 1 if page_number in (None, "") else inputs.read_whole_number(page_number)
     if number is None:
-        # A number out of bounds ("-1", forty nines) is a page that does not exist;
-        # anything else ("abc", "²") is no page number at all.
         digits = page_number.lstrip("-") if isinstance(page_number, str) else ""
         if digits.isascii() and digits.isdigit():
             raise Http404
         number = 1
-    if number < 1 or number > paginator.num_pages:
+    if number < 1:
+        raise Http404
+    return number
+
+
+def paginate(queryset, page_number, per_page: int) -> Page:
+    """Return the requested page; a missing or malformed number gives page 1, too big a 404."""
+    paginator = Paginator(queryset, per_page)
+    number = read_page_number(page_number)
+    if number > paginator.num_pages:
         raise Http404
     return paginator.page(number)
+
+
+class Window:
+    """A page of a list read without counting the list (see ``window``).
+
+    It answers what ``includes/pagination.html`` asks of a Django Page, but
+    has no ``paginator``: no total, so no "Page 2 sur 40", only "Page 2".
+    """
+
+    paginator = None
+
+    def __init__(self, rows: list, number: int, per_page: int) -> None:
+        self.object_list = rows[:per_page]
+        self.number = number
+        self.more = len(rows) > per_page
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.more or self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def window(queryset: QuerySet, page_number, per_page: int) -> Window:
+    """The requested page of ``queryset``, read as ``per_page + 1`` rows: one query, no COUNT.
+
+    The extra row says whether a next page exists. A page past the end (no
+    row) is a 404, as with ``paginate``; page 1 of an empty list is empty.
+    """
+    number = read_page_number(page_number)
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    if number > 1 and not rows:
+        raise Http404
+    return Window(rows, number, per_page)
 
 
 # A CoP can have thousands of members: its list is shown a page at a time.
@@ -554,6 +614,10 @@ def list_profile_posts(viewer: User | None, profile: User, limit: int = 20) -> Q
                 thread__community__memberships__user=profile,
             )
     return posts.select_related("thread__community").order_by("-created_at")[:limit]
+
+
+# The directory is shown a page at a time (its filters kept in the page links).
+ORGANISATIONS_PER_PAGE = 30
 
 
 def list_organisations(*, domain: str = "", region: str = "") -> QuerySet[Organisation]:

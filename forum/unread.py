@@ -37,6 +37,10 @@ from .models import (
 )
 from .selectors import banned_community_ids, list_moderated_communities, list_notifications
 
+# "Quoi de neuf" (home) and "Nouveautés" look for news among her CoPs' threads last
+# active, this many: a fixed cost whatever her CoPs' history (docs/architecture.md).
+NEWS_WINDOW = 200
+
 
 def signed_in(user: User | None) -> bool:
     return user is not None and user.is_authenticated and user.is_active
@@ -99,19 +103,35 @@ def list_new_threads(user: User, *, among_latest: int | None = None) -> QuerySet
     ``among_latest``: look only among the N threads of hers last active (the
     home page), so that the cost does not grow with her CoPs' history: the
     unread counts are worked out for those N rows, not for every thread
-    (found by profiling: 80 ms at 1,000 threads). "Nouveautés" lists them all.
+    (found by profiling: 80 ms at 1,000 threads). The home and "Nouveautés"
+    both look in such a window (``NEWS_WINDOW``).
     """
-    mine = (
-        Membership.objects.filter(user=user)
-        .exclude(community_id__in=banned_community_ids(user))
-        .filter(community=OuterRef("community"), joined_at__lte=OuterRef("last_activity_at"))
-    )
-    threads = Thread.objects.filter(Exists(mine), is_pending=False)
+    threads = _her_threads(user)
     if among_latest is not None:
         latest = threads.order_by("-last_activity_at", "-pk").values("pk")[:among_latest]
         threads = Thread.objects.filter(pk__in=Subquery(latest))
     threads = threads.select_related("community", "author", "last_poster").prefetch_related("tags")
     return with_unread(threads, user).filter(unread_q(user)).order_by("-last_activity_at", "-pk")
+
+
+def _her_threads(user: User) -> QuerySet[Thread]:
+    """Published threads of her CoPs (not banned from) active since she joined each."""
+    mine = (
+        Membership.objects.filter(user=user)
+        .exclude(community_id__in=banned_community_ids(user))
+        .filter(community=OuterRef("community"), joined_at__lte=OuterRef("last_activity_at"))
+    )
+    return Thread.objects.filter(Exists(mine), is_pending=False)
+
+
+def has_threads_beyond(user: User, among_latest: int) -> bool:
+    """Whether her CoPs hold threads older than the ``among_latest`` last active ones.
+
+    One query that stops at the ``among_latest + 1``-th of her threads (no
+    order needed: more than N rows is all it asks): what tells "Nouveautés"
+    to say that older news is not listed.
+    """
+    return _her_threads(user).order_by().values("pk")[among_latest : among_latest + 1].exists()
 
 
 def first_unread_post(user: User, thread: Thread) -> Post | None:

@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import frames, inputs, selectors, services
-from .unread import first_unread_post, last_page, list_new_threads, posts_numbered, signed_in
+from .unread import (
+    NEWS_WINDOW,
+    first_unread_post,
+    has_threads_beyond,
+    last_page,
+    list_new_threads,
+    posts_numbered,
+    signed_in,
+)
 
 # Numbers of live posts one POST may report (live.js sends at most this many at once).
 MAX_LIVE_READ = 50
@@ -93,10 +101,19 @@ def community_mark_read(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def whats_new(request: HttpRequest) -> HttpResponse:
-    """Every thread with something new in the member's CoPs (the home page shows the first)."""
-    page = selectors.paginate(
-        list_new_threads(request.user),
+    """Threads with something new among her CoPs' NEWS_WINDOW last active, a page at a time.
+
+    Its cost does not follow her CoPs' history: the unread counts run for a
+    page of the window (one more row says whether a next page exists, no
+    COUNT), and one query says whether older threads exist, which the last
+    page then says it does not list.
+    """
+    page = selectors.window(
+        list_new_threads(request.user, among_latest=NEWS_WINDOW),
         request.GET.get("page"),
         settings.JEKAFO["THREADS_PER_PAGE"],
     )
-    return render(request, "forum/whats_new.html", {"page": page})
+    # Asked on every page, so that every page costs the same number of queries.
+    beyond = has_threads_beyond(request.user, NEWS_WINDOW)
+    context = {"page": page, "older_not_listed": beyond and not page.has_next()}
+    return render(request, "forum/whats_new.html", context)

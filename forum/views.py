@@ -220,15 +220,25 @@ def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
     return redirect("community_members", slug=slug)
 
 
+JOIN_REQUESTS_PER_PAGE = 30
+
+
 @login_required
 @require_GET
 def join_requests(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     perms.check_moderate_community(request.user, community)
-    pending = list(selectors.list_pending_join_requests(community))
-    selectors.mark_shown_fields(request.user, [join_request.user for join_request in pending])
+    # Oldest first, a page at a time: a CoP in the news can receive hundreds at once.
+    page = selectors.window(
+        selectors.list_pending_join_requests(community),
+        request.GET.get("page"),
+        JOIN_REQUESTS_PER_PAGE,
+    )
+    selectors.mark_shown_fields(request.user, [join_request.user for join_request in page])
     return render(
-        request, "forum/join_requests.html", {"community": community, "requests": pending}
+        request,
+        "forum/join_requests.html",
+        {"community": community, "requests": page.object_list, "page": page},
     )
 
 
@@ -787,10 +797,17 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
         settings.JEKAFO["THREADS_PER_PAGE"],
         rows=lambda page_threads: with_unread(page_threads, request.user),
     )
+    # The first organisations of the domain; the rest in the directory, filtered by it.
+    shown = list(organisations[: selectors.ORGANISATIONS_PER_PAGE + 1])
     return render(
         request,
         "forum/tag_detail.html",
-        {"tag": tag, "page": page, "organisations": organisations},
+        {
+            "tag": tag,
+            "page": page,
+            "organisations": shown[: selectors.ORGANISATIONS_PER_PAGE],
+            "more_organisations": len(shown) > selectors.ORGANISATIONS_PER_PAGE,
+        },
     )
 
 
@@ -809,17 +826,23 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "forum/organisation_list.html",
-                {"form": form, "organisations": []},
+                {"form": form, "organisations": [], "page": None},
                 status=400,
             )
         domain = form.cleaned_data["domain"]
         region = form.cleaned_data["region"]
+    page = selectors.paginate(
+        selectors.list_organisations(domain=domain, region=region),
+        request.GET.get("page"),
+        selectors.ORGANISATIONS_PER_PAGE,
+    )
     return render(
         request,
         "forum/organisation_list.html",
         {
             "form": form,
-            "organisations": selectors.list_organisations(domain=domain, region=region),
+            "page": page,
+            "organisations": page.object_list,
             "filtered": bool(domain or region),
         },
     )

@@ -22,6 +22,9 @@ SEMESTERLY = "FREQ=MONTHLY;INTERVAL=6"
 # Bounds of what a form may say: more places than this is no webinar, and dates
 # outside these years are typing mistakes (year 9999 + a duration overflows).
 MAX_CAPACITY = 100_000
+# The longest session, in minutes (services refuse longer ones): the upcoming lists
+# read only sessions started within this much of now (webinars.selectors.list_sessions).
+MAX_DURATION = 12 * 60
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 # The kind of a session's live room, registered with rooms.kinds.
 ROOM_KIND = "webinar"
@@ -135,7 +138,11 @@ class Session(models.Model):
                 condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
             ),
         ]
-        indexes = [models.Index(fields=["community", "starts_at"], name="session_calendar")]
+        indexes = [
+            models.Index(fields=["community", "starts_at"], name="session_calendar"),
+            # The lists of every CoP's sessions, by date (webinars.selectors.list_sessions).
+            models.Index(fields=["starts_at"], name="session_starts"),
+        ]
         verbose_name = _("séance de webinaire")
         verbose_name_plural = _("séances de webinaire")
 

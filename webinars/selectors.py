@@ -1,6 +1,6 @@
 """Reads about webinars, with the visibility rules applied (can't see → 404)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from forum.models import Community, User
 from forum.permissions import check_view_community
-from forum.selectors import visible_communities_q
+from forum.selectors import in_visible_community, visible_communities_q
 from rooms.models import Room
 
 from . import frames
 from .models import (
+    MAX_DURATION,
     CalendarToken,
     Hand,
     Poll,
@@ -57,14 +58,27 @@ def list_sessions(
     now: datetime | None = None,
 ) -> QuerySet[Session]:
     """Sessions of the CoPs ``user`` may see; ``upcoming``: not yet ended (True) or ended."""
-    sessions = _sessions().filter(visible_communities_q(user, "community__"))
     if community is not None:
+        sessions = _sessions().filter(visible_communities_q(user, "community__"))
         sessions = sessions.filter(community=community)
+    else:
+        # A correlated EXISTS, not a condition on the joined CoP: the list of every CoP
+        # then walks the session_starts index in order and stops at the page's end,
+        # where SQLite started from the CoPs and sorted all their sessions.
+        sessions = _sessions().filter(in_visible_community(user))
     now = now or timezone.now()
     if upcoming is True:
-        sessions = sessions.filter(ends_at__gt=now).order_by("starts_at", "pk")
+        # Not ended means started less than MAX_DURATION ago, or not started: the
+        # bound lets the list walk its starts_at index up from there and stop at the
+        # page's end, instead of reading every past session first.
+        recent = now - timedelta(minutes=MAX_DURATION)
+        sessions = sessions.filter(ends_at__gt=now, starts_at__gt=recent)
+        sessions = sessions.order_by("starts_at", "pk")
     elif upcoming is False:
-        sessions = sessions.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
+        # Ended means started (session_ends_after_start): the bound on starts_at lets
+        # the list walk its (community, starts_at) index down from now.
+        sessions = sessions.filter(ends_at__lte=now, starts_at__lt=now)
+        sessions = sessions.order_by("-starts_at", "-pk")
     return sessions
 
 

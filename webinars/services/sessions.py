@@ -19,6 +19,7 @@ from ..models import (
     FIRST_YEAR,
     LAST_YEAR,
     MAX_CAPACITY,
+    MAX_DURATION,
     ROOM_KIND,
     Series,
     Session,
@@ -33,7 +34,6 @@ from .radio import (
 )
 from .registration import fill_from_waiting_list
 
-MAX_DURATION = 12 * 60
 MAX_OPEN_BEFORE = 24 * 60
 
 

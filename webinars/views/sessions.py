@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -57,26 +56,38 @@ def _refused(request: HttpRequest, error: Exception, back: str) -> HttpResponse:
 # Lists ----------------------------------------------------------------------------------
 
 
+# Sessions shown a page at a time in each list, read without counting the list
+# (forum.selectors.window): "Suivante" exists when one more row does.
+SESSIONS_PER_PAGE = 20
+# The upcoming list pages with its own parameter, so that both lists of a page
+# can be paged apart and each keeps the other's page in its links.
+UPCOMING_PAGE = "avenir"
+
+
+def _session_lists(request: HttpRequest, community=None) -> dict:
+    """The upcoming and past sessions ``request.user`` may see, a page of each."""
+    upcoming = selectors.list_sessions(request.user, community=community, upcoming=True)
+    past = selectors.list_sessions(request.user, community=community, upcoming=False)
+    return {
+        "upcoming": forum_selectors.window(
+            upcoming, request.GET.get(UPCOMING_PAGE), SESSIONS_PER_PAGE
+        ),
+        "past": forum_selectors.window(past, request.GET.get("page"), SESSIONS_PER_PAGE),
+        "upcoming_param": UPCOMING_PAGE,
+    }
+
+
 @require_GET
 def webinar_list(request: HttpRequest) -> HttpResponse:
-    upcoming = list(selectors.list_sessions(request.user, upcoming=True)[:30])
-    past = Paginator(selectors.list_sessions(request.user, upcoming=False), 20).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "webinars/list.html", {"upcoming": upcoming, "past": past})
+    return render(request, "webinars/list.html", _session_lists(request))
 
 
 @require_GET
 def community_webinars(request: HttpRequest, slug: str) -> HttpResponse:
     community = forum_selectors.access_community(request.user, slug)
-    upcoming = list(selectors.list_sessions(request.user, community=community, upcoming=True))
-    past = Paginator(
-        selectors.list_sessions(request.user, community=community, upcoming=False), 20
-    ).get_page(request.GET.get("page"))
     context = {
         "community": community,
-        "upcoming": upcoming,
-        "past": past,
+        **_session_lists(request, community),
         "series_list": community.webinar_series.order_by("title"),
         "can_manage": can_moderate_community(request.user, community),
     }
@@ -89,7 +100,9 @@ def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "series": series,
         "community": series.community,
-        "sessions": selectors.list_series_sessions(series),
+        "sessions": forum_selectors.window(
+            selectors.list_series_sessions(series), request.GET.get("page"), SESSIONS_PER_PAGE
+        ),
         "can_manage": can_moderate_community(request.user, series.community),
     }
     return render(request, "webinars/series.html", context)

@@ -410,7 +410,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     context = _thread_context(request, thread, page)
     if not is_prefetch(request):
         # The one write of a GET (forum/services/reading.py says why, and when).
-        services.record_reading(user=request.user, thread=thread, shown=page.object_list)
+        services.record_reading(
+            user=request.user,
+            thread=thread,
+            shown=page.object_list,
+            whole_thread=not page.has_other_pages(),
+        )
     return render(request, "forum/thread_detail.html", context)
 
 

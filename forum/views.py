@@ -40,6 +40,7 @@ from .forms import (
     SlowModeForm,
     SplitThreadForm,
     ThreadForm,
+    blank_reply_form_html,
 )
 from .markup import quote_markdown
 from .models import Invitation, JoinRequest, Membership, Post, Region, User
@@ -364,15 +365,15 @@ def _thread_context(request: HttpRequest, thread, page) -> dict:
         "can_post": perms.can_post_in_community(user, community),
         "can_moderate": can_moderate,
         "max_depth": settings.JEKAFO["MAX_VISIBLE_DEPTH"],
-        "reply_form": ReplyForm(),
         "live": True,
     }
     context["follow_level"], context["community_follow_level"] = selectors.thread_follow_levels(
         user, thread
     )
     if context["can_reply"]:
-        context["reply_form"].fields["body"].widget.attrs["data-mentions-url"] = reverse(
-            "mention_candidates", args=[community.slug]
+        # Drawn once per language and CoP, with a fresh key (forum/forms.py says why).
+        context["reply_form"] = blank_reply_form_html(
+            reverse("mention_candidates", args=[community.slug])
         )
     posts = list(page.object_list)
     files = selectors.files_of_posts(posts)

@@ -64,7 +64,15 @@ def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+# --peer-tree: Jɛkafɔ from another checkout in Spirit's place (same Python), to measure a change
+# against the code before it when Spirit's virtualenv is not there. Never written to the docs.
+PEER_TREE: Path | None = None
+
+
 def side_command(side: str, db: Path, *args: str) -> list[str]:
+    if side == PEER and PEER_TREE:
+        page_side = PEER_TREE / "bench" / "_page_side.py"
+        return [str(PYTHON[OURS]), str(page_side), OURS, str(db), *args]
     return [str(PYTHON[side]), str(BENCH / "_page_side.py"), side, str(db), *args]
 
 
@@ -147,15 +155,19 @@ def cpu_seconds(pid: int) -> float:
 
 def serve(side: str, info: dict, scratch: Path, port: int = 0) -> tuple[subprocess.Popen, int]:
     port = port or free_port()
-    env = {**os.environ, **server_env(side, str(info["db"]), str(scratch / side))}
-    if side == OURS:
+    tree = PEER_TREE if side == PEER and PEER_TREE else ROOT
+    env = {**os.environ, **server_env(OURS if tree != ROOT else side, str(info["db"]),
+                                      str(scratch / side))}  # fmt: skip
+    if tree != ROOT:
+        env["PYTHONPATH"] = f"{tree}:{tree / 'bench'}"
+    if side == OURS or tree != ROOT:
         command = [str(PYTHON[OURS]), "-m", "config.serve", "-b", "127.0.0.1", "-p", str(port),
                    "config.asgi:application"]  # fmt: skip
     else:
         command = [str(BENCH / ".spirit-venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p",
                    str(port), "spirit_peer.asgi:application"]  # fmt: skip
     log = open(scratch / f"{side}-server.log", "w")  # noqa: SIM115  (closed with the process)
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(command, env=env, cwd=tree, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -229,7 +241,9 @@ def versions() -> dict:
 
     return {
         OURS: freeze(OURS, ("Django", "channels", "daphne")),
-        PEER: freeze(PEER, ("django-spirit", "Django", "daphne")),
+        PEER: f"Jɛkafɔ from {PEER_TREE}"
+        if PEER_TREE
+        else freeze(PEER, ("django-spirit", "Django", "daphne")),
     }
 
 
@@ -341,10 +355,21 @@ def main() -> int:
         default=0,
         help="serve ours on this port and Spirit on the next (default: any free ports)",
     )
+    parser.add_argument(
+        "--peer-tree",
+        type=Path,
+        help="Jɛkafɔ from this checkout (e.g. `git archive` of an older commit) in Spirit's place;"
+        " implies --no-docs",
+    )
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    if not PYTHON[PEER].exists():
+    global PEER_TREE
+    if args.peer_tree:
+        PEER_TREE = args.peer_tree.resolve()
+        args.no_docs = True
+        print(f"peer: Jɛkafɔ from {PEER_TREE} (the 'Spirit' columns below are that tree)")
+    elif not PYTHON[PEER].exists():
         sys.exit("bench/.spirit-venv is missing: run `make bench-spirit`, which creates it.")
     results = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -14,7 +14,8 @@ Django's test client and reports:
 - the median and 95th percentile of the server time (warm-up requests
   first, then ``--requests`` timed ones);
 - the number of SQL queries per request, which must not grow with the
-  thread's length (the page shows POSTS_PER_PAGE posts at most);
+  thread's length (the page shows POSTS_PER_PAGE posts at most; a thread
+  that fits on one page needs one query less: no COUNT of its posts);
 - the HTML size, raw and gzip-compressed (level 6, as GZipMiddleware does).
 
 Then it adds up what a first visit of the 100-post thread downloads: its
@@ -263,6 +264,15 @@ def run(requests: int) -> dict:
     url, html = pages[FIRST_VISIT_THREAD]
     results["first_visit"] = first_visit(client, url, html)
     query_counts = {m["queries"] for m in results["threads"].values()}
+    # A thread longer than a page costs the same whatever its length; one that fits on its
+    # page needs no COUNT of its posts (selectors.paginate_counting_last): never more.
+    paged = {
+        m["queries"] for size, m in results["threads"].items() if m["posts_on_page"] < int(size)
+    }
+    single = [
+        m["queries"] for size, m in results["threads"].items() if m["posts_on_page"] >= int(size)
+    ]
+    constant = len(paged) <= 1 and all(count <= min(paged, default=count) for count in single)
     median = results["threads"][str(FIRST_VISIT_THREAD)]["median_ms"]
     total_kb = results["first_visit"]["total_gzip_bytes"] / KB
     results["targets"] = {
@@ -271,7 +281,7 @@ def run(requests: int) -> dict:
         "first_visit_kb": {"target": TARGET_FIRST_VISIT_KB, "value": total_kb,
                            "ratio": total_kb / TARGET_FIRST_VISIT_KB,
                            "met": total_kb <= TARGET_FIRST_VISIT_KB},
-        "constant_queries": {"counts": sorted(query_counts), "met": len(query_counts) == 1},
+        "constant_queries": {"counts": sorted(query_counts), "met": constant},
     }  # fmt: skip
     return results
 
@@ -322,7 +332,7 @@ def print_report(results: dict) -> None:
         f"  first visit ≤ {first['target']:.0f} KB gzip: {first['value']:.1f} KB = "
         f"{first['ratio']:.0%} of target — {yes_no(first['met'])}"
     )
-    print(f"  same query count at {'/'.join(results['threads'])} posts: "
+    print(f"  query count not growing at {'/'.join(results['threads'])} posts: "
           f"{queries['counts']} — {yes_no(queries['met'])}")  # fmt: skip
 
 
@@ -405,7 +415,7 @@ def markdown_section(results: dict) -> str:
         f"| first visit ≤ {TARGET_FIRST_VISIT_KB:.0f} KB gzip "
         f"| {targets['first_visit_kb']['value']:.1f} KB | {targets['first_visit_kb']['ratio']:.0%} "
         f"| {yes_no(targets['first_visit_kb']['met'])} |",
-        f"| same query count at {' / '.join(results['threads'])} posts "
+        f"| query count not growing at {' / '.join(results['threads'])} posts "
         f"| {' / '.join(str(m['queries']) for m in results['threads'].values())} | "
         f"| {yes_no(targets['constant_queries']['met'])} |",
         "",

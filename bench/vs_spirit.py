@@ -64,7 +64,15 @@ def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+# --peer-tree: Jɛkafɔ from another checkout in Spirit's place (same Python), to measure a change
+# against the code before it when Spirit's virtualenv is not there. Never written to the docs.
+PEER_TREE: Path | None = None
+
+
 def side_command(side: str, db: Path, *args: str) -> list[str]:
+    if side == PEER and PEER_TREE:
+        page_side = PEER_TREE / "bench" / "_page_side.py"
+        return [str(PYTHON[OURS]), str(page_side), OURS, str(db), *args]
     return [str(PYTHON[side]), str(BENCH / "_page_side.py"), side, str(db), *args]
 
 
@@ -145,17 +153,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def serve(side: str, info: dict, scratch: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    env = {**os.environ, **server_env(side, str(info["db"]), str(scratch / side))}
-    if side == OURS:
+def serve(side: str, info: dict, scratch: Path, port: int = 0) -> tuple[subprocess.Popen, int]:
+    port = port or free_port()
+    tree = PEER_TREE if side == PEER and PEER_TREE else ROOT
+    env = {**os.environ, **server_env(OURS if tree != ROOT else side, str(info["db"]),
+                                      str(scratch / side))}  # fmt: skip
+    if tree != ROOT:
+        env["PYTHONPATH"] = f"{tree}:{tree / 'bench'}"
+    if side == OURS or tree != ROOT:
         command = [str(PYTHON[OURS]), "-m", "config.serve", "-b", "127.0.0.1", "-p", str(port),
                    "config.asgi:application"]  # fmt: skip
     else:
         command = [str(BENCH / ".spirit-venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p",
                    str(port), "spirit_peer.asgi:application"]  # fmt: skip
     log = open(scratch / f"{side}-server.log", "w")  # noqa: SIM115  (closed with the process)
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(command, env=env, cwd=tree, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -181,8 +193,11 @@ def get(connection: http.client.HTTPConnection, url: str, cookie: str) -> bytes:
     return body
 
 
-def over_http(sides: dict, scratch: Path, rounds: int, requests: int) -> dict:
-    servers = {side: serve(side, info, scratch) for side, info in sides.items()}
+def over_http(sides: dict, scratch: Path, rounds: int, requests: int, port_base: int = 0) -> dict:
+    servers = {
+        side: serve(side, info, scratch, port_base + number if port_base else 0)
+        for number, (side, info) in enumerate(sides.items())
+    }
     cpu = {(side, audience): [] for side in sides for audience in AUDIENCES}
     wall = {(side, audience): [] for side in sides for audience in AUDIENCES}
     try:
@@ -226,7 +241,9 @@ def versions() -> dict:
 
     return {
         OURS: freeze(OURS, ("Django", "channels", "daphne")),
-        PEER: freeze(PEER, ("django-spirit", "Django", "daphne")),
+        PEER: f"Jɛkafɔ from {PEER_TREE}"
+        if PEER_TREE
+        else freeze(PEER, ("django-spirit", "Django", "daphne")),
     }
 
 
@@ -295,6 +312,14 @@ def markdown(results: dict) -> str:
         "ours writes only a member's ThreadRead mark when it moves "
         "(tests/test_no_write_on_get.py).",
         "",
+        "What the second round of issue 16 cut (the first run gave 3.21× / 3.15× over HTTP, "
+        "and 2.97× for a member on a busier machine): HTTP requests run their sync code on a few "
+        "warm threads (config/warm_threads.py) instead of Django's two new threads and new "
+        "database connection per request; the last (or only) page of a thread counts no posts "
+        "(its rows are read with one more); a thread that fits on its page reads only the "
+        "member's mark before moving it; the blank reply form is drawn once per language and "
+        "CoP, with a fresh key per page. Member queries 11 → 10, visitor 5 → 4 here.",
+        "",
         "Before issue 16 (the issue's own measurement) the same comparison gave 1.55–1.6× "
         "for a visitor and 2.1× for a member "
         "(posts drawn by a template partial, every column of five joined rows per post, files "
@@ -302,7 +327,7 @@ def markdown(results: dict) -> str:
         "says what changed and why no fragment cache.",
         "",
         "Command: `make bench-spirit` (options: `BENCH_ARGS='--rounds N --requests N "
-        "--http-rounds N --http-requests N'`).",
+        "--http-rounds N --http-requests N --port-base N'`).",
     ]
     return "\n".join(lines)
 
@@ -324,10 +349,27 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20, help="per side, audience and round")
     parser.add_argument("--http-rounds", type=int, default=6)
     parser.add_argument("--http-requests", type=int, default=25)
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=0,
+        help="serve ours on this port and Spirit on the next (default: any free ports)",
+    )
+    parser.add_argument(
+        "--peer-tree",
+        type=Path,
+        help="Jɛkafɔ from this checkout (e.g. `git archive` of an older commit) in Spirit's place;"
+        " implies --no-docs",
+    )
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    if not PYTHON[PEER].exists():
+    global PEER_TREE
+    if args.peer_tree:
+        PEER_TREE = args.peer_tree.resolve()
+        args.no_docs = True
+        print(f"peer: Jɛkafɔ from {PEER_TREE} (the 'Spirit' columns below are that tree)")
+    elif not PYTHON[PEER].exists():
         sys.exit("bench/.spirit-venv is missing: run `make bench-spirit`, which creates it.")
     results = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -345,7 +387,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-spirit-") as scratch:
         sides = load_sides(Path(scratch))
         results["in_process"] = in_process(sides, args.rounds, args.requests)
-        results["http"] = over_http(sides, Path(scratch), args.http_rounds, args.http_requests)
+        results["http"] = over_http(
+            sides, Path(scratch), args.http_rounds, args.http_requests, args.port_base
+        )
     results["load_after"] = load_average()
     print_report(results)
     if args.json:

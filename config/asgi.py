@@ -14,13 +14,15 @@ from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from config import runtime  # noqa: E402
+from config.warm_threads import WarmThreads  # noqa: E402
 from realtime.admission import AdmissionMiddleware  # noqa: E402
 from realtime.middleware import SocketAuthMiddleware, SocketSessionMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Each request's sync code on a warm pool thread (config/warm_threads.py).
+        "http": WarmThreads(django_asgi_app, settings.HTTP_WARM_THREADS),
         # The session is read once and never touched again as frames go out;
         # the user is read by the consumer, in its first database call (see
         # realtime/middleware.py).

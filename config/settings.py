@@ -16,6 +16,7 @@ from django.utils.csp import CSP
 from config.cache import build_caches
 from config.runtime import parse_switch_interval
 from config.runtime import parse_thresholds as parse_gc_thresholds
+from config.warm_threads import parse_warm_threads
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -191,6 +192,8 @@ OTP_TOTP_ISSUER = "Jɛkafɔ"
 GC_THRESHOLDS = parse_gc_thresholds(os.environ.get("GC_THRESHOLDS"))
 # Interpreter lock switch interval of that process, in seconds (SWITCH_INTERVAL_MS).
 SWITCH_INTERVAL = parse_switch_interval(os.environ.get("SWITCH_INTERVAL_MS"))
+# Long-lived threads that run HTTP requests' sync code (config/warm_threads.py); 0: off.
+HTTP_WARM_THREADS = parse_warm_threads(os.environ.get("HTTP_WARM_THREADS"))
 # A room push framed once per process and written to each Daphne socket
 # directly (realtime/wire.py); WIRE_FAST_PATH=0 sends it the usual way, for comparison.
 WIRE_FAST_PATH = env_bool("WIRE_FAST_PATH", True)

@@ -235,10 +235,36 @@ def window(queryset: QuerySet, page_number, per_page: int) -> Window:
     """
     number = read_page_number(page_number)
     start = (number - 1) * per_page
+    if start > inputs.MAX_ID:
+        raise Http404  # no database offset that large: no such page either
     rows = list(queryset[start : start + per_page + 1])
     if number > 1 and not rows:
         raise Http404
     return Window(rows, number, per_page)
+
+
+def paginate_counting_last(queryset, page_number, per_page: int, counted: QuerySet) -> Page:
+    """paginate(), with no COUNT query when the page asked for is the last one.
+
+    The page's rows are read with one row more: when it does not come, this
+    page is the last and the total is known (a thread on one page, the last
+    page of a long one). Otherwise ``counted`` (the same rows without the
+    joins the page needs) is counted for the number of pages.
+    """
+    number = read_page_number(page_number)
+    start = (number - 1) * per_page
+    if start > inputs.MAX_ID:
+        raise Http404  # no database offset that large: no such page either
+    rows = list(queryset[start : start + per_page + 1])
+    paginator = Paginator(queryset, per_page)
+    if len(rows) > per_page:
+        del rows[per_page:]
+        paginator.count = counted.count()
+    elif rows or number == 1:
+        paginator.count = start + len(rows)  # the last page: no need to count
+    else:
+        raise Http404  # beyond the last page
+    return Page(rows, number, paginator)
 
 
 # A CoP can have thousands of members: its list is shown a page at a time.
@@ -452,6 +478,11 @@ POST_PAGE_FIELDS = (
 )
 
 
+def visible_posts(thread: Thread, user: User | None = None) -> QuerySet[Post]:
+    """The thread's posts ``user`` may see, nothing joined (what a page count needs)."""
+    return Post.objects.filter(thread=thread).filter(published_q(user, thread.community))
+
+
 def thread_posts(thread: Thread, user: User | None = None) -> QuerySet[Post]:
     """The thread's posts ``user`` may see, in reply-tree order, with what a page needs.
 
@@ -462,8 +493,7 @@ def thread_posts(thread: Thread, user: User | None = None) -> QuerySet[Post]:
     of the page's time.
     """
     return (
-        Post.objects.filter(thread=thread)
-        .filter(published_q(user, thread.community))
+        visible_posts(thread, user)
         .select_related("author")
         .only(*POST_PAGE_FIELDS)
         .annotate(
@@ -501,7 +531,12 @@ def published_posts_after(thread: Thread, seq: int) -> QuerySet[Post]:
 
 
 def thread_page(thread: Thread, page_number, user: User | None = None) -> Page:
-    return paginate(thread_posts(thread, user), page_number, settings.JEKAFO["POSTS_PER_PAGE"])
+    return paginate_counting_last(
+        thread_posts(thread, user),
+        page_number,
+        settings.JEKAFO["POSTS_PER_PAGE"],
+        counted=visible_posts(thread, user),
+    )
 
 
 def page_of_post(post: Post, user: User | None = None) -> int:

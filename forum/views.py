@@ -41,6 +41,7 @@ from .forms import (
     SlowModeForm,
     SplitThreadForm,
     ThreadForm,
+    blank_reply_form_html,
 )
 from .markup import quote_markdown
 from .models import Invitation, JoinRequest, Membership, Post, Region, User
@@ -376,15 +377,15 @@ def _thread_context(request: HttpRequest, thread, page) -> dict:
         "can_post": perms.can_post_in_community(user, community),
         "can_moderate": can_moderate,
         "max_depth": settings.JEKAFO["MAX_VISIBLE_DEPTH"],
-        "reply_form": ReplyForm(),
         "live": True,
     }
     context["follow_level"], context["community_follow_level"] = selectors.thread_follow_levels(
         user, thread
     )
     if context["can_reply"]:
-        context["reply_form"].fields["body"].widget.attrs["data-mentions-url"] = reverse(
-            "mention_candidates", args=[community.slug]
+        # Drawn once per language and CoP, with a fresh key (forum/forms.py says why).
+        context["reply_form"] = blank_reply_form_html(
+            reverse("mention_candidates", args=[community.slug])
         )
     posts = list(page.object_list)
     files = selectors.files_of_posts(posts)
@@ -422,7 +423,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     context = _thread_context(request, thread, page)
     if not is_prefetch(request):
         # The one write of a GET (forum/services/reading.py says why, and when).
-        services.record_reading(user=request.user, thread=thread, shown=page.object_list)
+        services.record_reading(
+            user=request.user,
+            thread=thread,
+            shown=page.object_list,
+            whole_thread=not page.has_other_pages(),
+        )
     return render(request, "forum/thread_detail.html", context)
 
 

@@ -29,31 +29,45 @@ from ..selectors import published_q
 from ..unread import new_posts_q, read_mark, signed_in
 
 
-def record_reading(*, user: User | None, thread: Thread, shown: list[Post]) -> int | None:
+def record_reading(
+    *, user: User | None, thread: Thread, shown: list[Post], whole_thread: bool = False
+) -> int | None:
     """Advance ``user``'s mark on ``thread`` after she was shown ``shown``; return the new mark.
 
     One SELECT (her mark and the first new post she was not shown), then one
     write only when the mark advances. Returns None when nothing was written.
+    ``whole_thread``: ``shown`` is every post of the thread she may see (the
+    thread fits on the page), so there is no post she was not shown to look
+    for: the SELECT reads her mark alone. One posted since the page was read
+    is above the thread's last number as the page knew it, and stays new.
     """
     if not signed_in(user) or not shown:
         return None
     check_view_thread(user, thread)
-    shown_ids = [post.pk for post in shown]
-    first_unseen = (
-        Post.objects.filter(thread=OuterRef("pk"), seq__gt=Coalesce(OuterRef("old"), 0))
-        .filter(new_posts_q(user))
-        .filter(published_q(user, thread.community))
-        .exclude(pk__in=shown_ids)
-        .order_by("seq")
-        .values("seq")[:1]
-    )
-    old, unseen = (
-        Thread.objects.filter(pk=thread.pk)
-        .annotate(old=read_mark(user))
-        .annotate(unseen=Subquery(first_unseen, output_field=IntegerField()))
-        .values_list("old", "unseen")
-        .get()
-    )
+    if whole_thread:
+        old = (
+            ThreadRead.objects.filter(user=user, thread=thread)
+            .values_list("last_read_seq", flat=True)
+            .first()
+        )
+        unseen = None
+    else:
+        shown_ids = [post.pk for post in shown]
+        first_unseen = (
+            Post.objects.filter(thread=OuterRef("pk"), seq__gt=Coalesce(OuterRef("old"), 0))
+            .filter(new_posts_q(user))
+            .filter(published_q(user, thread.community))
+            .exclude(pk__in=shown_ids)
+            .order_by("seq")
+            .values("seq")[:1]
+        )
+        old, unseen = (
+            Thread.objects.filter(pk=thread.pk)
+            .annotate(old=read_mark(user))
+            .annotate(unseen=Subquery(first_unseen, output_field=IntegerField()))
+            .values_list("old", "unseen")
+            .get()
+        )
     newest_shown = max(post.seq for post in shown)
     mark = unseen - 1 if unseen is not None else max(newest_shown, thread.last_seq)
     now = timezone.now()

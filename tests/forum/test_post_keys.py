@@ -7,6 +7,8 @@ returns what the first sending made. Keys are per author; a bad key is a 400
 with a message.
 """
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -46,6 +48,26 @@ def test_thread_page_and_new_thread_page_carry_a_hidden_key(thread, public_cop, 
     for url in (thread.get_absolute_url(), reverse("thread_create", args=[public_cop.slug])):
         html = client.get(url).content.decode()
         assert 'type="hidden" name="key" value="p' in html
+
+
+def test_the_thread_pages_reply_form_is_drawn_once_but_each_page_has_its_own_key(
+    thread, member, browser
+):
+    client = browser(member)
+    pages = [client.get(thread.get_absolute_url()).content.decode() for _ in range(3)]
+    keys = [re.findall(r'name="key" value="([^"]+)"', html) for html in pages]
+    assert all(len(found) == 1 for found in keys)
+    assert len({found[0] for found in keys}) == 3
+    assert "KEYSLOT" not in "".join(pages)
+    mentions = reverse("mention_candidates", args=[thread.community.slug])
+    assert all(f'data-mentions-url="{mentions}"' in html for html in pages)
+    # The same form in English for a member who chose it: one drawing per language.
+    member.preferred_language = "en"
+    member.save()
+    english = client.get(thread.get_absolute_url()).content.decode()
+    french_label = re.search(r'<label for="id_body">([^<]+)</label>', pages[0])[1]
+    assert french_label.startswith("Votre réponse")
+    assert f'<label for="id_body">{french_label}</label>' not in english
 
 
 def test_a_retried_reply_is_stored_once_even_a_day_later(thread, member, browser, clock):

@@ -289,6 +289,29 @@ def test_the_thread_page_tells_live_js_where_to_record_for_members_only(thread, 
     assert "data-read-url" not in client_for(None).get(thread.get_absolute_url()).text
 
 
+def test_a_thread_on_one_page_reads_only_the_mark_and_leaves_a_later_post_new(
+    thread, member, moderator
+):
+    """``whole_thread``: nothing unseen to look for; a post written after the page stays new."""
+    shown = list(Post.objects.filter(thread=thread)) + replies(moderator, thread, 2)
+    thread.refresh_from_db()
+    late = make_post(moderator, thread)  # after the page was read: not shown
+
+    with CaptureQueriesContext(connection) as queries:
+        mark = services.record_reading(user=member, thread=thread, shown=shown, whole_thread=True)
+    assert mark == mark_of(member, thread) == 3 == late.seq - 1
+    assert len(queries.captured_queries) == 2  # her mark, then the one write
+    assert "forum_post" not in queries.captured_queries[0]["sql"]
+    assert new_count(member, thread) == 1
+
+    with CaptureQueriesContext(connection) as again:
+        assert (
+            services.record_reading(user=member, thread=thread, shown=shown, whole_thread=True)
+            is None
+        )
+    assert writes(again) == [] and len(again.captured_queries) == 1
+
+
 # Counting -----------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from forum import services
+from forum import inputs, services
 from forum.models import (
     Invitation,
     JoinRequest,
@@ -389,7 +389,7 @@ def test_malformed_page_number_shows_page_one(page, thread, public_cop, browser)
         assert response.context["page"].number == 1
 
 
-@pytest.mark.parametrize("page", ["999", "0", "-1", "9" * 40])
+@pytest.mark.parametrize("page", ["999", "0", "-1", "9" * 40, str(inputs.MAX_ID)])
 def test_page_number_out_of_range_is_404(page, thread, public_cop, browser):
     for url in (
         thread.get_absolute_url(),

@@ -200,7 +200,7 @@ class Sweeper:
             except TimeoutError:
                 pass
         if closed:
-            logger.warning("closed %d sockets that lost access during the outage", closed)
+            logger.warning("sockets closed for lost access during the outage: %d", closed)
 
     async def sweep(self) -> int:
         """Check every tracked socket in one database call; close those that lost access."""

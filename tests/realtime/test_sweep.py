@@ -246,7 +246,7 @@ async def test_sockets_that_lose_access_during_an_outage_are_closed_and_others_g
         while not any("lost access" in r.getMessage() for r in caplog.records):
             await asyncio.sleep(0.05)
     lines = [r.getMessage() for r in caplog.records if "lost access" in r.getMessage()]
-    assert lines == ["closed 3 sockets that lost access during the outage"]
+    assert lines == ["sockets closed for lost access during the outage: 3"]
     assert not [r for r in caplog.records if r.exc_info and r.levelno >= logging.WARNING]
 
 

@@ -46,6 +46,7 @@ from .codes import ACCESS_LOST, BAD_REQUEST, LOGIN_REQUIRED, NOT_FOUND
 from .health import health
 from .local_groups import local_groups
 from .middleware import resolve_user, user_is_resolved
+from .pages import resume_page
 from .publisher import publish
 from .receivers import dumps, post_frame, thread_frame
 from .sweep import sweeper
@@ -480,11 +481,6 @@ def _route_id(scope, name: str) -> int:
     if number is None:
         raise Refuse(BAD_REQUEST)
     return number
-
-
-def resume_page() -> int:
-    """Changes (or posts) per page of a socket's backlog (settings: RESUME_PAGE)."""
-    return max(1, int(settings.JEKAFO.get("RESUME_PAGE", 200)))
 
 
 class Page(NamedTuple):

@@ -43,6 +43,7 @@ from rooms.models import Room
 
 from . import groups
 from .health import LayerDown, background, health
+from .pages import resume_page
 from .receivers import dumps
 
 logger = logging.getLogger(__name__)
@@ -228,8 +229,6 @@ class LocalGroups:
 
     async def _read(self, group: _Group) -> None:
         """Read the group's log past its position, a page at a time, handing each page out."""
-        from .consumers import resume_page
-
         reader = READERS.get(group.name.partition(".")[0])
         if reader is None or not group.subscribed.done():
             return

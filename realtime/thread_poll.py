@@ -41,6 +41,7 @@ from forum import selectors as forum_selectors
 from forum.models import Thread
 
 from .health import background, health
+from .pages import resume_page
 from .receivers import dumps, post_frame, push_audiences
 
 logger = logging.getLogger(__name__)
@@ -150,8 +151,6 @@ class ThreadPoller:
 
     async def read(self, thread_id: int, members: list) -> None:
         """Read ``thread_id`` page by page past its position, handing each page out."""
-        from .consumers import resume_page
-
         after = self.positions.get(thread_id)
         if after is None:
             # The first read of an outage starts where the least advanced socket

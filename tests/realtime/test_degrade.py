@@ -20,6 +20,7 @@ from channels.db import database_sync_to_async
 
 from realtime import health as health_module
 from realtime import local_groups as local_groups_module
+from realtime import thread_poll as thread_poll_module
 from realtime.health import health
 from realtime.publisher import publish
 from rooms import services as room_services
@@ -72,16 +73,16 @@ class PausableLayer:
         return await self.inner.receive(channel)
 
 
-@pytest.fixture
-def fast_probe(monkeypatch):
+def pausable_layer(monkeypatch):
+    """Quick probes and polls, and the settings' layer wrapped in a PausableLayer.
+
+    A generator for the fixtures of the outage tests (here, test_thread_poll,
+    test_sweep): ``yield from pausable_layer(monkeypatch)``.
+    """
     monkeypatch.setattr(health_module, "PROBE_INTERVAL", 0.1)
     monkeypatch.setattr(health_module, "TIMEOUT", 0.3)
     monkeypatch.setattr(local_groups_module, "POLL_INTERVAL", 0.1)
-
-
-@pytest.fixture
-def layer(fast_probe):
-    """The settings' layer wrapped in a PausableLayer for the test's sockets and publisher."""
+    monkeypatch.setattr(thread_poll_module, "POLL_INTERVAL", 0.1)
     manager = channel_layers_module.channel_layers
     inner = manager["default"]
     wrapped = PausableLayer(inner)
@@ -89,6 +90,12 @@ def layer(fast_probe):
     yield wrapped
     wrapped.resume()
     manager.backends["default"] = inner
+
+
+@pytest.fixture
+def layer(monkeypatch):
+    """The settings' layer wrapped in a PausableLayer for the test's sockets and publisher."""
+    yield from pausable_layer(monkeypatch)
 
 
 def room_path(room) -> str:

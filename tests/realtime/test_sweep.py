@@ -13,7 +13,6 @@ import logging
 from importlib import import_module
 
 import pytest
-from channels import layers as channel_layers_module
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connection
@@ -24,15 +23,13 @@ from forum.presentation import MEMBER
 from forum.services import communities as community_services
 from forum.services import sanctions, security
 from forum.services import threads as thread_services
-from realtime import health as health_module
-from realtime import local_groups as local_groups_module
 from realtime import sweep as sweep_module
 from realtime.health import health
 from realtime.sweep import Probe, judge
 from rooms import services as room_services
 
 from ..factories import make_membership, make_thread, make_user
-from .test_degrade import PausableLayer
+from .test_degrade import pausable_layer
 from .wire import AMBIENT, in_db, receive_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,16 +38,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def layer(monkeypatch):
     """The settings' layer, made to answer nothing while paused (as in test_degrade)."""
-    monkeypatch.setattr(health_module, "PROBE_INTERVAL", 0.1)
-    monkeypatch.setattr(health_module, "TIMEOUT", 0.3)
-    monkeypatch.setattr(local_groups_module, "POLL_INTERVAL", 0.1)
-    manager = channel_layers_module.channel_layers
-    inner = manager["default"]
-    wrapped = PausableLayer(inner)
-    manager.backends["default"] = wrapped
-    yield wrapped
-    wrapped.resume()
-    manager.backends["default"] = inner
+    yield from pausable_layer(monkeypatch)
 
 
 @pytest.fixture

@@ -13,18 +13,16 @@ import asyncio
 import json
 
 import pytest
-from channels import layers as channel_layers_module
 
 from forum import services
 from forum.models import Membership, Post
-from realtime import health as health_module
 from realtime import local_groups as local_groups_module
 from realtime import thread_poll
 from realtime.health import health
 from rooms import services as room_services
 
 from ..factories import make_membership, make_user
-from .test_degrade import PausableLayer
+from .test_degrade import pausable_layer
 from .wire import AMBIENT, in_db, receive_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,17 +32,7 @@ SKIP = AMBIENT | {"notifications"}
 
 @pytest.fixture
 def layer(monkeypatch):
-    monkeypatch.setattr(health_module, "PROBE_INTERVAL", 0.1)
-    monkeypatch.setattr(health_module, "TIMEOUT", 0.3)
-    monkeypatch.setattr(local_groups_module, "POLL_INTERVAL", 0.1)
-    monkeypatch.setattr(thread_poll, "POLL_INTERVAL", 0.1)
-    manager = channel_layers_module.channel_layers
-    inner = manager["default"]
-    wrapped = PausableLayer(inner)
-    manager.backends["default"] = wrapped
-    yield wrapped
-    wrapped.resume()
-    manager.backends["default"] = inner
+    yield from pausable_layer(monkeypatch)
 
 
 @pytest.fixture

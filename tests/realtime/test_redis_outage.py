@@ -42,8 +42,13 @@ from ._redis import PrivateRedis, redis_server_binary
 pytestmark = pytest.mark.redis
 
 
-@pytest.fixture(scope="module")
-def outage_cluster():
+def cluster_on_private_redis(**options):
+    """Two Daphne processes on a redis-server of their own, which a test may pause or kill.
+
+    A generator for module fixtures (``yield from``); ``options`` go to
+    ``running_cluster``. A fault is never played on a shared Redis: without
+    redis-server this skips, and fails under CI, which installs it.
+    """
     require_service("Redis", "REDIS_URL")  # runs where the Redis tests run
     if redis_server_binary() is None:
         message = "redis-server is not installed: a fault is never played on a shared Redis."
@@ -52,7 +57,7 @@ def outage_cluster():
         pytest.skip(message)
     redis = PrivateRedis()
     try:
-        with running_cluster(cluster_redis_url(redis.url), slow_link=False, static=True) as running:
+        with running_cluster(cluster_redis_url(redis.url), slow_link=False, **options) as running:
             running.redis = redis
             try:
                 yield running
@@ -60,6 +65,11 @@ def outage_cluster():
                 redis.stop()  # before the processes, as it always was
     finally:
         redis.stop()  # a cluster that did not start
+
+
+@pytest.fixture(scope="module")
+def outage_cluster():
+    yield from cluster_on_private_redis(static=True)
 
 
 def log_of(process) -> str:

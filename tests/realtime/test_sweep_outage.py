@@ -16,47 +16,20 @@ the outage, how many sockets it closed.
 import asyncio
 import contextlib
 import json
-import os
 import re
-import shutil
 import time
 
 import pytest
 
-from tests.test_infrastructure import require_service
-
-from . import _daphne
-from ._daphne import Cluster, ClusterDatabase, LiveClient, close_all, cluster_env, run_python
-from ._redis import PrivateRedis, redis_server_binary
-from .test_redis_outage import log_of, wait_in_logs
+from ._daphne import LiveClient, close_all, run_python
+from .test_redis_outage import cluster_on_private_redis, log_of, wait_in_logs
 
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture(scope="module")
 def sweep_cluster():
-    require_service("Redis", "REDIS_URL")  # runs where the Redis tests run
-    if redis_server_binary() is None:
-        message = "redis-server is not installed: a fault is never played on a shared Redis."
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} CI must install it.", pytrace=False)
-        pytest.skip(message)
-    redis = PrivateRedis()
-    workdir = _daphne.make_workdir()
-    database = ClusterDatabase(os.environ.get("DATABASE_URL", ""), workdir)
-    env = cluster_env(database.url, _daphne.cluster_redis_url(redis.url))
-    running = None
-    try:
-        running = Cluster(database, env, workdir, slow_link=False)
-        database.create(env)
-        running.redis = redis
-        yield running
-    finally:
-        redis.stop()
-        if running is not None:
-            running.stop()
-        database.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    yield from cluster_on_private_redis()
 
 
 def without_layer(env: dict[str, str]) -> dict[str, str]:

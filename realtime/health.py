@@ -61,7 +61,7 @@ class LayerErrors(logging.Filter):
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return True
-        states = list(_registry.get(loop, {}).values())
+        states = health.of_loop(loop)
         if not states:
             return True
         error = record.exc_info[1] if record.exc_info else None
@@ -268,14 +268,28 @@ def _describe(error: BaseException | None) -> str:
     return f"{type(error).__name__}: {error}"[:200]
 
 
-_registry: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+class PerLoopAndLayer:
+    """One ``factory(layer)`` per event loop and layer (layers are per loop, and so
+    is what serves them), kept while both live. Health, the publisher, the local
+    groups, the thread poller and the sweeper are each held by one of these."""
+
+    def __init__(self, factory: Callable, doc: str) -> None:
+        self.factory = factory
+        self.__doc__ = doc
+        self.registry: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __call__(self, layer):
+        by_layer = self.registry.setdefault(asyncio.get_running_loop(), weakref.WeakKeyDictionary())
+        found = by_layer.get(layer)
+        if found is None:
+            found = by_layer[layer] = self.factory(layer)
+        return found
+
+    def of_loop(self, loop) -> list:
+        """What this loop holds, for every layer."""
+        return list(self.registry.get(loop, {}).values())
 
 
-def health(layer) -> LayerHealth:
-    """The health of ``layer`` as this event loop sees it (one per loop, as layers are)."""
-    loop = asyncio.get_running_loop()
-    by_layer = _registry.setdefault(loop, weakref.WeakKeyDictionary())
-    found = by_layer.get(layer)
-    if found is None:
-        found = by_layer[layer] = LayerHealth(layer)
-    return found
+health = PerLoopAndLayer(
+    LayerHealth, "The health of ``layer`` as this event loop sees it (one per loop, as layers are)."
+)

@@ -33,7 +33,6 @@ and the first push. Presence and typing pause meanwhile.
 import asyncio
 import contextlib
 import logging
-import weakref
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -42,7 +41,7 @@ from rooms import selectors
 from rooms.models import Room
 
 from . import groups
-from .health import LayerDown, background, health
+from .health import LayerDown, PerLoopAndLayer, background, health
 from .pages import resume_page
 from .receivers import dumps
 
@@ -286,14 +285,6 @@ class LocalGroups:
                         await self.health.call("group_add", group.name, group.channel)
 
 
-_registry: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def local_groups(layer) -> LocalGroups:
-    """The groups this event loop holds on ``layer`` (one set per loop, as layers are)."""
-    loop = asyncio.get_running_loop()
-    by_layer = _registry.setdefault(loop, weakref.WeakKeyDictionary())
-    held = by_layer.get(layer)
-    if held is None:
-        held = by_layer[layer] = LocalGroups(layer)
-    return held
+local_groups = PerLoopAndLayer(
+    LocalGroups, "The groups this event loop holds on ``layer`` (one set per loop, as layers are)."
+)

@@ -20,13 +20,12 @@ import asyncio
 import contextvars
 import logging
 import os
-import weakref
 from collections import deque
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
-from .health import LayerDown, background, health
+from .health import LayerDown, PerLoopAndLayer, background, health
 
 logger = logging.getLogger(__name__)
 
@@ -77,17 +76,7 @@ class Publisher:
                 self.queue.popleft()
 
 
-_registry: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def publisher(layer) -> Publisher:
-    """The publisher of this event loop for ``layer``."""
-    loop = asyncio.get_running_loop()
-    by_layer = _registry.setdefault(loop, weakref.WeakKeyDictionary())
-    found = by_layer.get(layer)
-    if found is None:
-        found = by_layer[layer] = Publisher(layer)
-    return found
+publisher = PerLoopAndLayer(Publisher, "The publisher of this event loop for ``layer``.")
 
 
 def _serving_loop() -> asyncio.AbstractEventLoop | None:

@@ -41,7 +41,7 @@ from rooms.models import Room
 from rooms.permissions import can_view_room
 
 from .codes import ACCESS_LOST, LOGIN_REQUIRED, NOT_FOUND
-from .health import background, health
+from .health import PerLoopAndLayer, background, health
 
 logger = logging.getLogger(__name__)
 
@@ -234,14 +234,6 @@ class Sweeper:
         return closed
 
 
-_registry: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def sweeper(layer) -> Sweeper:
-    """The sweeper of this event loop for ``layer`` (one per loop, as layers are)."""
-    loop = asyncio.get_running_loop()
-    by_layer = _registry.setdefault(loop, weakref.WeakKeyDictionary())
-    found = by_layer.get(layer)
-    if found is None:
-        found = by_layer[layer] = Sweeper(layer)
-    return found
+sweeper = PerLoopAndLayer(
+    Sweeper, "The sweeper of this event loop for ``layer`` (one per loop, as layers are)."
+)

@@ -40,7 +40,7 @@ from channels.db import database_sync_to_async
 from forum import selectors as forum_selectors
 from forum.models import Thread
 
-from .health import background, health
+from .health import PerLoopAndLayer, background, health
 from .pages import resume_page
 from .receivers import dumps, post_frame, push_audiences
 
@@ -175,14 +175,6 @@ class ThreadPoller:
             members = [socket for socket in members if not socket.closing]
 
 
-_registry: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def thread_poller(layer) -> ThreadPoller:
-    """The thread poller of this event loop on ``layer`` (one per loop, as layers are)."""
-    loop = asyncio.get_running_loop()
-    by_layer = _registry.setdefault(loop, weakref.WeakKeyDictionary())
-    found = by_layer.get(layer)
-    if found is None:
-        found = by_layer[layer] = ThreadPoller(layer)
-    return found
+thread_poller = PerLoopAndLayer(
+    ThreadPoller, "The thread poller of this event loop on ``layer`` (one per loop, as layers are)."
+)

@@ -821,6 +821,11 @@ class ThreadConsumer(OrderedStream, LiveConsumer):
             self.dropped = max(self.dropped, event["cursor"])
             self.watch_gap()
             return
+        # Posts it already has that changed during the outage (hidden, edited,
+        # deleted): sent as their pushes would have been.
+        for seq, text in event.get("changes", {}).get((self.audience, self.language), ()):
+            if seq <= self.cursor and not self.closing:
+                await self.send(text_data=text)
         page = Page(event["cursor"], items, False, event["newest"])
         await self.take(page)
         await self.page_done(page)

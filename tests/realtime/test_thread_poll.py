@@ -41,8 +41,8 @@ def count_reads(monkeypatch):
     calls: list[tuple[int, int, int]] = []
     original = thread_poll.read_thread
 
-    def counted(thread_id, after, variants, limit):
-        message = original(thread_id, after, variants, limit)
+    def counted(thread_id, after, variants, limit, **options):
+        message = original(thread_id, after, variants, limit, **options)
         calls.append((thread_id, after, 0 if message is None else message["rows"]))
         return message
 
@@ -130,7 +130,8 @@ async def test_thread_sockets_read_the_thread_while_the_layer_is_down(
         frames = await posts_within(socket, 1.5)
         # Live again, once. The pushes queued during the outage arrived too:
         # each socket dropped the posts it had by seq; the hide is a change
-        # to a post it has (drawn hidden already), which the poll does not read.
+        # to a post it has (drawn hidden already): the poll did not send it
+        # again, its queued push may come.
         assert [(f["id"], f["event"]) for f in frames if f["event"] == "created"] == [
             (after.pk, "created")
         ], name
@@ -138,6 +139,47 @@ async def test_thread_sockets_read_the_thread_while_the_layer_is_down(
             [],
             [(hidden.pk, "hidden")],
         ), name
+    for socket in sockets.values():
+        await socket.disconnect()
+
+
+async def test_posts_already_shown_that_change_during_the_outage_are_sent_again(
+    layer, connect, member, colleague, moderator, thread
+):
+    """A moderator hides a reply (an address posted by mistake) while Redis is away:
+    open pages do not keep showing it until the layer returns."""
+    shown = await in_db(reply, member, thread, "Mon numéro : 76 00 00 00")
+    kept = await in_db(reply, member, thread, "Une réponse qui reste")
+    path = f"/ws/threads/{thread.pk}/"
+    people = {"colleague": colleague, "moderator": moderator}
+    sockets = {name: await connect(person, path) for name, person in people.items()}
+    for socket in sockets.values():
+        await receive_type(socket, "hello", skip=SKIP)
+
+    layer.pause()
+    first = await in_db(reply, colleague, thread, "Pendant la panne")
+    for socket in sockets.values():
+        frame = await receive_type(socket, "post", timeout=5, skip=SKIP)
+        assert (frame["id"], frame["event"]) == (first.pk, "created")
+    assert not health(layer).up
+
+    await in_db(services.hide_post, moderator=moderator, post=shown, reason="Données personnelles")
+    await in_db(services.edit_post, editor=member, post=kept, body="Une réponse corrigée")
+    for name, socket in sockets.items():
+        frames = [await receive_type(socket, "post", timeout=5, skip=SKIP) for _ in range(2)]
+        frames += await posts_within(socket, 1.0)  # each change once, not at every read
+        assert sorted((f["id"], f["event"]) for f in frames) == sorted(
+            [(shown.pk, "hidden"), (kept.pk, "edited")]
+        ), name
+        by_id = {f["id"]: f["html"] for f in frames}
+        assert "Une réponse corrigée" in by_id[kept.pk]
+        if name == "moderator":
+            assert "76 00 00 00" in by_id[shown.pk]
+        else:
+            assert "76 00 00 00" not in by_id[shown.pk]
+    layer.resume()
+    async with asyncio.timeout(5):
+        await health(layer).back.wait()
     for socket in sockets.values():
         await socket.disconnect()
 

@@ -63,6 +63,21 @@ def preload_access(users: Iterable[User], community_ids: Iterable[int]) -> None:
         people[sanction.user_id].__dict__[_SANCTION_CACHE][sanction.community_id].append(sanction)
 
 
+def preload_access_of(user: User | None, community_ids: Iterable[int]) -> None:
+    """``preload_access`` for one reader, of the CoPs whose rights are not read yet (if any).
+
+    A page that looks up many items (the review queue) reads rights once for
+    all of them, however many lookups ask.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return
+    memberships = user.__dict__.get(_MEMBERSHIP_CACHE, {})
+    sanctions = user.__dict__.get(_SANCTION_CACHE, {})
+    missing = {pk for pk in community_ids if pk not in memberships or pk not in sanctions}
+    if missing:
+        preload_access([user], missing)
+
+
 def in_force_q(now=None) -> Q:
     """A filter on Sanction for those in force at ``now``."""
     now = now or timezone.now()

@@ -9,7 +9,7 @@ review their CoPs' queue (staff: every CoP, one page) and decide with a note.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -59,13 +59,19 @@ def report(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 def _queue(request: HttpRequest, communities, community=None) -> HttpResponse:
     cases = list(selectors.list_open_cases(communities)[:100])
+    # One bulk lookup per kind of item, whatever the number of cases; an item
+    # gone, or out of the moderator's sight since, is shown as already hidden.
+    perms.preload_access_of(request.user, {case.community_id for case in cases})
+    ids_by_kind: dict[str, list[int]] = {}
+    for case in cases:
+        ids_by_kind.setdefault(case.kind, []).append(case.object_id)
+    items = {
+        kind: reporting.find_many(kind, request.user, ids) for kind, ids in ids_by_kind.items()
+    }
     for case in cases:
         target = reporting.target(case.kind)
         case.label = target.label
-        try:
-            item = target.find(request.user, case.object_id)
-        except Http404:
-            item = None
+        item = items[case.kind].get(case.object_id)
         case.item_url = target.url(item) if item is not None else ""
         case.edit_url = target.edit_url(item) if item is not None and target.edit_url else ""
         case.item_hidden = item is None or target.is_hidden(item)

@@ -57,6 +57,9 @@ class RoomKind:
     hello: Callable = field(default=_nothing)
     # (room, subject, cursor) -> frames a newcomer gets after the latest messages.
     snapshot: Callable = field(default=_no_frames)
+    # (rooms) -> None: load at once what ``page`` reads of each of ``rooms``
+    # (a webinar room's session), so that a list of rooms costs one query.
+    preload_pages: Callable[[list[Room]], None] = field(default=_nothing)
 
 
 _kinds: dict[str, ChangeKind] = {}
@@ -122,3 +125,12 @@ def frame_for(room: Room, seq: int, kind: str, object_id: int) -> dict | None:
 def page_url(room: Room) -> str:
     """The path of the page that shows ``room`` (a CoP's salon, a webinar's live room)."""
     return _room_kinds[room.kind].page(room)
+
+
+def preload_pages(rooms: Iterable[Room]) -> None:
+    """Load what ``page_url`` reads of each of ``rooms``: one query per room kind at most."""
+    by_kind: dict[str, list[Room]] = {}
+    for room in rooms:
+        by_kind.setdefault(room.kind, []).append(room)
+    for kind, some in by_kind.items():
+        _room_kinds[kind].preload_pages(some)

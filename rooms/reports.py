@@ -27,6 +27,7 @@ def register_report_target() -> None:
             kind="message",
             label=_("message de salon"),
             find=selectors.access_message,
+            find_many=selectors.find_messages,
             community=lambda message: message.room.community,
             author=lambda message: message.author,
             excerpt=_excerpt,

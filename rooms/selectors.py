@@ -10,11 +10,17 @@ from django.http import Http404
 from django.utils import timezone
 
 from forum.models import Membership, User
-from forum.permissions import can_post_in_community, forget_memberships
+from forum.permissions import can_post_in_community, forget_memberships, preload_access_of
 
 from . import frames, kinds
 from .models import SALON, Message, Room, RoomConnection, RoomEvent, RoomMute, VoiceNote
-from .permissions import can_moderate_room, can_write_in_room, check_view_room, mute_of
+from .permissions import (
+    can_moderate_room,
+    can_view_room,
+    can_write_in_room,
+    check_view_room,
+    mute_of,
+)
 
 
 def forget_memberships_of(user: User | None) -> None:
@@ -37,6 +43,19 @@ def access_message(user: User | None, pk: int) -> Message:
         raise Http404
     check_view_room(user, message.room)
     return message
+
+
+def find_messages(user: User | None, pks: list[int]) -> dict[int, Message]:
+    """The messages ``pks`` that ``access_message`` would give ``user``, by pk.
+
+    In a few queries whatever their number, with what the pages of their rooms
+    read (``kinds.page_url``) loaded too.
+    """
+    messages = list(Message.objects.select_related("room__community", "author").filter(pk__in=pks))
+    preload_access_of(user, {m.room.community_id for m in messages})
+    found = {message.pk: message for message in messages if can_view_room(user, message.room)}
+    kinds.preload_pages(message.room for message in found.values())
+    return found
 
 
 def access_voice(user: User | None, room_id: int, pk: int) -> VoiceNote:

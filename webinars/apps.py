@@ -30,6 +30,7 @@ class WebinarsConfig(AppConfig):
             kinds.RoomKind(
                 name=ROOM_KIND,
                 page=lambda room: reverse("webinar_room", args=[room.session.pk]),
+                preload_pages=selectors.load_sessions_of_rooms,
                 subject=selectors.session_of_room,
                 state=lambda user, room, session: {
                     "session": frames.session_times(session),

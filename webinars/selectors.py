@@ -205,6 +205,16 @@ def access_hand(session: Session, pk: int) -> Hand:
     return hand
 
 
+def load_sessions_of_rooms(rooms: list[Room]) -> None:
+    """Set each webinar room's ``session`` (its pk, what the room's page link needs), one query."""
+    by_room: dict[int, list[Room]] = {}
+    for room in rooms:
+        by_room.setdefault(room.pk, []).append(room)
+    for session in Session.objects.filter(room_id__in=by_room).only("pk", "room_id"):
+        for room in by_room[session.room_id]:
+            room.session = session
+
+
 def session_of_room(room: Room) -> Session:
     """The session whose live room is ``room`` (the subject of its actions)."""
     session = Session.objects.select_related("community").get(room=room)

@@ -21,7 +21,7 @@ from ..models import (
     User,
 )
 from ..permissions import check_report, check_review_reports
-from ..selectors import access_post, access_thread
+from ..selectors import access_post, access_thread, find_posts, find_threads
 from ..text import clean_line
 from ._common import log_action
 from .notifications import notify_users_in_their_language
@@ -259,6 +259,10 @@ def _hide_thread(moderator: User, thread: Thread, note: str) -> None:
 
 
 def _opening(thread: Thread) -> Post:
+    """The thread's opening post: the one ``find_threads`` loaded, else read now."""
+    loaded = thread.__dict__.get("opening_post")
+    if loaded is not None:
+        return loaded
     return Post.objects.get(thread=thread, parent__isnull=True)
 
 
@@ -277,6 +281,7 @@ def register_forum_targets() -> None:
             kind="post",
             label=gettext_lazy("message"),
             find=access_post,
+            find_many=find_posts,
             community=lambda post: post.thread.community,
             author=lambda post: post.author,
             excerpt=_post_excerpt,
@@ -293,6 +298,7 @@ def register_forum_targets() -> None:
             kind="thread",
             label=gettext_lazy("discussion"),
             find=access_thread,
+            find_many=find_threads,
             community=lambda thread: thread.community,
             author=lambda thread: thread.author,
             excerpt=lambda thread: f"{thread.title} — {_opening(thread).body}",

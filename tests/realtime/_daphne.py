@@ -473,6 +473,25 @@ def running_cluster(
 # WebSocket client --------------------------------------------------------------------
 
 
+async def open_socket(url: str, origin: str, cookie: str, ssl=None) -> tuple:
+    """Open a live socket (room or thread) as the session ``cookie``; (connection, hello)."""
+    from websockets.asyncio.client import connect
+
+    connection = await connect(
+        url,
+        ssl=ssl,
+        origin=origin,
+        additional_headers={"Cookie": cookie},
+        proxy=None,
+        open_timeout=10,
+        close_timeout=2,
+    )
+    async with asyncio.timeout(10):
+        hello = json.loads(await connection.recv())
+    assert hello["type"] == "hello", hello
+    return connection, hello
+
+
 class LiveClient:
     """A room socket that keeps every ``message`` frame it receives, in arrival order."""
 
@@ -498,20 +517,7 @@ class LiveClient:
     async def connect(cls, url: str, origin: str, cookie: str, ssl=None) -> "LiveClient":
         """Open ``url`` (a room's socket, straight or through nginx with ``ssl``) as the
         member whose session ``cookie`` is given; her ``hello`` must let her post."""
-        from websockets.asyncio.client import connect
-
-        connection = await connect(
-            url,
-            ssl=ssl,
-            origin=origin,
-            additional_headers={"Cookie": cookie},
-            proxy=None,
-            open_timeout=10,
-            close_timeout=2,
-        )
-        async with asyncio.timeout(10):
-            hello = json.loads(await connection.recv())
-        assert hello["type"] == "hello", hello
+        connection, hello = await open_socket(url, origin, cookie, ssl=ssl)
         assert hello["user"] is not None and hello["can_post"], hello
         return cls(connection, hello)
 

@@ -34,6 +34,7 @@ from ._daphne import (
     LiveClient,
     close_all,
     cluster_redis_url,
+    open_socket,
     run_python,
     running_cluster,
 )
@@ -395,19 +396,9 @@ class ThreadClient:
 
     @classmethod
     async def open(cls, port: int, cookie: str, thread: int) -> "ThreadClient":
-        from websockets.asyncio.client import connect
-
-        connection = await connect(
-            f"ws://127.0.0.1:{port}/ws/threads/{thread}/",
-            origin=f"http://127.0.0.1:{port}",
-            additional_headers={"Cookie": cookie},
-            proxy=None,
-            open_timeout=10,
-            close_timeout=2,
+        connection, hello = await open_socket(
+            f"ws://127.0.0.1:{port}/ws/threads/{thread}/", f"http://127.0.0.1:{port}", cookie
         )
-        async with asyncio.timeout(10):
-            hello = json.loads(await connection.recv())
-        assert hello["type"] == "hello", hello
         return cls(connection, hello)
 
     def created(self) -> list[tuple[int, int]]:

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from ._daphne import LiveClient, close_all, run_python
+from ._daphne import LiveClient, close_all, open_socket, run_python
 from .test_redis_outage import cluster_on_private_redis, log_of, wait_in_logs
 
 pytestmark = pytest.mark.redis
@@ -38,19 +38,9 @@ def without_layer(env: dict[str, str]) -> dict[str, str]:
 
 
 async def open_thread(port: int, cookie: str, thread_id: int):
-    from websockets.asyncio.client import connect
-
-    connection = await connect(
-        f"ws://127.0.0.1:{port}/ws/threads/{thread_id}/",
-        origin=f"http://127.0.0.1:{port}",
-        additional_headers={"Cookie": cookie},
-        proxy=None,
-        open_timeout=10,
-        close_timeout=2,
+    connection, _hello = await open_socket(
+        f"ws://127.0.0.1:{port}/ws/threads/{thread_id}/", f"http://127.0.0.1:{port}", cookie
     )
-    async with asyncio.timeout(10):
-        hello = json.loads(await connection.recv())
-    assert hello["type"] == "hello", hello
     return connection
 
 

@@ -9,8 +9,8 @@ the benchmark in JSON lines on stdin/stdout:
   with ``after=0``), writes ``{"event": "ready"}``, and keeps them open.
   A socket that drops (its Daphne process was killed) comes back like the
   page does: full-jitter back-off (a random wait below a ceiling doubling from
-  1 s to 30 s), after a 4503 the server's ``busy`` hint plus up to as much again, and
-  ``?after=<last seq seen>``. If its process does not answer at all
+  1 s to 30 s), after a 4503 the server's ``busy`` hint (a slot it booked)
+  plus up to a quarter more, and ``?after=<last seq seen>``. If its process does not answer at all
   (connection refused) it tries the other one at once, as nginx's
   ``proxy_next_upstream`` would. Each socket checks its seqs: every one once,
   in order. On ``{"event": "stop", "final_seq": S, "deadline": t}`` the child
@@ -57,15 +57,18 @@ class RoomSocket:
         self.refused = 0  # connection refused, HTTP error or timeout
         self.reasons: dict[str, int] = {}
         self.hello_at: list[float] = []
+        # After the first drop: (epoch, outcome, which url answered: 0 own, 1 other).
+        self.trace: list[tuple[float, str, int]] = []
+        self.answered_by = 0
         self.done = asyncio.Event()
         self.final_seq: int | None = None
 
     def backoff(self, busy: bool) -> float:
-        """live.js's wait: after busy, the hint plus up to as much again; else full jitter."""
+        """live.js's wait: after busy, the hint plus up to a quarter more; else full jitter."""
         if busy:
             hint = self.busy_hint or 2.0
             self.busy_hint = 0.0
-            return hint + random.random() * hint
+            return hint * (1 + random.random() / 4)
         wait = random.random() * self.delay
         self.delay = min(self.delay * 2, CAP)
         return wait
@@ -77,8 +80,10 @@ class RoomSocket:
         """Connect to its process, or the other one if its own does not answer."""
         query = f"?after={self.cursor}"
         try:
+            self.answered_by = 0
             return await open_socket(self.urls[0] + query, self.session_key, 10)
         except OSError:
+            self.answered_by = 1
             return await open_socket(self.urls[1] + query, self.session_key, 10)
 
     def take(self, frame: dict) -> None:
@@ -106,6 +111,8 @@ class RoomSocket:
                 else:
                     ws = await self.open()
             except (OSError, InvalidStatus, TimeoutError) as exc:
+                if self.back_at or self.dropped_at is not None:
+                    self.trace.append((time.time(), "refused", self.answered_by))
                 self.refused += 1
                 self.note(type(exc).__name__)
                 first = None
@@ -125,6 +132,7 @@ class RoomSocket:
                         self.hello_at.append(now)
                         self.delay = 1.0
                         if self.dropped_at is not None:
+                            self.trace.append((now, "hello", self.answered_by))
                             self.back_at.append(now)
                             self.back_after.append(now - self.dropped_at)
                             self.dropped_at = None
@@ -134,6 +142,7 @@ class RoomSocket:
                 pass
             code = ws.close_code
             if code == TRY_AGAIN:
+                self.trace.append((time.time(), f"busy {self.busy_hint}", self.answered_by))
                 self.busy += 1
                 busy = True
             elif self.connected:
@@ -204,6 +213,7 @@ async def room_mode(spec: dict, reader: asyncio.StreamReader) -> None:
             "never_back": sum(1 for s in sockets if s.dropped_at is not None),
             "back_at": [t for s in sockets for t in s.back_at],
             "back_after": [t for s in sockets for t in s.back_after],
+            "trace": [event for s in sockets for event in s.trace],
             "attempts": sum(s.attempts for s in sockets),
             "busy": sum(s.busy for s in sockets),
             "refused": sum(s.refused for s in sockets),

@@ -221,6 +221,16 @@ async def mass_reconnect(args, servers, room, keys, sender_keys, workdir, env):
         for reason, n in r["reasons"].items():
             reasons[reason] = reasons.get(reason, 0) + n
     back_at = sorted(t for r in results for t in r["back_at"] if t >= killed_at)
+    # Second by second after the kill: sockets back, told "busy", refused; by the
+    # process that answered (the socket's own, restarted, or the other one).
+    timeline: dict[int, dict[str, int]] = {}
+    for r in results:
+        for at, outcome, answered in r["trace"]:
+            if at < killed_at:
+                continue
+            second = timeline.setdefault(int(at - killed_at), {})
+            key = f"{outcome.split()[0]} {'own' if answered == 0 else 'other'}"
+            second[key] = second.get(key, 0) + 1
     back_after = sorted(int(t * 1e6) for r in results for t in r["back_after"])
     return {
         **total,
@@ -236,6 +246,13 @@ async def mass_reconnect(args, servers, room, keys, sender_keys, workdir, env):
         "back_p99_s": percentile(back_after, 99) / 1e6 if back_after else None,
         "reasons": reasons,
         "load_at_kill": load_at_kill,
+        "timeline": {second: timeline[second] for second in sorted(timeline)},
+        "busy_hints": sorted(
+            float(outcome.split()[1])
+            for r in results
+            for _, outcome, _ in r["trace"]
+            if outcome.startswith("busy")
+        )[:: max(1, total["busy"] // 20)],
     }
 
 
@@ -257,6 +274,27 @@ def verdict(report: dict) -> list[tuple[str, bool]]:
 
 def fmt(value, digits=1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def timeline_table(timeline: dict) -> str:
+    """Second by second after the kill: sockets back, and told ``busy``, by process."""
+    if not timeline:
+        return ""
+    seconds = sorted(int(second) for second in timeline)
+    rows = [
+        "Second by second after the kill (the socket's own process, killed and restarted, or "
+        "the other one; `busy`: told to come back at a booked slot):",
+        "",
+        "| second | back (own) | back (other) | busy (own) | busy (other) |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for second in seconds:
+        counts = timeline.get(second) or timeline.get(str(second)) or {}
+        rows.append(
+            f"| {second} | {counts.get('hello own', 0)} | {counts.get('hello other', 0)} "
+            f"| {counts.get('busy own', 0)} | {counts.get('busy other', 0)} |"
+        )
+    return "\n".join(rows) + "\n"
 
 
 def markdown_section(report: dict) -> str:
@@ -306,6 +344,7 @@ def markdown_section(report: dict) -> str:
         f"{r['duplicates']} / {r['out_of_order']} |",
         f"| tracebacks in the Daphne logs | {report['server_log'].get('tracebacks', 0)} |",
         "",
+        timeline_table(r.get("timeline") or {}),
         "Targets: "
         + "; ".join(f"{name}: {'yes' if met else '**no**'}" for name, met in report["verdict"])
         + ".",

@@ -14,27 +14,53 @@ socket is accepted before it waits (Daphne's connect timeout no longer runs),
 so a queue costs memory only; a server that keeps the burst in its queue
 serves it sooner than one that sends it away to come back. Any other socket is
 closed at once with code 4503 after a ``busy`` frame that says when to try
-again (``retry``, seconds: about how long the queue takes to drain, at least
-``HANDSHAKE_RETRY``): no database work, no error, and the client backs off
-with jitter (static/js/live.js), so the burst spreads itself out.
+again (``retry``, seconds): no database work, no error.
+
+The ``retry`` hints are booked like appointments, so that the crowd comes
+back one by one instead of all at once at the same hint to be turned away
+again. While sockets wait in its queue, the process measures the pace at
+which it serves them (handshakes a second, over its last ``PACE_SAMPLES``
+turns given back with a crowd waiting, in the last ``PACE_WINDOW`` seconds).
+The first socket turned away is told to come back in ``HANDSHAKE_RETRY``
+seconds, each next one a slot later, at most ``MAX_RETRY`` seconds from now.
+Slots follow ``OVERBOOK`` times the measured pace: a socket comes back
+through nginx to any process, not necessarily this one, and a process that
+has just restarted has taken no share of the burst yet; booked at this
+process's own pace, the others would idle while the crowd waits for late
+slots (measured: a restarted process served 20 sockets a second of the 60 it
+can). A socket that finds the queue full again is simply booked again,
+which costs a handshake and no database work.
+
+In the first moments of a burst the pace is not known yet (what was measured
+minutes ago, with other work, misleads): those sockets are told to come back
+after a random wait between ``HANDSHAKE_RETRY`` and three times that, by
+when it is. The client adds a little jitter (static/js/live.js), so slots
+booked by two processes for the same moment spread too.
 """
 
 import asyncio
 import contextlib
 import json
+import random
 import time
 import weakref
+from collections import deque
 
 from django.conf import settings
 
 # The close code of a socket turned away for now: "try again later" (as
 # HTTP 503), in the application range like 4403/4404 (Daphne cannot send 1013).
 TRY_AGAIN = 4503
-# The longest wait a "busy" frame names, in seconds: the client adds its own jitter,
-# and a process drains faster than its running mean says once the burst thins out.
-MAX_RETRY = 10.0
-# Weight of the latest handshake in the running mean of their durations.
-SMOOTHING = 0.1
+# The longest wait a "busy" frame names, in seconds (the client's back-off ceiling):
+# a burst larger than the process serves in that time comes back in a second round.
+MAX_RETRY = 30.0
+# The pace is measured over the last PACE_SAMPLES turns given back while sockets
+# waited, within the last PACE_WINDOW seconds; fewer than PACE_LEAST: not known.
+PACE_SAMPLES = 32
+PACE_WINDOW = 3.0
+PACE_LEAST = 8
+# Slots are booked at this many times the measured pace (see above).
+OVERBOOK = 2
 
 
 class Admission:
@@ -49,8 +75,10 @@ class Admission:
         # Counters for tests and benchmarks: admitted, turned away.
         self.admitted = 0
         self.turned_away = 0
-        # Running mean of how long a handshake holds its turn (seconds).
-        self.duration = 0.0
+        # When turns were given back while sockets waited (monotonic seconds).
+        self.served: deque[float] = deque(maxlen=PACE_SAMPLES)
+        # Monotonic time of the next free slot for a socket told to come back.
+        self.booked = 0.0
 
     @property
     def in_flight(self) -> int:
@@ -81,25 +109,38 @@ class Admission:
         return self.semaphore.locked() and self.waiting >= self.queue
 
     def leave(self) -> None:
+        if self.waiting:
+            self.served.append(time.monotonic())
         self.semaphore.release()
 
     @contextlib.asynccontextmanager
     async def turn(self):
         """``async with admission.turn() as admitted:`` the turn is given back on leaving."""
         admitted = await self.enter()
-        started = time.monotonic()
         try:
             yield admitted
         finally:
             if admitted:
                 self.leave()
-                took = time.monotonic() - started
-                self.duration += SMOOTHING * (took - self.duration) if self.duration else took
 
-    def retry_after(self) -> float:
-        """Seconds a turned-away client is told to wait: about how long the queue takes to drain."""
-        drain = (self.waiting + self.limit) * self.duration / max(1, self.limit)
-        return round(min(MAX_RETRY, max(settings.JEKAFO["HANDSHAKE_RETRY"], drain)), 1)
+    def pace(self) -> float | None:
+        """Handshakes a second served lately with sockets waiting; None while not known."""
+        horizon = time.monotonic() - PACE_WINDOW
+        recent = [at for at in self.served if at >= horizon]
+        if len(recent) < PACE_LEAST or recent[-1] <= recent[0]:
+            return None
+        return (len(recent) - 1) / (recent[-1] - recent[0])
+
+    def book_return(self) -> float:
+        """Book a slot for a socket turned away now; the seconds until it (the ``retry`` hint)."""
+        least = settings.JEKAFO["HANDSHAKE_RETRY"]
+        rate = self.pace()
+        if rate is None:
+            return round(least * (1 + 2 * random.random()), 2)
+        now = time.monotonic()
+        slot = min(max(self.booked, now + least), now + MAX_RETRY)
+        self.booked = slot + 1 / (OVERBOOK * rate)
+        return round(slot - now, 2)
 
 
 _registry: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -140,7 +181,7 @@ class AdmissionMiddleware:
             gate = admission()
             if gate.full():
                 gate.turned_away += 1
-                await turn_away(receive, send, gate.retry_after())
+                await turn_away(receive, send, gate.book_return())
                 return None
         return await self.inner(scope, receive, send)
 

@@ -260,7 +260,8 @@ class LocalGroups:
             if consumer not in group.members:
                 continue  # left while earlier sockets were served
             try:
-                await consumer.deliver(handler, message)
+                if not consumer.deliver_now(handler, message):
+                    await consumer.deliver(handler, message)
             except Exception:
                 logger.exception("Push %r to one socket of %s failed", handler, group.name)
             if served % YIELD_EVERY == 0:

@@ -12,8 +12,8 @@ builds a message dict, ``Server.handle_reply`` checks it, the protocol's
 Server-to-client frames are not masked (RFC 6455, 5.1), so without
 per-message compression the frame is the same bytes for every socket: here
 they are built once per text (with autobahn's own ``PreparedMessage``, which
-autobahn offers for this very use) and handed to each socket's transport,
-which the write-through reactor (config/reactor.py) writes at once.
+autobahn offers for this very use) and sent on each socket at once
+(``send_through``; what does not fit goes through Twisted's buffer).
 
 The direct write is taken only when it does exactly what the long road
 would do, and the caller takes the long road otherwise:
@@ -30,9 +30,10 @@ would do, and the caller takes the long road otherwise:
   (an autobahn option, off by default), no octet or frame logging, no timing;
 - the frame is within autobahn's limits and would not be fragmented.
 
-Order is kept: both roads end in one synchronous ``transport.write`` from
-the event loop's thread, so a frame written directly and one sent the long
-way leave in the order they were written. What the consumer decides before
+Order is kept: both roads end in the event loop's thread, in one
+synchronous ``send`` when Twisted's buffer is empty or one ``transport.write``
+queued behind what it holds, so a frame written directly and one sent the
+long way leave in the order they were written. What the consumer decides before
 writing (closing sockets get nothing, held pushes wait, frames follow the
 room's sequence) is unchanged: this module only replaces the last step.
 
@@ -161,7 +162,7 @@ def write(socket: Socket | None, text: str) -> bool:
     data, size = framed(text)
     if 0 < protocol.maxMessagePayloadSize < size or 0 < protocol.autoFragmentSize < size:
         return False  # the usual road refuses or fragments it
-    protocol.transport.write(data)
+    send_through(protocol.transport, data)
     # What sendMessage and sendData count, so the connection's statistics stay true.
     stats = protocol.trafficStats
     stats.outgoingWebSocketMessages += 1
@@ -170,3 +171,41 @@ def write(socket: Socket | None, text: str) -> bool:
     stats.outgoingOctetsWebSocketLevel += size
     stats.outgoingOctetsWireLevel += len(data)
     return True
+
+
+def send_through(transport, data: bytes) -> None:
+    """Hand ``data`` to ``transport``: straight to its socket when nothing waits before it.
+
+    Twisted's ``write`` appends to the connection's buffer and asks the
+    reactor to watch the socket; the write-through reactor (config/reactor.py)
+    then calls the connection's ``doWrite`` at once, which joins the buffer,
+    sends it and asks to stop watching: a dozen Python calls per socket and
+    push around one ``send``. For a plain TCP connection of Twisted's with
+    nothing buffered, open and not closing, the same ``send`` is made here
+    directly (the socket is non-blocking, as Twisted made it). What does not
+    fit, or any error, goes through Twisted's ``write``, which queues the rest
+    behind it and meets a broken connection in its usual way; a connection
+    with something buffered takes Twisted's ``write`` too, so order is kept.
+    TLS (not a plain connection) and other servers take the usual ``write``.
+    """
+    tcp = sys.modules.get("twisted.internet.tcp")
+    if (
+        tcp is None
+        or not isinstance(transport, tcp.Connection)
+        or not transport.connected
+        or transport.disconnecting
+        or transport._writeDisconnected
+        or transport._tempDataLen
+        or transport.offset != len(transport.dataBuffer)
+    ):
+        transport.write(data)
+        return
+    try:
+        sent = transport.socket.send(data)
+    except BlockingIOError:
+        sent = 0
+    except OSError:
+        transport.write(data)  # Twisted meets the error on its next write and closes
+        return
+    if sent < len(data):
+        transport.write(data[sent:])

@@ -180,11 +180,20 @@ def reader_rights(user: User | None, room: Room, *, fresh: bool = False) -> dict
     }
 
 
-def room_state(user: User | None, room: Room) -> dict:
-    """The room's settings, and the reader's own standing in it (``hello.room``)."""
-    fresh = Room.objects.select_related("pinned__author", "pinned__voice", "community").get(
+def read_room_afresh(room: Room) -> Room:
+    """``room`` read again, with what its state in ``hello`` draws (the pinned message)."""
+    return Room.objects.select_related("pinned__author", "pinned__voice", "community").get(
         pk=room.pk
     )
+
+
+def room_state(user: User | None, room: Room, *, fresh: Room | None = None) -> dict:
+    """The room's settings, and the reader's own standing in it (``hello.room``).
+
+    ``fresh``: the room as ``read_room_afresh`` gave it in this same call.
+    """
+    if fresh is None:
+        fresh = read_room_afresh(room)
     state = frames.room_state(fresh)
     mute = mute_of(user, fresh)
     me = {"muted": frames.mute_state(mute) if mute is not None else None}

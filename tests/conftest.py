@@ -104,7 +104,11 @@ def _fresh_limits():
     """Start every test with no abuse-limit counter spent (they live in the cache)."""
     from django.core.cache import cache
 
+    from realtime.pages import recent_pages
+
     cache.clear()
+    # Pages of room logs kept a moment per process: none from another test's database.
+    recent_pages.clear()
     yield
 
 

@@ -116,14 +116,14 @@ function closed(code) {
 
 // Full jitter: anywhere between 0 and a ceiling that doubles with each failure (to
 // 30 s), so that sockets dropped together (a server restart, a network blip in a
-// region) come back spread out, not in waves. A busy server (4503) says how long its
-// queue takes to drain: wait that long, plus up to as much again, so that the crowd it
-// turned away comes back spread over the time it can serve them; the ceiling does not
-// grow for it. The cursor goes with the next attempt (?after=), so nothing is lost.
+// region) come back spread out, not in waves. A busy server (4503) books each socket
+// it turns away its own slot, at the pace it can serve them: wait that long, plus up to
+// a quarter more, so slots two servers booked for the same moment spread too; the
+// ceiling does not grow for it. The cursor goes with the next attempt (?after=).
 function backoff(busy) {
   if (busy) {
     const hint = busyRetry || 2;
-    return hint + Math.random() * hint;
+    return hint * (1 + Math.random() / 4);
   }
   const wait = Math.random() * delay;
   delay = Math.min(delay * 2, 30);

@@ -126,31 +126,82 @@ async def test_a_turned_away_socket_leaves_no_presence_and_ignores_frames(
         await socket.disconnect()
 
 
-def test_the_retry_hint_is_how_long_the_queue_takes_to_drain(settings):
-    settings.JEKAFO = {**settings.JEKAFO, "HANDSHAKE_RETRY": 2.0}
+def served_at_pace(gate, per_second: float, count: int = 9) -> None:
+    """As if ``count`` turns had been given back with a crowd waiting, the last just now."""
+    now = time.monotonic()
+    gate.served.extend(now - (count - 1 - i) / per_second for i in range(count))
+
+
+def test_each_socket_turned_away_is_booked_its_own_slot_at_the_pace_served(settings):
+    settings.JEKAFO = {**settings.JEKAFO, "HANDSHAKE_RETRY": 1.0}
 
     async def hints():
         gate = admission.Admission(limit=2, queue=100, wait=1)
-        gate.duration = 0.5  # seconds per handshake, two at a time
-        empty = gate.retry_after()
-        gate.waiting = 8
-        queued = gate.retry_after()
-        gate.waiting = 100_000
-        return empty, queued, gate.retry_after()
+        served_at_pace(gate, 4)  # 4 handshakes a second
+        gate.waiting = 100  # the queue is full
+        burst = [gate.book_return() for _ in range(8)]
+        far = [gate.book_return() for _ in range(300)][-2:]
+        return burst, far
 
-    # At least HANDSHAKE_RETRY; 10 handshakes ahead, 2 at a time, 0.5 s each; at most 30 s.
-    assert asyncio.run(hints()) == (2.0, 2.5, admission.MAX_RETRY)
+    burst, far = asyncio.run(hints())
+    # The least wait first, then one slot every 1 / (OVERBOOK × pace) seconds.
+    step = 1 / (admission.OVERBOOK * 4)
+    assert burst[0] == 1.0
+    steps = [round(b - a, 3) for a, b in zip(burst, burst[1:], strict=False)]
+    assert all(abs(s - step) <= 0.011 for s in steps), burst
+    # Never further than MAX_RETRY, however many were turned away.
+    assert far == [admission.MAX_RETRY, admission.MAX_RETRY]
 
 
-def test_the_running_mean_follows_how_long_turns_are_held():
+def test_an_idle_process_books_at_least_the_least_wait(settings):
+    settings.JEKAFO = {**settings.JEKAFO, "HANDSHAKE_RETRY": 2.0}
+
+    async def hint():
+        gate = admission.Admission(limit=2, queue=100, wait=1)
+        served_at_pace(gate, 50)
+        return gate.book_return()
+
+    assert asyncio.run(hint()) == 2.0
+
+
+def test_before_the_pace_is_known_the_first_of_a_burst_are_spread_over_a_few_seconds(settings):
+    settings.JEKAFO = {**settings.JEKAFO, "HANDSHAKE_RETRY": 1.0}
+
+    async def hints():
+        gate = admission.Admission(limit=2, queue=100, wait=1)
+        unmeasured = [gate.book_return() for _ in range(200)]
+        # Measured long ago (another burst, other work): not this burst's pace.
+        served_at_pace(gate, 4)
+        gate.served = type(gate.served)(
+            (at - admission.PACE_WINDOW - 1 for at in gate.served), maxlen=admission.PACE_SAMPLES
+        )
+        stale = gate.book_return()
+        return unmeasured, stale
+
+    unmeasured, stale = asyncio.run(hints())
+    assert all(1.0 <= hint <= 3.0 for hint in [*unmeasured, stale])
+    assert max(unmeasured) - min(unmeasured) > 1.5  # spread, not one wave
+
+
+def test_the_pace_counts_only_turns_given_back_while_sockets_waited():
     async def run():
-        gate = admission.Admission(limit=1, queue=0, wait=1)
-        for _ in range(3):
+        gate = admission.Admission(limit=1, queue=10, wait=5)
+        for _ in range(3):  # one at a time, no one waiting: not a crowd's pace
             async with gate.turn():
-                await asyncio.sleep(0.05)
-        return gate.duration
+                await asyncio.sleep(0)
+        alone = len(gate.served)
 
-    assert 0.04 < asyncio.run(run()) < 0.5
+        async def one():
+            async with gate.turn():
+                await asyncio.sleep(0.01)
+
+        await asyncio.gather(*(one() for _ in range(10)))
+        return alone, len(gate.served), gate.pace()
+
+    alone, crowded, pace = asyncio.run(run())
+    assert alone == 0
+    assert crowded == 9  # every turn but the last had someone waiting
+    assert pace is not None and 20 < pace < 110  # about 100 a second, less on a busy machine
 
 
 def test_turns_are_given_back_and_taken_in_order():

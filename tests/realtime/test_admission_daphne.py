@@ -75,8 +75,8 @@ async def test_a_burst_beyond_the_limit_is_answered_and_every_socket_gets_in_on_
                 opened.append(detail)
                 return attempt
             turned_away += 1
-            # live.js's wait after busy: the server's hint, plus up to as much again.
-            await asyncio.sleep(detail + random.uniform(0, detail))
+            # live.js's wait after busy: the slot the server booked, plus up to a quarter more.
+            await asyncio.sleep(detail * (1 + random.uniform(0, 0.25)))
         raise AssertionError(f"socket {number} never got in")
 
     try:

@@ -89,9 +89,9 @@ async def handshake(tally, user, path: str) -> tuple[int, int]:
 # user; room; membership and sanctions read twice, the room's mute twice; cursor,
 # messages; the room again; a three-statement upsert of the presence).
 PINS = {
-    ("anonymous", "salon"): (5, 2),
-    ("member", "salon"): (11, 2),
-    ("member", "private_salon"): (11, 2),
+    ("anonymous", "salon"): (4, 2),
+    ("member", "salon"): (10, 2),
+    ("member", "private_salon"): (10, 2),
 }
 
 

@@ -259,6 +259,9 @@ async def test_a_long_gap_in_a_room_is_read_in_pages(
     class Member:
         cursor = seqs[0] - 1
 
+        def deliver_now(self, handler, message):
+            return False
+
         async def deliver(self, handler, message):
             handed.append(message["seq"])
 

@@ -9,6 +9,7 @@ processes.
 
 import functools
 import json
+import socket
 import struct
 import sys
 import types
@@ -271,3 +272,97 @@ def test_the_session_middlewares_pass_through_wrapper_is_seen_through(monkeypatc
     monkeypatch.setattr(outer, "save_message_types", ["http.response.start", "websocket.send"])
     assert wire.unwrap(inner.send) == outer.send
     assert wire.daphne_socket(inner.send) is None
+
+
+class Plain:
+    """A plain Twisted TCP connection over one end of a socket pair (no reactor)."""
+
+    def __init__(self) -> None:
+        from twisted.internet import tcp
+
+        self.ours, self.peer = socket.socketpair()
+        self.peer.settimeout(2)
+        self.transport = tcp.Connection(self.ours, protocol=None, reactor=object())
+        self.transport.connected = 1
+        self.buffered: list[bytes] = []  # what went through Twisted's write
+        self.transport.write = self.buffered.append
+
+    def read(self, size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            data += self.peer.recv(size - len(data))
+        return data
+
+    def close(self) -> None:
+        self.ours.close()
+        self.peer.close()
+
+
+@pytest.fixture
+def plain():
+    connection = Plain()
+    yield connection
+    connection.close()
+
+
+def test_with_nothing_buffered_the_frame_goes_straight_to_the_socket(plain):
+    wire.send_through(plain.transport, b"\x81\x02hi")
+
+    assert plain.buffered == []
+    assert plain.read(4) == b"\x81\x02hi"
+
+
+def test_behind_buffered_bytes_the_frame_queues_in_twisteds_buffer(plain):
+    plain.transport._tempDataBuffer.append(b"earlier")
+    plain.transport._tempDataLen = 7
+
+    wire.send_through(plain.transport, b"later")
+
+    assert plain.buffered == [b"later"]
+    plain.peer.settimeout(0.1)
+    with pytest.raises(TimeoutError):
+        plain.peer.recv(10)
+
+
+def test_what_does_not_fit_in_the_socket_goes_to_twisteds_buffer_in_order(plain):
+    plain.ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    data = bytes(range(256)) * 4096  # 1 MiB: more than the socket takes
+
+    wire.send_through(plain.transport, data)
+
+    assert len(plain.buffered) == 1
+    rest = plain.buffered[0]
+    assert 0 < len(rest) < len(data)
+    assert data.endswith(rest)
+    assert plain.read(len(data) - len(rest)) == data[: len(data) - len(rest)]
+
+
+@pytest.mark.parametrize("state", ["disconnecting", "not connected", "half closed"])
+def test_a_closing_connection_takes_twisteds_write(plain, state):
+    if state == "disconnecting":
+        plain.transport.disconnecting = True
+    elif state == "not connected":
+        plain.transport.connected = 0
+    else:
+        plain.transport._writeDisconnected = True
+
+    wire.send_through(plain.transport, b"frame")
+
+    assert plain.buffered == [b"frame"]
+
+
+def test_a_broken_socket_leaves_the_frame_to_twisted_which_meets_the_error(plain):
+    plain.peer.close()
+    plain.ours.shutdown(socket.SHUT_WR)
+
+    wire.send_through(plain.transport, b"frame")
+
+    assert plain.buffered == [b"frame"]
+
+
+def test_a_transport_that_is_not_a_plain_connection_takes_its_own_write():
+    transport = Transport()
+
+    wire.send_through(transport, b"frame")
+
+    assert transport.written == [b"frame"]

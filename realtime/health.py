@@ -65,6 +65,10 @@ class LayerErrors(logging.Filter):
         if not states:
             return True
         error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, asyncio.CancelledError):
+            # A socket's clean-up (its unsubscribe) cut short as it closed, as when
+            # hundreds close at once: not the layer failing, and nothing to log.
+            return False
         for state in states:
             state.failed(error or ConnectionError(record.getMessage()))
         return False

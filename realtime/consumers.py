@@ -677,19 +677,13 @@ class RoomConsumer(OrderedStream, LiveConsumer):
         # "typing" asks only for membership, and the services judge every action.
         self.may_type = self.rights["member"]
 
-    def catch_up(self, after: int | None, newest: int | None = None) -> Page:
-        """One page of what the client has not seen yet, after the room's position (``newest``).
-
-        The position is read first unless given (read afresh in this same call).
-        """
-        if newest is None:
-            newest = Room.objects.values_list("last_seq", flat=True).get(pk=self.room.pk)
-        return recent_pages.get(
-            (self.room.pk, self.room.created_at, after, newest),
-            functools.partial(self.read_page_of_log, after, newest),
-        )
+    def catch_up(self, after: int | None) -> Page:
+        """Read the room's position, then one page of what the client has not seen yet."""
+        newest = Room.objects.values_list("last_seq", flat=True).get(pk=self.room.pk)
+        return self.read_page_of_log(after, newest)
 
     def read_page_of_log(self, after: int | None, newest: int) -> Page:
+        """One page of the log after ``after``, the room's position being ``newest``."""
         if after is None:
             frames = selectors.snapshot(self.room, newest)
             return Page(newest, [(f.get("seq", 0), dumps(f)) for f in frames], False, newest)
@@ -707,7 +701,11 @@ class RoomConsumer(OrderedStream, LiveConsumer):
         The room is read afresh once, for its position and its state.
         """
         fresh = selectors.read_room_afresh(self.room)
-        page = self.catch_up(self.after, fresh.last_seq)
+        # A crowd resuming from the same seq (a restart, a region back) reads it once.
+        page = recent_pages.get(
+            (self.room.pk, self.room.created_at, self.after, fresh.last_seq),
+            functools.partial(self.read_page_of_log, self.after, fresh.last_seq),
+        )
         return page, selectors.room_state(self.user, self.room, fresh=fresh)
 
     def room_hello(self) -> dict:

@@ -27,10 +27,14 @@ class RecentPages:
     the page, the others take it for ``KEEP`` seconds. The key also holds the
     room's creation time, so a room made again with the same id (a test
     database rolled back) never meets an older room's page.
+
+    Only the first page of a handshake is kept; the pages a client asks for
+    next (``more``) and gap fills are shared while being read (``read_page``).
     """
 
     KEEP = 2.0  # seconds
-    SIZE = 64  # pages kept at most
+    # Pages kept at most (each up to RESUME_PAGE frames): a crowd resumes from a few seqs.
+    SIZE = 16
 
     def __init__(self) -> None:
         self._pages: dict[tuple, tuple[float, object]] = {}

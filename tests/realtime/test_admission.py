@@ -201,7 +201,7 @@ def test_the_pace_counts_only_turns_given_back_while_sockets_waited():
     alone, crowded, pace = asyncio.run(run())
     assert alone == 0
     assert crowded == 9  # every turn but the last had someone waiting
-    assert pace is not None and 20 < pace < 110  # about 100 a second, less on a busy machine
+    assert pace is not None and 5 < pace < 110  # about 100 a second, less on a busy machine
 
 
 def test_turns_are_given_back_and_taken_in_order():
